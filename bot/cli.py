@@ -1,0 +1,150 @@
+"""Command line: `python -m bot report|snapshot|serve|clock`.
+
+Exit status: 0 on success; 2 for bad input (period, repository name, timezone, option) with one line
+on stderr saying what would work; 1 for an upstream failure (GitHub) with one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.errors import TicketReportError, UpstreamError
+from bot.report.periods import PeriodError, parse_period, parse_timezone
+from bot.settings import Settings, SettingsError, load_settings, valid_repo
+
+FORMATS = ("markdown", "json", "blocks")
+log = logging.getLogger("bot")
+
+
+class InputError(Exception):
+    """Bad command-line input; the message says what would work."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, like every other bad input
+        self.exit(2, f"{self.prog}: {message}. See --help.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m bot", description="Support-ticket reports from GitHub issues.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    report = commands.add_parser("report", help="print a report")
+    report.add_argument("period", nargs="*", default=["today"], help="today, yesterday, week, 2025-04-01..2025-04-14, ...")
+    report.add_argument("--repo", action="append", default=[], help="OWNER/NAME (repeatable)")
+    report.add_argument("--format", choices=FORMATS, default="markdown")
+    report.add_argument("--top", type=int, default=None, help="most active tickets to list (default 5)")
+    report.add_argument("--tz", default=None, help="IANA timezone (default: config, else UTC)")
+    report.add_argument("--now", default=None, help="the report's 'now' as ISO 8601 (default: the clock)")
+    report.add_argument("--config", default=None, help="config file (default $TICKET_REPORT_CONFIG)")
+    report.add_argument("--source", default=None, help="read a snapshot file instead of the GitHub API")
+
+    snapshot = commands.add_parser("snapshot", help="save a repository's issues and comments to a file")
+    snapshot.add_argument("--repo", action="append", required=True)
+    snapshot.add_argument("--since", required=True, help="date, e.g. 2025-04-01")
+    snapshot.add_argument("--output", required=True)
+    snapshot.add_argument("--config", default=None)
+
+    serve = commands.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode)")
+    serve.add_argument("--no-scheduler", action="store_true", help="leave digests to `python -m bot clock`")
+    serve.add_argument("--config", default=None)
+
+    clock = commands.add_parser("clock", help="run only the digest scheduler")
+    clock.add_argument("--config", default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(config_path=args.config)
+        if args.command == "report":
+            return _report(args, settings)
+        if args.command == "snapshot":
+            return _snapshot(args, settings)
+        from bot.app_runner import run_clock, run_serve  # Slack and scheduler imports only when needed
+
+        if args.command == "serve":
+            return run_serve(settings, scheduler=not args.no_scheduler)
+        return run_clock(settings)
+    except (SettingsError, InputError, PeriodError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UpstreamError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        return 1
+    except TicketReportError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        return 2
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--now {text!r} is not ISO 8601; use e.g. 2025-04-14T21:07:02+00:00") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _repos(given: Sequence[str], settings: Settings) -> tuple[str, ...]:
+    repos = tuple(dict.fromkeys(given)) or settings.repos
+    if not repos:
+        raise InputError("no repository: pass --repo OWNER/NAME or set TICKET_REPORT_REPOS")
+    bad = [r for r in repos if not valid_repo(r)]
+    if bad:
+        raise InputError(f"{', '.join(bad)} is not a repository name; use OWNER/NAME like octo-org/support")
+    return repos
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.render import render_json, render_markdown, render_messages
+    from bot.service import ReportRequest, ReportService
+
+    if args.top is not None and not 1 <= args.top <= 50:
+        raise InputError(f"--top {args.top} is out of range; use a number from 1 to 50")
+    tz = parse_timezone(args.tz or settings.config.timezone)
+    now = _now(args.now)
+    repos = _repos(args.repo, settings)
+    period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
+    service = ReportService(source=_source(args.source, settings), options=settings.report_options())
+    request = ReportRequest(period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top)
+    report = service.build_for(period, request=request, now=now)
+    if args.format == "markdown":
+        output = render_markdown(report)
+    elif args.format == "json":
+        output = render_json(report)
+    else:
+        output = json.dumps(render_messages(report), indent=2, ensure_ascii=False)
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return 0
+
+
+def _source(path: str | None, settings: Settings):  # noqa: ANN202 - a TicketSource
+    if path:
+        from bot.github_source import SnapshotSource
+
+        return SnapshotSource(path)
+    from bot.github_source import GitHubSource
+
+    return GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+
+
+def _snapshot(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.github_source import GitHubSource, write_snapshot
+
+    repos = _repos(args.repo, settings)
+    tz = parse_timezone(settings.config.timezone)
+    now = datetime.now(UTC)
+    since = parse_period(f"since {args.since}", now=now, tz=tz).start
+    source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    count = write_snapshot(source, repos=repos, since=since, now=now, path=args.output)
+    print(f"wrote {args.output}: {count} ({source.request_count} GitHub requests)", file=sys.stderr)
+    return 0

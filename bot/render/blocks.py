@@ -1,0 +1,301 @@
+"""Report -> Slack messages: Block Kit blocks plus fallback text, split across messages when needed.
+
+The report reads top to bottom as the Markdown does: a header and context (generated, period,
+repositories), Summary fields, tickets by label, response times, the most active tickets (one section
+each, with a Details button), common issues (with a Details button per ticket) and recommendations.
+Blocks are built with `slack_sdk.models.blocks` and `to_dict()`, which rejects some over-long parts;
+the rest of Slack's limits (`slack_limits.py`) are met by construction: every piece of text has a
+budget, lists are cut into several sections, and whole blocks are packed into messages of at most
+MAX_BLOCKS blocks and MAX_BLOCKS_JSON characters (`slack_parts.paginate`). Nothing is dropped: a
+report too big for one message continues in the next, which starts with a context "continued (2/3)"
+(and repeats the heading of a section cut in two). Only a single oversized text (a 5,000-character
+summary, a 60,000-character title) is shortened, visibly, with "…".
+
+All GitHub text goes through `escape.escape_slack` / `escape.slack_link`, and every mrkdwn object is
+`verbatim` so Slack does not turn bare URLs or channel names in it into links.
+
+Buttons (for the drill-down): a most-active ticket's button reads "Details" and has action_id
+`ticket_details:<i>` (i = its 0-based place in `report.most_active`); a common-issue ticket's button
+reads "Details #N" with action_id `ticket_details:group<g>:<i>`. Both carry the value
+`{"repo":"owner/name","number":N}` (JSON). The action_ids are unique across the whole report, hence
+within each message; a handler matches them all with the regex `^ticket_details`
+(DETAILS_ACTION_PATTERN).
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, HeaderBlock
+
+from bot.render.escape import clip_slack, escape_slack, slack_link, utf16_len
+from bot.render.formatting import (
+    NO_ACTIVITY,
+    NO_GROUPS,
+    NO_LABELS,
+    NO_RECOMMENDATIONS,
+    REPORT_TITLE,
+    TOTAL_WORDS,
+    breakdown_line,
+    describe_durations,
+    format_datetime,
+    format_score,
+    home_repo,
+    most_active_heading,
+    plural,
+    ticket_label,
+    title_or_placeholder,
+    with_change,
+)
+from bot.render.slack_limits import (
+    MAX_ACTIONS_ELEMENTS,
+    MAX_FALLBACK_TEXT,
+    MAX_HEADER_TEXT,
+    MAX_SECTION_TEXT,
+    InvalidSlackMessage,
+    SlackMessage,
+    message_problems,
+    validate_message,
+)
+from bot.render.slack_parts import (
+    Unit,
+    context,
+    details_button,
+    divider,
+    fields_section,
+    paginate,
+    plain,
+    section,
+    units_from_lines,
+    wrap,
+    wrap_runs,
+)
+from bot.report.models import Report, ScoredTicket, TicketRef
+
+__all__ = [
+    "DETAILS_ACTION_ID",
+    "DETAILS_ACTION_PATTERN",
+    "InvalidSlackMessage",
+    "SlackMessage",
+    "message_problems",
+    "render_messages",
+    "validate_message",
+]
+
+DETAILS_ACTION_ID = "ticket_details"
+DETAILS_ACTION_PATTERN = r"^ticket_details"
+
+# Budgets of single pieces of text, in UTF-16 units, after escaping.
+_LINK_LABEL = 150
+_TITLE_LINE = 200
+_BREAKDOWN_LINE = 300
+_LABEL_NAME = 100
+_REPOS_LINE = 1500
+_LINK_LIST_LINE = 1500
+_BUTTONS_PER_BLOCK = 10  # 25 are allowed; 10 keep an actions block small whatever the repo names
+_MORE_ROOM = 40  # room for "… and 12 more"
+
+
+# --- the report's parts -------------------------------------------------------------------------------
+
+
+class _Context:
+    """What every part needs: the report and how to name its tickets."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.home = home_repo(report.repos)
+
+    def label(self, repo: str, number: int) -> str:
+        return ticket_label(repo, number, home_repo=self.home)
+
+    def link(self, repo: str, number: int, url: str, title: str | None) -> str:
+        """<url|#685 title>, the title escaped and shortened."""
+        text = f"{self.label(repo, number)} {title_or_placeholder(title)}"
+        return slack_link(url, text, max_label=_LINK_LABEL)
+
+    def ref_link(self, ticket: TicketRef) -> str:
+        return self.link(ticket.repo, ticket.number, ticket.url, ticket.title)
+
+    def short_link(self, ticket: TicketRef) -> str:
+        """<url|#685> without the title (for lists of cited tickets)."""
+        return slack_link(ticket.url, self.label(ticket.repo, ticket.number), max_label=_LINK_LABEL)
+
+
+def _top(ctx: _Context) -> list[Unit]:
+    report = ctx.report
+    header = HeaderBlock(text=plain(f"{REPORT_TITLE}: {report.period.label}", MAX_HEADER_TEXT)).to_dict()
+    when = (
+        f"Generated {escape_slack(format_datetime(report.generated_at))}"
+        f" · Period: {clip_slack(escape_slack(report.period.label), 200)}"
+        f" · Compared with: {clip_slack(escape_slack(report.previous_period.label), 200)}"
+    )
+    repos = [clip_slack(escape_slack(repo), _LABEL_NAME) for repo in report.repos]
+    runs = wrap_runs(repos, prefix="Repositories: ", limit=_REPOS_LINE)
+    repos_line = "Repositories: " + (", ".join(runs[0]) if runs else "none")
+    if len(runs) > 1:
+        repos_line += f" and {len(repos) - len(runs[0])} more"
+    return [Unit(blocks=(header, context(when), context(repos_line)))]
+
+
+def _summary(ctx: _Context) -> list[Unit]:
+    totals, previous = ctx.report.totals, ctx.report.previous_totals
+    fields = [
+        f"*{words}*\n{with_change(getattr(totals, key), getattr(previous, key))}"
+        for key, words in TOTAL_WORDS
+    ]
+    return [Unit(blocks=(fields_section("*Summary*", fields),), section="Summary", opens_section=True)]
+
+
+def _labels(ctx: _Context) -> list[Unit]:
+    heading = "Tickets by label"
+    lines = [f"*{heading}*"]
+    if not ctx.report.labels:
+        lines.append(NO_LABELS)
+    for stat in ctx.report.labels:
+        name = clip_slack(escape_slack(stat.label), _LABEL_NAME) or "(no name)"
+        counts = f"received {stat.received} · resolved {stat.resolved} · pending {stat.pending}"
+        lines.append(f"• {name}: {counts}")
+    return units_from_lines(lines, section_name=heading, lead=(divider(),))
+
+
+def _response_times(ctx: _Context) -> list[Unit]:
+    heading = "Response times"
+    times = ctx.report.response_times
+    waiting = times.awaiting_response
+    fields = [
+        f"*First team response*\n{describe_durations(times.first_response)}",
+        f"*Time to close*\n{describe_durations(times.close)}",
+        f"*Awaiting a first team response*\n{plural(len(waiting), 'ticket') if waiting else 'none'}",
+    ]
+    units = [
+        Unit(blocks=(divider(), fields_section(f"*{heading}*", fields)), section=heading, opens_section=True)
+    ]
+    if waiting:
+        lines = [f"*Awaiting a first team response ({len(waiting)})*"]
+        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in waiting)
+        units.extend(units_from_lines(lines, section_name=heading, opens=False))
+    return units
+
+
+def _ticket_text(ctx: _Context, rank: int, scored: ScoredTicket) -> str:
+    ticket = scored.ticket
+    link = ctx.link(ticket.repo, ticket.number, ticket.url, ticket.title)
+    lines = [f"*{rank}.* {link} · score *{format_score(scored.score)}*"]
+    size = utf16_len(lines[0])
+    for shown, item in enumerate(scored.breakdown):
+        reason = clip_slack(escape_slack(item.reason), _BREAKDOWN_LINE - 20)
+        line = f"• {breakdown_line(reason, item.count, item.points)}"
+        if size + 1 + utf16_len(line) > MAX_SECTION_TEXT - _MORE_ROOM:
+            lines.append(f"… and {len(scored.breakdown) - shown} more")
+            break
+        lines.append(line)
+        size += 1 + utf16_len(line)
+    return "\n".join(lines)
+
+
+def _most_active(ctx: _Context) -> list[Unit]:
+    heading = most_active_heading(len(ctx.report.most_active))
+    if not ctx.report.most_active:
+        return units_from_lines([f"*{heading}*", NO_ACTIVITY], section_name=heading, lead=(divider(),))
+    units = []
+    for index, scored in enumerate(ctx.report.most_active):
+        ticket = scored.ticket
+        button = details_button(ticket.repo, ticket.number, action_id=f"{DETAILS_ACTION_ID}:{index}")
+        block = section(_ticket_text(ctx, index + 1, scored), accessory=button)
+        if index == 0:
+            lead = (divider(), section(f"*{heading}*"))
+            units.append(Unit(blocks=(*lead, block), section=heading, opens_section=True))
+        else:
+            units.append(Unit(blocks=(block,), section=heading))
+    return units
+
+
+def _group_buttons(ctx: _Context, group_index: int, tickets: tuple[TicketRef, ...]) -> list[Unit]:
+    buttons = []
+    for index, ticket in enumerate(tickets):
+        button = details_button(
+            ticket.repo,
+            ticket.number,
+            action_id=f"{DETAILS_ACTION_ID}:group{group_index}:{index}",
+            text=f"Details {ctx.label(ticket.repo, ticket.number)}",
+        )
+        if button is not None:
+            buttons.append(button)
+    units = []
+    per_block = min(_BUTTONS_PER_BLOCK, MAX_ACTIONS_ELEMENTS)
+    for start in range(0, len(buttons), per_block):
+        block = ActionsBlock(elements=buttons[start : start + per_block]).to_dict()
+        units.append(Unit(blocks=(block,), section="Common issues"))
+    return units
+
+
+def _common_issues(ctx: _Context) -> list[Unit]:
+    heading = "Common issues"
+    groups = ctx.report.common_issues
+    if not groups:
+        return units_from_lines([f"*{heading}*", NO_GROUPS], section_name=heading, lead=(divider(),))
+    units: list[Unit] = []
+    for index, group in enumerate(groups):
+        first = index == 0
+        lines = [f"*{heading}*"] if first else []
+        title = clip_slack(escape_slack(title_or_placeholder(group.title)), _TITLE_LINE)
+        lines.append(f"*{index + 1}. {title}*")
+        room = MAX_SECTION_TEXT - utf16_len("\n".join(lines)) - 1
+        summary = clip_slack(escape_slack(group.summary), room)
+        if summary:
+            lines.append(summary)
+        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in group.tickets)
+        lead = (divider(),) if first else ()
+        units.extend(units_from_lines(lines, section_name=heading, lead=lead, opens=first))
+        units.extend(_group_buttons(ctx, index, group.tickets))
+    return units
+
+
+def _recommendations(ctx: _Context) -> list[Unit]:
+    heading = "Recommendations"
+    lines = [f"*{heading}*"]
+    if not ctx.report.recommendations:
+        lines.append(NO_RECOMMENDATIONS)
+    for rec in ctx.report.recommendations:
+        title = clip_slack(escape_slack(title_or_placeholder(rec.title)), _TITLE_LINE)
+        head = f"• *{title}*: "
+        text = clip_slack(escape_slack(rec.text), MAX_SECTION_TEXT - 100 - utf16_len(head))
+        lines.append(head + text if text else head.rstrip(": "))
+        cited = [ctx.short_link(ticket) for ticket in rec.tickets]
+        lines.extend(wrap(cited, prefix="      Tickets: ", limit=_LINK_LIST_LINE))
+    return units_from_lines(lines, section_name=heading, lead=(divider(),))
+
+
+# --- messages ----------------------------------------------------------------------------------------
+
+
+def _fallback(report: Report, *, page: int, pages: int) -> str:
+    label = clip_slack(escape_slack(report.period.label), 200)
+    if page == 1:
+        totals = report.totals
+        text = (
+            f"Ticket report {label}: {plural(totals.total, 'ticket')},"
+            f" {totals.resolved} resolved, {totals.open} open"
+        )
+    else:
+        text = f"Ticket report {label} (continued {page}/{pages})"
+    return clip_slack(text, MAX_FALLBACK_TEXT)
+
+
+def render_messages(report: Report) -> list[SlackMessage]:
+    """The report as one or more Slack messages, in posting order, each within Slack's limits."""
+    ctx = _Context(report)
+    units = [
+        *_top(ctx),
+        *_summary(ctx),
+        *_labels(ctx),
+        *_response_times(ctx),
+        *_most_active(ctx),
+        *_common_issues(ctx),
+        *_recommendations(ctx),
+    ]
+    label = clip_slack(escape_slack(report.period.label), 200)
+    return paginate(
+        units,
+        title=f"{REPORT_TITLE}: {label}",
+        fallback=lambda page, pages: _fallback(report, page=page, pages=pages),
+    )

@@ -1,0 +1,152 @@
+"""Shared wording of numbers, durations, changes and ticket labels for every renderer.
+
+Markdown, JSON and Block Kit all say "3h 20m", "15.9" and "12 (+3 vs previous period)" the same way
+because they all call these helpers. Nothing here escapes text: that is `escape.py`'s job.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.report.models import DurationStats
+
+NOT_AVAILABLE = "n/a"
+UNTITLED = "(untitled)"
+
+
+def format_duration(duration: timedelta | None) -> str:
+    """A human duration: "45s", "12m", "3h 20m", "2d 4h"; "n/a" for None.
+
+    Seconds only show under a minute, minutes only under a day: a median support wait needs no more
+    precision than that. Negative durations (clock skew in the data) read as "0s".
+    """
+    if duration is None:
+        return NOT_AVAILABLE
+    seconds = max(0, int(duration.total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, _ = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def format_signed(delta: int) -> str:
+    """+3, -2, 0."""
+    return f"{delta:+d}" if delta else "0"
+
+
+def with_change(current: int, previous: int) -> str:
+    """A count with its change: "12 (+3 vs previous period)", "7 (no change vs previous period)"."""
+    delta = current - previous
+    if delta == 0:
+        return f"{current} (no change vs previous period)"
+    return f"{current} ({format_signed(delta)} vs previous period)"
+
+
+def _one_decimal(value: float) -> Decimal:
+    # Half up on the shortest decimal form, as a person rounds: 9.25 -> 9.3 (not the float's 9.2).
+    if abs(value) >= 1e15:  # beyond Decimal's default precision for quantize; no one reads such decimals
+        return Decimal(f"{value:.1f}")
+    rounded = Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return rounded if rounded else Decimal("0.0")  # no "-0.0"
+
+
+def format_score(score: float) -> str:
+    """An activity score with one decimal: 15.94 -> "15.9", 9.25 -> "9.3"."""
+    if not math.isfinite(score):
+        return NOT_AVAILABLE
+    return str(_one_decimal(score))
+
+
+def format_points(points: float) -> str:
+    """Points of one score line, signed with one decimal: "+6.0", "-0.5"."""
+    if not math.isfinite(points):
+        return NOT_AVAILABLE
+    rounded = _one_decimal(points)
+    return f"+{rounded}" if rounded >= 0 else str(rounded)
+
+
+def format_count(count: float) -> str:
+    """A breakdown count: whole numbers without decimals ("3"), others with up to two ("0.75")."""
+    if not math.isfinite(count):
+        return NOT_AVAILABLE
+    if float(count).is_integer():
+        return str(int(count))
+    return f"{count:.2f}".rstrip("0").rstrip(".")
+
+
+def format_datetime(moment: datetime) -> str:
+    """The moment in its own timezone, named (or as an offset): "2025-04-14 21:07:02 UTC"."""
+    zone = moment.tzname() or moment.strftime("%z") or "UTC"
+    return f"{moment:%Y-%m-%d %H:%M:%S} {zone}"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with offset, or None."""
+    return None if moment is None else moment.isoformat()
+
+
+def ticket_label(repo: str, number: int, *, home_repo: str | None) -> str:
+    """A ticket's name: "#685" in the report's only repository, "owner/name#685" otherwise."""
+    return f"#{number}" if repo == home_repo else f"{repo}#{number}"
+
+
+def home_repo(repos: tuple[str, ...]) -> str | None:
+    """The repository whose tickets may be named by number alone: the only one, if there is one."""
+    return repos[0] if len(repos) == 1 else None
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """A count with its noun: "1 ticket", "3 tickets"."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+def title_or_placeholder(title: str | None) -> str:
+    """A ticket or group title, or "(untitled)" when it is empty or only whitespace."""
+    return title if title and title.strip() else UNTITLED
+
+
+# Words every format uses for the same thing.
+REPORT_TITLE = "Support Ticket Report"
+NO_ACTIVITY = "No ticket activity in this period."
+NO_LABELS = "No labelled tickets in this period."
+NO_GROUPS = "No common issues: no two tickets in this period look related."
+NO_RECOMMENDATIONS = "No recommendations: nothing in this period's data calls for action."
+NO_AWAITING = "Every open ticket has a team response."
+TOTAL_WORDS = (
+    ("total", "Total tickets"),
+    ("resolved", "Resolved"),
+    ("not_planned", "Not planned / duplicate"),
+    ("open", "Open"),
+    ("new", "New"),
+)
+
+
+def most_active_heading(count: int) -> str:
+    """The section heading: "5 Most Active Tickets", "Most Active Ticket", "Most Active Tickets" (none)."""
+    if count == 1:
+        return "Most Active Ticket"
+    return f"{count} Most Active Tickets" if count else "Most Active Tickets"
+
+
+def describe_durations(stats: DurationStats) -> str:
+    """Durations in words: "median 3h 20m, 90th percentile 2d 4h (over 8 tickets)" or "n/a (...)"."""
+    if stats.count == 0 or stats.median is None:
+        return f"{NOT_AVAILABLE} (no tickets to measure)"
+    return (
+        f"median {format_duration(stats.median)}, 90th percentile {format_duration(stats.p90)}"
+        f" (over {plural(stats.count, 'ticket')})"
+    )
+
+
+def breakdown_line(reason: str, count: float, points: float) -> str:
+    """One score line: "comments from the community ×3: +6.0" (pass the reason already escaped)."""
+    return f"{reason} ×{format_count(count)}: {format_points(points)}"

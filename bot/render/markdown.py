@@ -1,0 +1,155 @@
+"""Report -> Markdown, in the layout and order of the report this product grew from.
+
+Every piece of GitHub text goes through `escape_markdown_cell`, so it stays one line of plain text:
+it cannot split a table row, forge a link, start a heading or carry raw HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.render.escape import escape_markdown_cell, markdown_link
+from bot.render.formatting import (
+    NO_ACTIVITY,
+    NO_AWAITING,
+    NO_GROUPS,
+    NO_LABELS,
+    NO_RECOMMENDATIONS,
+    REPORT_TITLE,
+    TOTAL_WORDS,
+    breakdown_line,
+    describe_durations,
+    format_datetime,
+    format_score,
+    home_repo,
+    most_active_heading,
+    plural,
+    ticket_label,
+    title_or_placeholder,
+    with_change,
+)
+from bot.report.models import Report, TicketRef
+
+
+def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * (len(cell) + 2) for cell in header) + "|"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return lines
+
+
+def _ref_link(repo: str, number: int, url: str, *, home: str | None) -> str:
+    return markdown_link(url, escape_markdown_cell(ticket_label(repo, number, home_repo=home)))
+
+
+def _ref_item(ticket: TicketRef, *, home: str | None) -> str:
+    link = _ref_link(ticket.repo, ticket.number, ticket.url, home=home)
+    return f"{link}: {escape_markdown_cell(title_or_placeholder(ticket.title))}"
+
+
+def _header(report: Report) -> list[str]:
+    repos = ", ".join(escape_markdown_cell(repo) for repo in report.repos) or "none"
+    return [
+        f"# {REPORT_TITLE}",
+        f"- Generated: {format_datetime(report.generated_at)}",
+        f"- Period: {escape_markdown_cell(report.period.label)}",
+        f"- Compared with: {escape_markdown_cell(report.previous_period.label)}",
+        f"- Repositories: {repos}",
+    ]
+
+
+def _summary(report: Report) -> list[str]:
+    lines = ["## Summary"]
+    for key, words in TOTAL_WORDS:
+        current = getattr(report.totals, key)
+        previous = getattr(report.previous_totals, key)
+        lines.append(f"- **{words}:** {with_change(current, previous)}")
+    return lines
+
+
+def _labels(report: Report) -> list[str]:
+    lines = ["## Tickets by Label"]
+    if not report.labels:
+        return [*lines, NO_LABELS]
+    rows = (
+        (escape_markdown_cell(stat.label), str(stat.received), str(stat.resolved), str(stat.pending))
+        for stat in report.labels
+    )
+    return lines + _table(("Label", "Received", "Resolved", "Pending"), rows)
+
+
+def _response_times(report: Report, *, home: str | None) -> list[str]:
+    times = report.response_times
+    lines = [
+        "## Response Times",
+        f"- **First team response:** {describe_durations(times.first_response)}",
+        f"- **Time to close:** {describe_durations(times.close)}",
+    ]
+    waiting = times.awaiting_response
+    if not waiting:
+        lines.append(f"- **Awaiting a first team response:** none. {NO_AWAITING}")
+        return lines
+    lines.append(f"- **Awaiting a first team response:** {plural(len(waiting), 'ticket')}")
+    lines.extend(f"  - {_ref_item(ticket, home=home)}" for ticket in waiting)
+    return lines
+
+
+def _most_active(report: Report, *, home: str | None) -> list[str]:
+    lines = [f"## {most_active_heading(len(report.most_active))}"]
+    if not report.most_active:
+        return [*lines, NO_ACTIVITY]
+    rows = []
+    why = ["", "**Why they rank:**"]
+    for scored in report.most_active:
+        ticket = scored.ticket
+        link = _ref_link(ticket.repo, ticket.number, ticket.url, home=home)
+        score = format_score(scored.score)
+        rows.append((link, escape_markdown_cell(title_or_placeholder(ticket.title)), score))
+        why.append(f"- {link} ({score})")
+        why.extend(
+            f"  - {breakdown_line(escape_markdown_cell(item.reason), item.count, item.points)}"
+            for item in scored.breakdown
+        )
+    return lines + _table(("Issue #", "Title", "Activity Score"), rows) + why
+
+
+def _common_issues(report: Report, *, home: str | None) -> list[str]:
+    lines = ["## Common Issues"]
+    if not report.common_issues:
+        return [*lines, NO_GROUPS]
+    for index, group in enumerate(report.common_issues, start=1):
+        lines.append(f"### {index}. {escape_markdown_cell(title_or_placeholder(group.title))}")
+        summary = escape_markdown_cell(group.summary)
+        if summary:
+            lines.extend([summary, ""])
+        lines.append("**Related Issues:**")
+        lines.extend(f"- {_ref_item(ticket, home=home)}" for ticket in group.tickets)
+        lines.append("")
+    return lines[:-1]
+
+
+def _recommendations(report: Report, *, home: str | None) -> list[str]:
+    lines = ["## Recommendations"]
+    if not report.recommendations:
+        return [*lines, NO_RECOMMENDATIONS]
+    for rec in report.recommendations:
+        title = escape_markdown_cell(title_or_placeholder(rec.title))
+        lines.append(f"- **{title}:** {escape_markdown_cell(rec.text)}")
+        if rec.tickets:
+            links = ", ".join(_ref_link(t.repo, t.number, t.url, home=home) for t in rec.tickets)
+            lines.append(f"  - Tickets: {links}")
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    """The whole report as one Markdown document, ending in a newline."""
+    home = home_repo(report.repos)
+    sections = [
+        _header(report),
+        _summary(report),
+        _labels(report),
+        _response_times(report, home=home),
+        _most_active(report, home=home),
+        _common_issues(report, home=home),
+        _recommendations(report, home=home),
+    ]
+    return "\n\n".join("\n".join(section) for section in sections) + "\n"

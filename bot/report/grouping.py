@@ -1,0 +1,561 @@
+"""Common issues: groups of tickets that describe the same problem, each with a title and a summary.
+
+How it works:
+1. Each ticket becomes a short plain document: its cleaned title (repeated, so it weighs more), the
+   human text of its body and the first comments (text.clean_lines drops issue-form boilerplate,
+   code and pasted logs). Lines that recur across many tickets (a template the cleaner does not know,
+   a canned team reply) are dropped too.
+2. scikit-learn's TF-IDF (word 1- and 2-grams, sublinear tf) turns documents into sparse vectors.
+3. Candidate neighbours come from a radius search on those sparse vectors (cosine similarity above
+   a threshold); each connected set of neighbours is then split by average-linkage agglomerative
+   clustering, so one loose chain of similar pairs does not become one huge group.
+4. "Duplicate of #N" in a ticket's body or comments joins it to #N's group.
+5. Groups of at least two tickets are ranked by size, then activity; each ticket is in at most one.
+
+The title is the member title closest to the group's centroid; the summary quotes the symptom
+sentence closest to the centroid, the versions and platforms the tickets share, and the fix or
+workaround a team member proposed in the comments.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_distances
+from sklearn.preprocessing import normalize
+
+from bot.report.models import TEAM_ASSOCIATIONS, Comment, IssueGroup, Ticket, ref
+from bot.report.text import clean_lines, clean_text, duplicate_refs, excerpt, find_versions, form_fields
+
+# Text budget per ticket, in characters, before vectorising.
+_TITLE_CHARS = 300
+# Weights of a ticket's parts in its vector: each part is a unit TF-IDF vector, the sum is normalised.
+_TITLE_WEIGHT = 1.0
+_BODY_WEIGHT = 1.0
+_COMMENTS_WEIGHT = 0.5
+_BODY_CHARS = 1500
+_COMMENT_CHARS = 800
+_MAX_COMMENTS = 5  # comments per ticket read for grouping
+_SUMMARY_BODY_CHARS = 2000
+
+# Similarity thresholds (cosine of TF-IDF vectors), tuned on synthetic support tickets.
+_NEIGHBOUR_SIMILARITY = 0.2  # a pair this similar is a candidate for the same group
+_GROUP_SIMILARITY = 0.2  # a group's members are this similar on average (average linkage)
+_MAX_COMPONENT = 1500  # larger candidate sets are split with a stricter threshold first
+_EXACT_LIMIT = 2000  # up to this many tickets every pair is compared
+_CANDIDATE_TERMS = 12  # beyond, tickets are compared when they share one of their top terms...
+_CANDIDATE_MAX_DF = 200  # ... among the terms found in at most this many tickets...
+_CANDIDATES = 30  # ... with at most this many candidates per ticket...
+_PROBE_SHARE = 0.25  # ... whose top terms alone reach this share of the similarity threshold
+_CHUNK_ROWS = 1000
+_PAIR_BATCH = 100_000
+_MIN_FEATURES = 3  # a document with fewer distinct terms has too little text to group by
+
+# A line in at least this share of tickets (and at least _MIN_REPEATS of them) is template text.
+_REPEATED_LINE_SHARE = 0.3
+_MIN_REPEATS = 5
+
+_TITLE_CHARS_OUT = 80
+_SYMPTOM_CHARS = 220
+_FIX_CHARS = 220
+
+# Words every support ticket uses; they say nothing about which problem it is.
+_SUPPORT_WORDS = """
+hi hello hey thanks thank thx regards cheers please pls sorry hope issue issues problem problems bug
+bugs help helps helping ticket support team reaching reach let know kindly able unable getting
+happening happens happened describe description steps reproduce expected behaviour behavior actual
+result results screenshot screenshots attached attach details detail information info additional
+context question questions response yes just really like does did doing using use used
+ve ll don doesn didn isn wasn won hasn haven can cant couldn wouldn shouldn ok okay
+"""
+_STOP_WORDS = ENGLISH_STOP_WORDS | frozenset(_SUPPORT_WORDS.split())
+# Words of at least two characters, versions ("11.3.0") and dotted names kept whole.
+_TOKEN = re.compile(r"(?u)\b\w[\w.]*\w\b")
+# Crude English suffixes, so "update", "updated" and "updating" count as one term.
+_SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "es", "ly", "s", "e")
+_MIN_STEM = 4
+
+_TITLE_PREFIX = re.compile(
+    r"^\s*(?:\[[^\]\n]{0,40}\]\s*:?\s*|(?:bug|feature(?: request)?|question|issue|help)\s*:\s*)+",
+    re.IGNORECASE,
+)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
+_FIX_WORDS = re.compile(
+    r"\b(?:try|trying|tried|workaround|work around|fix|fixed|fixes|delete|deleting|remove|removing"
+    r"|reinstall|re-install|reinstalling|update|updating|upgrade|upgrading|downgrade|downgrading"
+    r"|released|release|restart|restarting|clear|clearing|resolved|resolve|patch|patched|hotfix"
+    r"|roll back|rollback|reset|rename)\b",
+    re.IGNORECASE,
+)
+_VERSION_FIELD = re.compile(r"version", re.IGNORECASE)
+_PLATFORM_FIELD = re.compile(r"operating system|platform|\bos\b", re.IGNORECASE)
+_PLATFORMS = (
+    ("macOS", re.compile(r"\b(?:mac ?os|macbook|os ?x|darwin|mac)\b", re.IGNORECASE)),
+    ("Windows", re.compile(r"\b(?:windows|win ?1[01]|win32|win64)\b", re.IGNORECASE)),
+    ("Linux", re.compile(r"\b(?:linux|ubuntu|debian|fedora|arch ?linux|mint|wsl)\b", re.IGNORECASE)),
+)
+
+
+@dataclass(frozen=True)
+class _Doc:
+    ticket: Ticket
+    title: str
+    body: tuple[str, ...]
+    comments: tuple[str, ...]
+
+
+def find_common_issues(
+    tickets: Sequence[Ticket],
+    comments: Sequence[Comment],
+    *,
+    team_logins: frozenset[str],
+    max_groups: int = 5,
+) -> tuple[IssueGroup, ...]:
+    """Groups of at least two related tickets, largest and most active first, at most `max_groups`.
+
+    A ticket is in at most one group. `team_logins` are lower-case logins counted as the team besides
+    GitHub's OWNER, MEMBER and COLLABORATOR associations (their comments supply the proposed fix).
+    The result depends only on the arguments (ties are broken by repository and number).
+    """
+    if max_groups <= 0 or len(tickets) < 2:
+        return ()
+    ordered = sorted({ticket.key: ticket for ticket in tickets}.values(), key=lambda t: t.key)
+    index = {ticket.key: i for i, ticket in enumerate(ordered)}
+    by_ticket: dict[tuple[str, int], list[Comment]] = defaultdict(list)
+    for comment in comments:
+        key = (comment.repo, comment.issue_number)
+        if key in index and not comment.author_is_bot:
+            by_ticket[key].append(comment)
+    for thread in by_ticket.values():
+        thread.sort(key=lambda c: (c.created_at, c.id))
+
+    docs = _drop_repeated_lines([_document(t, by_ticket.get(t.key, ())) for t in ordered])
+    vectorizer, matrix = _vectorize(docs)
+    clusters = _clusters(matrix) if matrix is not None else []
+    groups = _merge(len(ordered), clusters, _duplicate_pairs(ordered, index, by_ticket))
+
+    def activity(member: int) -> int:
+        ticket = ordered[member]
+        said = by_ticket.get(ticket.key, ())
+        return ticket.comments_count + ticket.reactions + sum(c.reactions for c in said)
+
+    groups.sort(key=lambda g: (-len(g), -sum(activity(m) for m in g), ordered[g[0]].key))
+    return tuple(
+        _describe(
+            [docs[m] for m in members],
+            matrix[members] if matrix is not None else None,
+            vectorizer,
+            threads=by_ticket,
+            team_logins=team_logins,
+        )
+        for members in groups[:max_groups]
+    )
+
+
+def _document(ticket: Ticket, thread: Iterable[Comment]) -> _Doc:
+    title = _clean_title(ticket.title)
+    body = clean_lines(ticket.body, max_chars=_BODY_CHARS)
+    said: list[str] = []
+    budget = _COMMENT_CHARS
+    for comment in list(thread)[:_MAX_COMMENTS]:
+        if budget <= 0:
+            break
+        for line in clean_lines(comment.body, max_chars=budget):
+            said.append(line)
+            budget -= len(line) + 1
+    return _Doc(ticket=ticket, title=title, body=tuple(body), comments=tuple(said))
+
+
+def _clean_title(title: str | None) -> str:
+    """A title without "[Bug]:"-style prefixes or markup."""
+    plain = " ".join(clean_lines((title or "")[:_TITLE_CHARS], max_chars=_TITLE_CHARS))
+    return _TITLE_PREFIX.sub("", plain).strip()
+
+
+def _drop_repeated_lines(docs: list[_Doc]) -> list[_Doc]:
+    """Drop body and comment lines found in many tickets: template text or canned replies."""
+    threshold = max(_MIN_REPEATS, math.ceil(_REPEATED_LINE_SHARE * len(docs)))
+    if len(docs) < threshold:
+        return docs
+    seen: Counter[str] = Counter()
+    for doc in docs:
+        seen.update({line.lower() for line in doc.body + doc.comments})
+    common = {line for line, count in seen.items() if count >= threshold}
+    if not common:
+        return docs
+    return [
+        _Doc(
+            ticket=doc.ticket,
+            title=doc.title,
+            body=tuple(line for line in doc.body if line.lower() not in common),
+            comments=tuple(line for line in doc.comments if line.lower() not in common),
+        )
+        for doc in docs
+    ]
+
+
+def _stem(word: str) -> str:
+    if len(word) <= _MIN_STEM or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM - 1:
+            return word[: -len(suffix)]
+    return word
+
+
+def _tokenizer() -> Callable[[str], list[str]]:
+    """Lower-cased words without stop words, lightly stemmed (a cache per call keeps it fast)."""
+    stems: dict[str, str] = {}
+
+    def tokens(text: str) -> list[str]:
+        out = []
+        for word in _TOKEN.findall(text):
+            if word in _STOP_WORDS:
+                continue
+            stem = stems.get(word)
+            if stem is None:
+                stem = stems[word] = _stem(word)
+            out.append(stem)
+        return out
+
+    return tokens
+
+
+def _vectorize(docs: list[_Doc]) -> tuple[TfidfVectorizer | None, csr_matrix | None]:
+    """One unit vector per ticket: the weighted sum of its title, body and comments vectors.
+
+    The parts are vectorised as separate documents so that no word pair spans two of them and the
+    title weighs as much as a long body.
+    """
+    n = len(docs)
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2),
+        tokenizer=_tokenizer(),
+        token_pattern=None,
+        stop_words=None,  # the tokenizer drops them before stemming
+        lowercase=True,
+        sublinear_tf=True,
+        dtype=np.float32,
+        # Terms in most tickets say nothing about any one problem; with few tickets a real group can
+        # itself be most of them, so the cut applies to larger sets only.
+        max_df=max(2, n // 2) if n >= 100 else 1.0,
+    )
+    parts = [doc.title for doc in docs] + [" ".join(doc.body) for doc in docs]
+    parts += [" ".join(doc.comments) for doc in docs]
+    try:
+        matrix = csr_matrix(vectorizer.fit_transform(parts))
+    except ValueError:  # no terms at all (empty or stop words only)
+        return None, None
+    combined = (
+        _TITLE_WEIGHT * matrix[:n] + _BODY_WEIGHT * matrix[n : 2 * n] + _COMMENTS_WEIGHT * matrix[2 * n :]
+    )
+    return vectorizer, csr_matrix(normalize(combined))
+
+
+def _clusters(matrix: csr_matrix) -> list[list[int]]:
+    """Clusters (lists of row numbers, each of at least two) of similar documents."""
+    rows = np.flatnonzero(np.diff(matrix.indptr) >= _MIN_FEATURES)
+    if len(rows) < 2:
+        return []
+    return [[int(rows[i]) for i in cluster] for cluster in _split(matrix[rows], _NEIGHBOUR_SIMILARITY)]
+
+
+def _similar_pairs(matrix: csr_matrix, similarity: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) whose cosine similarity is at least `similarity`.
+
+    Sparse products in chunks of rows, never an n x n dense matrix. Up to _EXACT_LIMIT rows every
+    pair is compared. Beyond, each row is compared only with its _CANDIDATES strongest candidates:
+    rows sharing one of its top terms (among terms in at most _CANDIDATE_MAX_DF rows). Their exact
+    similarity is then computed, so the cost grows linearly with the number of tickets.
+    """
+    n = matrix.shape[0]
+    exact = n <= _EXACT_LIMIT
+    probe = matrix if exact else _top_terms(matrix)
+    probe_t = probe.T.tocsc()
+    found: list[np.ndarray] = []
+    for start in range(0, n, _CHUNK_ROWS):
+        block = (probe[start : start + _CHUNK_ROWS] @ probe_t).tocoo()
+        rows, cols, data = block.row.astype(np.int64) + start, block.col.astype(np.int64), block.data
+        keep = rows != cols
+        # Exact: the similarity itself. Otherwise a lower bound: candidates sharing only a trace of
+        # their top terms are left out early.
+        keep &= data >= (similarity if exact else similarity * _PROBE_SHARE)
+        rows, cols, data = rows[keep], cols[keep], data[keep]
+        if not exact:
+            rows, cols = _strongest(rows, cols, data)
+        found.append(np.minimum(rows, cols) * n + np.maximum(rows, cols))
+    pairs = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    rows, cols = pairs // n, pairs % n
+    if not exact and len(rows):
+        close = _pair_similarity(matrix, rows, cols) >= similarity
+        rows, cols = rows[close], cols[close]
+    return rows, cols
+
+
+def _strongest(rows: np.ndarray, cols: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of each row's candidates, the _CANDIDATES with the largest probe similarity."""
+    # Rows ascending, then similarity descending (data is in (0, 1]); stable, so ties keep their order.
+    order = np.argsort(rows + (1.0 - data.astype(np.float64)) * 0.5, kind="stable")
+    rows, cols = rows[order], cols[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    top = rank < _CANDIDATES
+    return rows[top], cols[top]
+
+
+def _top_terms(matrix: csr_matrix) -> csr_matrix:
+    """Each row cut to its _CANDIDATE_TERMS heaviest terms shared by 2.._CANDIDATE_MAX_DF rows."""
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    coo = matrix.tocoo()
+    useful = (df[coo.col] >= 2) & (df[coo.col] <= _CANDIDATE_MAX_DF)
+    rows, cols, data = coo.row[useful], coo.col[useful], coo.data[useful]
+    order = np.lexsort((cols, -data, rows))  # by row, heaviest first, ties by column
+    rows, cols, data = rows[order], cols[order], data[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left")
+    top = rank < _CANDIDATE_TERMS
+    return csr_matrix((data[top], (rows[top], cols[top])), shape=matrix.shape)
+
+
+def _pair_similarity(matrix: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    out = np.empty(len(rows), dtype=np.float64)
+    for start in range(0, len(rows), _PAIR_BATCH):
+        stop = start + _PAIR_BATCH
+        products = matrix[rows[start:stop]].multiply(matrix[cols[start:stop]])
+        out[start:stop] = np.asarray(products.sum(axis=1)).ravel()
+    return out
+
+
+def _split(matrix: csr_matrix, similarity: float) -> list[list[int]]:
+    n = matrix.shape[0]
+    rows, cols = _similar_pairs(matrix, similarity)
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    members: dict[int, list[int]] = defaultdict(list)
+    for row, label in enumerate(labels):
+        members[int(label)].append(row)
+    clusters: list[list[int]] = []
+    for component in members.values():
+        if len(component) < 2:
+            continue
+        if len(component) == 2:
+            clusters.append(component)
+        elif len(component) > _MAX_COMPONENT and similarity < 0.9:
+            inner = _split(matrix[component], similarity + 0.1)
+            clusters.extend([component[i] for i in cluster] for cluster in inner)
+        else:
+            clusters.extend(_average_linkage(matrix, component))
+    return clusters
+
+
+def _average_linkage(matrix: csr_matrix, component: list[int]) -> list[list[int]]:
+    distances = cosine_distances(matrix[component])
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="precomputed",
+        linkage="average",
+        distance_threshold=1.0 - _GROUP_SIMILARITY,
+    ).fit_predict(distances)
+    members: dict[int, list[int]] = defaultdict(list)
+    for position, label in enumerate(labels):
+        members[int(label)].append(component[position])
+    return [cluster for cluster in members.values() if len(cluster) >= 2]
+
+
+def _duplicate_pairs(
+    ordered: list[Ticket],
+    index: dict[tuple[str, int], int],
+    threads: dict[tuple[str, int], list[Comment]],
+) -> list[tuple[int, int]]:
+    pairs: list[tuple[int, int]] = []
+    for i, ticket in enumerate(ordered):
+        texts = [ticket.body, *(c.body for c in threads.get(ticket.key, ()))]
+        for text in texts:
+            for number in duplicate_refs(text, repo=ticket.repo):
+                other = index.get((ticket.repo, number))
+                if other is not None and other != i:
+                    pairs.append((i, other))
+    return pairs
+
+
+def _merge(size: int, clusters: list[list[int]], pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """Union clusters and duplicate links; every ticket ends in at most one group."""
+    parent = list(range(size))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(a: int, b: int) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for cluster in clusters:
+        for member in cluster[1:]:
+            join(cluster[0], member)
+    for a, b in pairs:
+        join(a, b)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(size):
+        members[root(i)].append(i)
+    return [sorted(group) for group in members.values() if len(group) >= 2]
+
+
+# --- describing a group -------------------------------------------------------------------------
+
+
+def _describe(
+    docs: list[_Doc],
+    vectors: csr_matrix | None,
+    vectorizer: TfidfVectorizer | None,
+    *,
+    threads: dict[tuple[str, int], list[Comment]],
+    team_logins: frozenset[str],
+) -> IssueGroup:
+    refs = tuple(ref(doc.ticket) for doc in docs)
+    centroid = _centroid(vectors)
+
+    def closeness(texts: list[str]) -> list[float]:
+        if centroid is None or vectorizer is None or not texts:
+            return [0.0] * len(texts)
+        return [float(x) for x in (vectorizer.transform(texts) @ centroid)]
+
+    title_scores = closeness([doc.title for doc in docs])
+    # The title closest to the centroid, preferring titles of at least three words.
+    chosen = min(range(len(docs)), key=lambda i: (len(docs[i].title.split()) < 3, -title_scores[i], i))
+    best_title = docs[chosen].title or (docs[chosen].ticket.title or "").strip()
+    title = excerpt(best_title, limit=_TITLE_CHARS_OUT) or "Related tickets"
+
+    bodies = [clean_text(doc.ticket.body, max_chars=_SUMMARY_BODY_CHARS) for doc in docs]
+    # The symptom in the reporters' own words: the body sentence closest to the centroid, else a title.
+    sentences = [s for body in bodies for s in _sentences(body)]
+    sentences = sentences or [doc.title for doc in docs if doc.title]
+    symptom = _best(sentences, closeness(sentences))
+    multi_repo = len({doc.ticket.repo for doc in docs}) > 1
+
+    parts = [f'{len(docs)} tickets report: "{excerpt(symptom or title, limit=_SYMPTOM_CHARS)}"']
+    shared = _shared_facts(docs, bodies)
+    if shared:
+        parts.append(shared)
+    fix = _team_fix(docs, threads=threads, team_logins=team_logins, closeness=closeness)
+    if fix is not None:
+        sentence, ticket = fix
+        name = f"{ticket.repo}#{ticket.number}" if multi_repo else f"#{ticket.number}"
+        parts.append(f'Team suggestion on {name}: "{excerpt(sentence, limit=_FIX_CHARS)}"')
+    return IssueGroup(title=title, summary=" ".join(parts), tickets=refs)
+
+
+def _centroid(vectors: csr_matrix | None) -> np.ndarray | None:
+    if vectors is None or vectors.nnz == 0:
+        return None
+    mean = np.asarray(vectors.mean(axis=0))
+    return normalize(mean)[0]
+
+
+def _fits(sentence: str) -> bool:
+    words = len(sentence.split())
+    return 4 <= words <= 60 and len(sentence) <= 400
+
+
+def _sentences(text: str, *, limit: int = 12) -> list[str]:
+    return [s for s in _SENTENCE_SPLIT.split(text) if _fits(s)][:limit]
+
+
+def _best(candidates: list[str], scores: list[float]) -> str | None:
+    if not candidates:
+        return None
+    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
+    return candidates[best]
+
+
+def _shared_facts(docs: list[_Doc], bodies: list[str]) -> str:
+    """'3 of 4 mention version 11.3.0; platforms: macOS (2), Windows (1).' or ''."""
+    versions: Counter[str] = Counter()
+    first_seen: dict[str, int] = {}
+    platforms: Counter[str] = Counter()
+    for doc, body in zip(docs, bodies, strict=True):
+        fields = form_fields(doc.ticket.body)
+        found: list[str] = []
+        for key, value in fields.items():
+            if _VERSION_FIELD.search(key):
+                found.extend(find_versions(value) or ([value] if _looks_like_version(value) else []))
+        found.extend(find_versions(f"{doc.title} {body}"))
+        for version in dict.fromkeys(found):
+            versions[version] += 1
+            first_seen.setdefault(version, len(first_seen))
+        named = [v for k, v in fields.items() if _PLATFORM_FIELD.search(k) and not _VERSION_FIELD.search(k)]
+        platforms.update(_platforms(" ".join(named) if named else f"{doc.title} {body}"))
+
+    facts: list[str] = []
+    common = sorted((v for v, n in versions.items() if n >= 2), key=lambda v: (-versions[v], first_seen[v]))
+    for position, version in enumerate(common[:2]):
+        count = versions[version]
+        if position == 0:
+            who = f"{count} of {len(docs)}"
+            if count == len(docs):
+                who = "both" if count == 2 else f"all {count}"
+            facts.append(f"{who} mention version {version}")
+        else:
+            facts.append(f"{count} mention {version}")
+    if sum(platforms.values()) >= 2:
+        listed = sorted(platforms.items(), key=lambda item: (-item[1], item[0]))
+        facts.append("platforms: " + ", ".join(f"{name} ({count})" for name, count in listed))
+    if not facts:
+        return ""
+    sentence = "; ".join(facts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def _looks_like_version(value: str) -> bool:
+    return len(value) <= 20 and any(ch.isdigit() for ch in value) and " " not in value
+
+
+def _platforms(text: str) -> set[str]:
+    text = text[:_SUMMARY_BODY_CHARS]
+    return {name for name, pattern in _PLATFORMS if pattern.search(text)}
+
+
+def _is_team(comment: Comment, team_logins: frozenset[str]) -> bool:
+    return comment.author_association in TEAM_ASSOCIATIONS or comment.author.lower() in team_logins
+
+
+def _team_fix(
+    docs: list[_Doc],
+    *,
+    threads: dict[tuple[str, int], list[Comment]],
+    team_logins: frozenset[str],
+    closeness: Callable[[list[str]], list[float]],
+) -> tuple[str, Ticket] | None:
+    """The sentence of a team comment that best states a fix or workaround, and its ticket."""
+    candidates: list[tuple[str, Ticket, Comment]] = []
+    for doc in docs:
+        ticket = doc.ticket
+        for comment in threads.get(ticket.key, ()):
+            if comment.author.lower() == (ticket.author or "").lower():
+                continue  # the ticket author's own words are never the team's answer
+            if not _is_team(comment, team_logins):
+                continue
+            for sentence in _sentences(clean_text(comment.body, max_chars=_SUMMARY_BODY_CHARS), limit=20):
+                if _FIX_WORDS.search(sentence):
+                    candidates.append((sentence, ticket, comment))
+    if not candidates:
+        return None
+    scores = closeness([sentence for sentence, _, _ in candidates])
+
+    def rank(i: int) -> tuple:
+        sentence, _, comment = candidates[i]
+        hits = len({m.lower() for m in _FIX_WORDS.findall(sentence)})
+        return (-min(hits, 3), -scores[i], -comment.created_at.timestamp(), comment.id)
+
+    sentence, ticket, _ = candidates[min(range(len(candidates)), key=rank)]
+    return sentence, ticket

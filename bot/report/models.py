@@ -1,0 +1,198 @@
+"""Plain data the report core works on: tickets in, a report out.
+
+Frozen dataclasses only; no PyGithub objects, no Slack payloads. Every datetime is timezone-aware.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+TEAM_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment on an issue, as listed by the repository-wide comments endpoint."""
+
+    id: int
+    repo: str  # "owner/name"
+    issue_number: int
+    author: str
+    author_association: str  # GitHub's value: OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, ...
+    author_is_bot: bool
+    body: str
+    created_at: datetime
+    reactions: int = 0
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One GitHub issue (never a pull request)."""
+
+    repo: str
+    number: int
+    title: str
+    body: str
+    url: str
+    author: str
+    author_association: str
+    author_is_bot: bool
+    state: str  # "open" | "closed"
+    state_reason: str | None  # "completed" | "not_planned" | "duplicate" | "reopened" | None
+    labels: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    comments_count: int  # GitHub's count of all comments, not only those fetched
+    reactions: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.repo, self.number)
+
+
+@dataclass(frozen=True)
+class TicketData:
+    """What a source hands the core: tickets and the comments fetched for the window."""
+
+    tickets: tuple[Ticket, ...]
+    comments: tuple[Comment, ...]
+    # Comments were fetched from this instant on; earlier comments are unknown to the core.
+    comments_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open interval [start, end) of aware datetimes, with the words a report uses for it."""
+
+    start: datetime
+    end: datetime
+    label: str  # e.g. "2025-04-14 to 2025-04-14" or "Mon 14 Apr – Sun 20 Apr 2025"
+    spec: str = ""  # what the user typed, normalised ("today", "2025-04-01..2025-04-14")
+
+    @property
+    def length(self) -> timedelta:
+        # Elapsed time, through UTC: aware datetimes sharing a zone subtract as wall-clock time,
+        # which would make a 23-hour daylight-saving day 24 hours long.
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
+
+    def contains(self, moment: datetime | None) -> bool:
+        return moment is not None and self.start <= moment < self.end
+
+    def previous(self) -> Period:
+        """The period of equal length just before this one, for the report's 'change' figures.
+
+        A period that starts at local midnight is shifted back by its number of calendar days in
+        local wall-clock time, so "today until 21:00" compares with "yesterday until 21:00" and a
+        week with the week before, across daylight-saving changes. Other periods shift by their
+        elapsed length.
+        """
+        if self.start.time() == time(0):
+            days = (self.end.date() - self.start.date()).days + (self.end.time() != time(0))
+            shift = timedelta(days=max(days, 1))
+            start, end = _wall(self.start - shift), _wall(self.end - shift)
+            end = min(end, self.start)
+        else:
+            start = (self.start.astimezone(UTC) - self.length).astimezone(self.start.tzinfo)
+            end = self.start
+        return Period(start=start, end=end, label=f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}",
+                      spec="previous")
+
+
+def _wall(moment: datetime) -> datetime:
+    """Normalise wall-clock arithmetic on an aware datetime (a time skipped by DST moves forward)."""
+    return moment.astimezone(UTC).astimezone(moment.tzinfo)
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    repo: str
+    number: int
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ScoreItem:
+    """One line of a score breakdown: e.g. ('comments from the community', 3, 6.0)."""
+
+    reason: str
+    count: float
+    points: float
+
+
+@dataclass(frozen=True)
+class ScoredTicket:
+    ticket: Ticket
+    score: float
+    breakdown: tuple[ScoreItem, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    total: int = 0  # tickets active in the period
+    resolved: int = 0  # closed as completed by the period's end
+    not_planned: int = 0  # closed as not planned or duplicate by the period's end
+    open: int = 0  # still open at the period's end
+    new: int = 0  # created in the period
+
+
+@dataclass(frozen=True)
+class LabelStat:
+    label: str
+    received: int  # active tickets carrying the label
+    resolved: int  # of those, closed by the period's end
+    pending: int  # of those, still open at the period's end
+    previous_received: int = 0
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    """Median and 90th percentile of a set of durations, over `count` tickets."""
+
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+@dataclass(frozen=True)
+class ResponseTimes:
+    first_response: DurationStats  # tickets created in the period: time to first team response
+    close: DurationStats  # tickets closed in the period: time from creation to close
+    awaiting_response: tuple[TicketRef, ...] = ()  # open, no team response known
+
+
+@dataclass(frozen=True)
+class IssueGroup:
+    title: str
+    summary: str
+    tickets: tuple[TicketRef, ...]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    title: str
+    text: str
+    tickets: tuple[TicketRef, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    generated_at: datetime
+    period: Period
+    previous_period: Period
+    repos: tuple[str, ...]
+    totals: Totals
+    previous_totals: Totals
+    labels: tuple[LabelStat, ...]
+    response_times: ResponseTimes
+    most_active: tuple[ScoredTicket, ...]
+    common_issues: tuple[IssueGroup, ...]
+    recommendations: tuple[Recommendation, ...]
+    # Every ticket active in the period, scored, best first (drill-downs and digests use it).
+    tickets: tuple[ScoredTicket, ...] = field(default=())
+
+
+def ref(ticket: Ticket) -> TicketRef:
+    return TicketRef(repo=ticket.repo, number=ticket.number, title=ticket.title, url=ticket.url)

@@ -1,0 +1,419 @@
+"""Turning untrusted GitHub markdown into short plain text the report can reason about.
+
+Issue bodies and comments arrive as markdown written by anyone: issue-form templates ("### Software",
+"- [x] Yes", "_No response_"), pasted logs and stack traces, code blocks, images, megabytes of it or
+nothing at all. Grouping, summaries and drill-down excerpts need the human sentences underneath.
+
+Every helper here is pure and runs in time linear in a bounded prefix of its input: the input is cut
+before any regular expression sees it, and every pattern is either anchored to one line or uses
+bounded repetitions, so no input can make a pattern backtrack catastrophically.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# How much raw input is looked at, relative to the output wanted. Pasted logs are dropped, so the raw
+# text needs headroom over `max_chars`; beyond this the input is ignored (a 5 MB log is not read).
+_SCAN_FACTOR = 4
+_MIN_SCAN = 8_000
+_FORM_SCAN = 64_000
+_FORM_VALUE_MAX = 1_000
+
+# Issue-form questions whose answers are metadata (platform, versions, "did you search?"), not a
+# description of the problem: every ticket has them, so they would make template tickets look alike.
+# form_fields() still hands the answers to summaries.
+_METADATA_WORD_LIST = """
+version versions software platform platforms os browser browsers checked ide ides editor editors environment
+plugin plugins extension extensions integration integrations architecture cpu ram memory hardware device
+devices terms contact email e-mail discord llm llms model models
+"""
+_METADATA_WORDS = frozenset(_METADATA_WORD_LIST.split())
+_METADATA_PHRASES = (
+    "operating system",
+    "existing issue",
+    "code of conduct",
+    "install method",
+    "installation",
+)
+_WORD = re.compile(r"[a-z][a-z-]*")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,})")
+_CHECKBOX = re.compile(r"^[ \t>]*(?:[-*+]|\d{1,3}[.)])[ \t]+\[[ xX]?\]")
+_NO_ANSWER = re.compile(r"^(?:_no response_|no response|n/?a|none|-|\.)$", re.IGNORECASE)
+# A short line that is only bold text is a template label ("**Describe the bug**").
+_BOLD_LABEL = re.compile(r"^(?:\*\*|__)[^*_\n]{1,80}(?:\*\*|__):?$")
+_PLACEHOLDER = re.compile(
+    r"^(?:a clear and concise description of|steps to reproduce the behavio|if applicable, add "
+    r"|add any other context about the problem|please complete the following information)",
+    re.IGNORECASE,
+)
+
+# Pasted logs, one line at a time (the line stripped of indentation and quote markers). Anchored
+# alternatives are tried at the start only; the few that may occur anywhere have their own pattern.
+_LOG_START = re.compile(
+    r"\[?\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{1,2}:\d{2}"  # 2025-04-14 10:00 / [2025-04-14T10:00:01Z]
+    r"|\[?\d{1,2}:\d{2}:\d{2}"  # 10:00:01
+    r"|\d{1,4} {1,12}[\w.+-]{1,100} {1,40}0x[0-9a-f]"  # macOS crash report frames
+    r"|(?:caused by|exception in thread|unhandled exception|stack ?trace)\b"
+    r"|\[?(?:info|debug|trace|warn|warning|error|fatal|severe|verbose|critical|notice)\]?[ \t]*[:|\]-]"
+    r"|\[(?:info|debug|trace|warn|warning|error|fatal|severe|verbose)\]"
+    r"|(?:[a-z]:\\|/|~/)[^ \t]{0,500}$",  # a bare path
+    re.IGNORECASE,
+)
+_LOG_ANYWHERE = re.compile(
+    r"\d:\d{2}:\d{2}[.,]\d{2}"  # ...10:00:01.123
+    r"|0x[0-9a-f]{6}"
+    r"|[0-9a-f]{24}"
+    r"|(?:[\\/][\w.@ -]{1,80}){4}",  # a deep path
+    re.IGNORECASE,
+)
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_HAS_ALNUM = re.compile(r"[^\W_]")
+_DIGIT = re.compile(r"\d")
+_TEXT, _LOG, _FRAME = 0, 1, 2  # kinds of line
+# A line from a stack trace is noise even on its own.
+_FRAME_LINE = re.compile(
+    r"^at [\w$.<>\[\]/@-]{1,300}[ (:]|^file \"[^\"]{1,500}\", line \d|^#\d{1,4} {1,12}\S"
+    r"|^traceback \(most recent call last\)",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]")
+_LOG_RUN = 3  # this many log-looking lines in a row are a pasted log
+_ERROR_MESSAGE = re.compile(r"\b[A-Z][A-Za-z0-9_.]{0,80}(?:Error|Exception|Failure)\b:? [^\n]{0,300}")
+_MAX_SALVAGED = 2
+_SALVAGED_CHARS = 200
+
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000})>", re.IGNORECASE)
+_IMAGE = re.compile(r"!\[[^\]\n]{0,500}\]\([^)\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\]\n]{0,500})\]\([^)\n]{0,2000}\)")
+_TAG = re.compile(r"</?[a-zA-Z][^<>\n]{0,500}>")
+_URL = re.compile(r"\b(?:https?|ftp)://(?:www\.)?([^\s/?#<>()\[\]\"'`]{1,253})[^\s<>()\[\]\"'`]{0,2000}")
+_MENTION = re.compile(r"(?<![\w.])@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+_EMOJI_CODE = re.compile(r":[a-z][a-z0-9_+-]{0,39}:")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_EMPHASIS = re.compile(r"\*\*|__|~~|`+")
+_LINE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:#{1,6}[ \t]+|(?:[-*+]|\d{1,3}[.)])[ \t]+)?")
+_SPACES = re.compile(r"\s+")
+_SENTENCE_END = ".!?:;…"
+
+_VERSION = re.compile(
+    r"(?<![\w.\-/])(v)?(\d{1,5}(?:\.\d{1,5}){1,3})(-[0-9A-Za-z]{1,20}(?:\.[0-9A-Za-z]{1,20}){0,3})?(?![\w]|\.\d)",
+    re.IGNORECASE,
+)
+_VERSION_WORD = re.compile(
+    r"(?:version|ver\.?|release|build|updated? to|upgraded? to)\s*:?\s*$", re.IGNORECASE
+)
+
+_DUPLICATE = re.compile(
+    r"\b(?P<not>not (?:a |an )?)?dup(?:e|licate)?(?:d| of| by|s)?(?: of| by)?(?: issue)?\s*:?\s*"
+    r"(?:#(?P<num>\d{1,9})\b"
+    r"|https?://[^\s/]{1,253}/(?P<repo>[\w.-]{1,100}/[\w.-]{1,100})/issues/(?P<urlnum>\d{1,9})\b)",
+    re.IGNORECASE,
+)
+
+
+def _prefix(text: str, limit: int) -> str:
+    return text[:limit].replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _strip_html_comments(text: str) -> str:
+    """Remove `<!-- ... -->` with str.find (a regex over unclosed comments could go quadratic)."""
+    if "<!--" not in text:
+        return text
+    parts: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            parts.append(text[pos:])
+            break
+        parts.append(text[pos:start])
+        end = text.find("-->", start + 4)
+        if end < 0:  # unclosed: GitHub hides the rest too
+            break
+        pos = end + 3
+    return "".join(parts)
+
+
+def _is_metadata_label(label: str) -> bool:
+    lowered = label.lower()
+    if any(phrase in lowered for phrase in _METADATA_PHRASES):
+        return True
+    return not _METADATA_WORDS.isdisjoint(_WORD.findall(lowered))
+
+
+def _is_log_line(stripped: str, raw: str) -> bool:
+    head = stripped[:400]
+    if _LOG_START.match(head):
+        return True
+    if ("/" in head or "\\" in head or _DIGIT.search(head)) and _LOG_ANYWHERE.search(head):
+        return True
+    if raw.startswith(("    ", "\t")) and not _LIST_ITEM.match(raw):
+        return True  # indented code
+    if len(head) >= 20:
+        letters = len(_NOT_LETTERS.sub("", head))
+        if letters < 0.4 * len(head):
+            return True  # JSON, numbers, hashes
+        if " " not in head[:200] and len(head) > 200:
+            return True
+    return False
+
+
+def _salvage(lines: list[str], kinds: list[int], start: int, stop: int) -> str:
+    """The first error message named in the pasted log lines[start:stop], or ""."""
+    for k in range(start, stop):
+        if kinds[k] == _LOG:
+            error = _ERROR_MESSAGE.search(lines[k][:1000])
+            if error:
+                return error.group(0)[:_SALVAGED_CHARS]
+    return ""
+
+
+def _inline(line: str) -> str:
+    """Plain text of one markdown line: links to their text, URLs to their host, markup dropped."""
+    line = _LINE_PREFIX.sub("", line, count=1)
+    # Each pattern runs only when its tell-tale character is there (most lines are plain prose).
+    removed = False
+    if "](" in line:
+        line = _IMAGE.sub(" ", line)
+        line = _LINK.sub(r"\1", line)
+    if "<" in line:
+        line = _AUTOLINK.sub(r"\1", line)
+        line = _TAG.sub(" ", line)
+        removed = True
+    if "://" in line:
+        line = _URL.sub(r"\1", line)
+    if "@" in line:
+        line = _MENTION.sub(" ", line)
+        removed = True
+    if ":" in line:
+        line = _EMOJI_CODE.sub(" ", line)
+        removed = True
+    if "*" in line or "_" in line or "~" in line or "`" in line:
+        line = _EMPHASIS.sub("", line)
+    if "&" in line:
+        line = html.unescape(line)
+    if "  " in line or "\t" in line or removed:
+        line = _SPACES.sub(" ", line)
+    line = line.strip()
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", line) if removed else line
+
+
+class _Collector:
+    """Collects plain lines up to a character budget, holding back runs of log-looking lines."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.lines: list[str] = []
+        self.total = 0
+        self.run: list[str] = []
+        self.kinds: list[int] = []
+        self.salvaged = 0
+
+    @property
+    def full(self) -> bool:
+        return self.total >= self.limit
+
+    def text(self, raw: str) -> None:
+        if self.run:
+            self.flush()
+        self._emit(raw)
+
+    def log(self, raw: str, kind: int) -> None:
+        self.run.append(raw)
+        self.kinds.append(kind)
+
+    def flush(self) -> None:
+        if len(self.run) >= _LOG_RUN:
+            # A pasted log: drop the whole run, keeping only the first error message it names
+            # ("LateInitializationError: Field 'database' has not been initialized").
+            if self.salvaged < _MAX_SALVAGED:
+                line = _salvage(self.run, self.kinds, 0, len(self.run))
+                if line:
+                    self.salvaged += 1
+                    self._emit(line)
+        else:
+            for raw, kind in zip(self.run, self.kinds, strict=True):
+                if kind == _LOG:  # a stack frame is noise even on its own; other lines stay
+                    self._emit(raw)
+        self.run.clear()
+        self.kinds.clear()
+
+    def _emit(self, raw: str) -> None:
+        if self.total >= self.limit:
+            return
+        line = _inline(raw)
+        if line and _HAS_ALNUM.search(line):
+            self.lines.append(line)
+            self.total += len(line) + 1
+
+
+def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
+    """The human lines of a markdown body, each plain text, boilerplate and logs dropped.
+
+    At most about `max_chars` characters in total; only a bounded prefix of the input is read.
+    """
+    if not markdown or max_chars <= 0:
+        return []
+    text = _strip_html_comments(_prefix(markdown, max(max_chars * _SCAN_FACTOR, _MIN_SCAN)))
+    out = _Collector(max_chars)
+    fence: str | None = None
+    skip_answer = False  # inside the answer to a metadata question of an issue form
+    for raw in text.split("\n"):
+        fence_match = _FENCE.match(raw) if ("```" in raw or "~~~" in raw) else None
+        if fence is not None:
+            marker = fence_match.group(1) if fence_match else ""
+            if marker[:1] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if out.full:
+            break
+        if fence_match:
+            fence = fence_match.group(1)
+            continue
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        heading = _HEADING.match(raw) if stripped[0] == "#" else None
+        if heading:
+            level, label = len(heading.group(1)), heading.group(2)
+            skip_answer = level >= 3 and _is_metadata_label(label[:200])
+            if level < 3:
+                out.text(raw)
+            continue  # a level-3 heading is an issue-form question: its label is template text
+        if skip_answer:
+            continue
+        if "[" in stripped[:12] and _CHECKBOX.match(raw):
+            continue
+        if len(stripped) <= 13 and _NO_ANSWER.match(stripped):
+            continue
+        if stripped[0] in "*_" and _BOLD_LABEL.match(stripped):
+            continue
+        if _PLACEHOLDER.match(stripped):
+            continue
+        lowered = stripped.lstrip("> \t")
+        if _FRAME_LINE.match(lowered):
+            out.log(raw, _FRAME)
+        elif _is_log_line(lowered, raw):
+            out.log(raw, _LOG)
+        else:
+            out.text(raw)
+    if out.run:
+        out.flush()
+    return out.lines
+
+
+def clean_text(markdown: str | None, *, max_chars: int = 4000) -> str:
+    """Plain, single-line text of a markdown body without issue-form boilerplate, code or logs.
+
+    Lines are joined into sentences (a full stop is added where a line had no closing punctuation),
+    whitespace is collapsed, and the result is at most `max_chars` characters.
+    """
+    parts = []
+    for line in clean_lines(markdown, max_chars=max_chars):
+        parts.append(line if line[-1] in _SENTENCE_END else line + ".")
+    return excerpt(" ".join(parts), limit=max_chars)
+
+
+def form_fields(body: str | None) -> dict[str, str]:
+    """Answers of a GitHub issue form: {"operating system / platform": "macOS", ...}.
+
+    Keys are the question labels lower-cased with whitespace collapsed; unanswered questions
+    ("_No response_") are left out; each answer is whitespace-collapsed and at most 1000 characters.
+    """
+    if not body:
+        return {}
+    text = _strip_html_comments(_prefix(body, _FORM_SCAN))
+    fields: dict[str, str] = {}
+    key: str | None = None
+    answer: list[str] = []
+    fence: str | None = None
+
+    def finish() -> None:
+        if key is None or key in fields:
+            return
+        value = _SPACES.sub(" ", " ".join(answer)).strip()
+        if value and not _NO_ANSWER.match(value):
+            fields[key] = value[:_FORM_VALUE_MAX]
+
+    for raw in text.split("\n"):
+        fence_match = _FENCE.match(raw) if ("```" in raw or "~~~" in raw) else None
+        if fence is not None:
+            if fence_match and fence_match.group(1)[0] == fence[0]:
+                fence = None
+            elif key is not None:
+                answer.append(raw)
+            continue
+        if fence_match:
+            fence = fence_match.group(1)
+            continue
+        heading = _HEADING.match(raw)
+        if heading and len(heading.group(1)) == 3:
+            finish()
+            key = _SPACES.sub(" ", heading.group(2)).strip().lower()[:200] or None
+            answer = []
+        elif key is not None and raw.strip():
+            answer.append(raw.strip())
+    finish()
+    return fields
+
+
+def excerpt(text: str | None, *, limit: int) -> str:
+    """`text` with whitespace collapsed, cut at a word boundary to at most `limit` characters with "…"."""
+    if not text or limit <= 0:
+        return ""
+    flat = _SPACES.sub(" ", text[: limit * 2 + 2]).strip()
+    if len(flat) <= limit:
+        return flat
+    if limit == 1:
+        return "…"
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    cut = cut.rstrip(" ,;:-–—([{'\"")
+    return (cut or flat[: limit - 1]) + "…"
+
+
+def find_versions(text: str | None) -> list[str]:
+    """Version numbers in `text`, in order of first appearance, without a leading "v".
+
+    "11.3.0" and "1.2.3-beta.1" count on their own; two-part numbers ("v2.1", "version 2.1") count only
+    with a "v" or a word like "version" before them, so "2.5 GB" is not a version. Four-part numbers
+    count only with such a prefix too, so IP addresses are left alone.
+    """
+    if not text:
+        return []
+    text = text[:_FORM_SCAN]
+    found: dict[str, None] = {}
+    for match in _VERSION.finditer(text):
+        prefixed, number, suffix = match.group(1), match.group(2), match.group(3) or ""
+        before = text[max(0, match.start() - 16) : match.start()]
+        if number.count(".") != 2 and not prefixed and not _VERSION_WORD.search(before):
+            continue
+        found.setdefault(number + suffix, None)
+    return list(found)
+
+
+def duplicate_refs(text: str | None, *, repo: str | None = None) -> list[int]:
+    """Issue numbers that `text` calls this ticket a duplicate of (or duplicated by), in order.
+
+    Understands "Duplicate of #123", "dup of #12", "duplicated by #7" and issue URLs; "not a duplicate
+    of #5" is ignored. With `repo` ("owner/name"), URLs to other repositories are ignored.
+    """
+    if not text:
+        return []
+    text = text[:_FORM_SCAN]
+    if "dup" not in text.lower():
+        return []
+    found: dict[int, None] = {}
+    for match in _DUPLICATE.finditer(text):
+        if match.group("not"):
+            continue
+        if match.group("num"):
+            found.setdefault(int(match.group("num")), None)
+        elif repo is None or match.group("repo").lower() == repo.lower():
+            found.setdefault(int(match.group("urlnum")), None)
+    return list(found)

@@ -1,0 +1,112 @@
+"""The one path from a report request to a built report, shared by the CLI, the slash command and digests.
+
+request -> period (parsed in the requester's timezone) -> fetch (cached briefly) -> pure core -> Report.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+from bot.report.builder import build_report
+from bot.report.models import Comment, Period, Report, Ticket, TicketData
+from bot.report.options import ReportOptions
+from bot.report.periods import parse_period
+
+
+class TicketSource(Protocol):
+    """Where tickets come from: the GitHub API or a snapshot file."""
+
+    def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData: ...
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    period_text: str
+    repos: tuple[str, ...]
+    tz: tzinfo
+    top: int | None = None
+    include_labels: frozenset[str] = frozenset()  # lower-case; only tickets with one of these
+    exclude_labels: frozenset[str] = frozenset()  # lower-case; added to the config's exclusions
+
+
+@dataclass
+class _CacheEntry:
+    data: TicketData
+    fetched_at: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class ReportService:
+    """Builds reports; identical fetches within `cache_seconds` reuse the data already fetched."""
+
+    def __init__(
+        self,
+        *,
+        source: TicketSource,
+        options: ReportOptions,
+        cache_seconds: float = 300,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = source
+        self._options = options
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._cache: dict[tuple[str, datetime, str], _CacheEntry] = {}
+        self._cache_lock = threading.Lock()
+
+    def period(self, request: ReportRequest, *, now: datetime) -> Period:
+        return parse_period(request.period_text, now=now, tz=request.tz)
+
+    def build(self, request: ReportRequest, *, now: datetime) -> Report:
+        period = self.period(request, now=now)
+        return self.build_for(period, request=request, now=now)
+
+    def build_for(self, period: Period, *, request: ReportRequest, now: datetime) -> Report:
+        window_start = period.previous().start
+        tickets: list[Ticket] = []
+        comments: list[Comment] = []
+        since: datetime | None = None
+        for repo in request.repos:
+            data = self.fetch(repo, window_start=window_start, window_end=period.end, now=now)
+            tickets.extend(_filter_labels(data.tickets, request.include_labels))
+            comments.extend(data.comments)
+            since = data.comments_since if since is None else max(since, data.comments_since or since)
+        options = replace(
+            self._options,
+            top_n=request.top or self._options.top_n,
+            exclude_labels=self._options.exclude_labels | request.exclude_labels,
+        )
+        data = TicketData(tickets=tuple(tickets), comments=tuple(comments), comments_since=since)
+        return build_report(data, period=period, now=now, repos=request.repos, options=options)
+
+    def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData:
+        # A period ending "now" is keyed as "now": five people asking for today share one fetch.
+        end_key = "now" if window_end >= now else window_end.isoformat()
+        key = (repo, window_start, end_key)
+        with self._cache_lock:
+            entry = self._cache.get(key)
+            if entry is None or self._monotonic() - entry.fetched_at > self._cache_seconds:
+                entry = _CacheEntry(data=TicketData((), ()), fetched_at=float("-inf"))
+                self._cache[key] = entry
+                self._evict()
+        with entry.lock:  # concurrent identical requests wait for the first fetch instead of repeating it
+            if self._monotonic() - entry.fetched_at > self._cache_seconds:
+                entry.data = self._source.fetch(repo, window_start=window_start, window_end=window_end, now=now)
+                entry.fetched_at = self._monotonic()
+            return entry.data
+
+    def _evict(self) -> None:
+        limit = self._monotonic() - self._cache_seconds
+        for key in [k for k, e in self._cache.items() if e.fetched_at != float("-inf") and e.fetched_at < limit]:
+            del self._cache[key]
+
+
+def _filter_labels(tickets: Sequence[Ticket], include: frozenset[str]) -> list[Ticket]:
+    if not include:
+        return list(tickets)
+    return [t for t in tickets if any(label.lower() in include for label in t.labels)]

@@ -1,0 +1,227 @@
+"""Settings: environment variables and the config file, loaded and validated once.
+
+Every problem is reported at once, naming the variable or config key to fix. Nothing else in the bot
+reads the environment or the config file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.report.options import ReportOptions, ScoreWeights
+
+REPO_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///ticket-report.db"
+
+
+class SettingsError(Exception):
+    """Configuration that cannot work; the message lists every problem and how to fix it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("Configuration problems:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+def valid_repo(name: str) -> bool:
+    return bool(REPO_PATTERN.match(name)) and ".." not in name
+
+
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class WeightsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    community_comment: float = Field(2.0, ge=0)
+    team_comment: float = Field(0.5, ge=0)
+    participant: float = Field(1.5, ge=0)
+    reaction: float = Field(0.25, ge=0)
+    new_ticket: float = Field(2.0, ge=0)
+    reopened: float = Field(2.0, ge=0)
+    recency: float = Field(3.0, ge=0)
+    recency_half_life_hours: float = Field(24.0, gt=0)
+
+
+class ChannelConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    repos: list[str] = []
+
+
+class SubscriptionConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: str
+    cadence: Literal["daily", "weekdays", "weekly"] = "daily"
+    at: str = "09:00"
+    timezone: str = "UTC"
+    repos: list[str] = []
+    quiet: bool = False
+
+
+class FileConfig(BaseModel):
+    """The YAML config file (see config/ticket-report.example.yml)."""
+
+    model_config = ConfigDict(extra="forbid")
+    repos: list[str] = []
+    timezone: str = "UTC"
+    top: int = Field(5, ge=1, le=50)
+    exclude_labels: list[str] = []
+    team_logins: list[str] = []
+    score_weights: WeightsConfig = WeightsConfig()
+    response_target_hours: float = Field(24, gt=0)
+    long_open_days: float = Field(30, gt=0)
+    channels: dict[str, ChannelConfig] = {}
+    cache_seconds: int = Field(300, ge=0)
+    subscriptions: list[SubscriptionConfig] = []
+    subscription_managers: list[str] = []
+    digest_grace_hours: float = Field(6, ge=0)
+
+    @field_validator("repos")
+    @classmethod
+    def _repos(cls, value: list[str]) -> list[str]:
+        bad = [r for r in value if not valid_repo(r)]
+        if bad:
+            raise ValueError(f"not OWNER/NAME: {', '.join(bad)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not valid_zone(value):
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name like Europe/Berlin")
+        return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    github_token: str | None = None
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    repos: tuple[str, ...] = ()
+    config: FileConfig = field(default_factory=FileConfig)
+    config_path: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+
+    def report_options(self, *, top: int | None = None) -> ReportOptions:
+        cfg = self.config
+        return ReportOptions(
+            top_n=top or cfg.top,
+            weights=ScoreWeights(**cfg.score_weights.model_dump()),
+            team_logins=frozenset(login.lower() for login in cfg.team_logins),
+            exclude_labels=frozenset(label.lower() for label in cfg.exclude_labels),
+            response_target=timedelta(hours=cfg.response_target_hours),
+            long_open=timedelta(days=cfg.long_open_days),
+        )
+
+    def require_slack(self) -> None:
+        """Stop start-up of the Slack app with every missing Slack variable named."""
+        problems = [
+            f"{name} is not set ({hint})"
+            for name, value, hint in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token, "the app's Bot User OAuth Token, xoxb-..."),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret, "Basic Information → Signing Secret"),
+            )
+            if not value
+        ]
+        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
+            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset)")
+        if problems:
+            raise SettingsError(problems)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, config_path: str | None = None
+) -> Settings:
+    """Read the environment and the config file; raise SettingsError listing every problem."""
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+    path = config_path or env.get("TICKET_REPORT_CONFIG") or None
+    config = FileConfig()
+    if path:
+        config = _load_file(path, problems)
+
+    repos = tuple(r.strip() for r in env.get("TICKET_REPORT_REPOS", "").split(",") if r.strip())
+    bad = [r for r in repos if not valid_repo(r)]
+    if bad:
+        problems.append(f"TICKET_REPORT_REPOS has names that are not OWNER/NAME: {', '.join(bad)}")
+
+    github_api_url = env.get("GITHUB_API_URL") or DEFAULT_GITHUB_API_URL
+    slack_api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+    for name, url in (("GITHUB_API_URL", github_api_url), ("SLACK_API_URL", slack_api_url)):
+        if not url.startswith(("https://", "http://")):
+            problems.append(f"{name} must be an http(s) URL, got {url!r}")
+    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite", "postgresql", "postgres://")):
+        problems.append("DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DB")
+    port_text = env.get("PORT") or "3000"
+    port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else 0
+    if not port:
+        problems.append(f"PORT must be a number from 1 to 65535, got {port_text!r}")
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        github_token=env.get("GITHUB_TOKEN") or None,
+        github_api_url=github_api_url.rstrip("/"),
+        repos=repos or tuple(config.repos),
+        config=config,
+        config_path=path,
+        slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+        slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+        slack_api_url=slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/",
+        database_url=database_url,
+        port=port,
+    )
+
+
+def _load_file(path: str, problems: list[str]) -> FileConfig:
+    where = f"config file {path}"
+    try:
+        raw: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        problems.append(f"TICKET_REPORT_CONFIG / --config: cannot read {path}: {exc.strerror}")
+        return FileConfig()
+    except yaml.YAMLError as exc:
+        problems.append(f"{where} is not valid YAML: {str(exc).splitlines()[0]}")
+        return FileConfig()
+    if not isinstance(raw, dict):
+        problems.append(f"{where} must be a mapping of keys (repos:, timezone:, ...)")
+        return FileConfig()
+    try:
+        config = FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{where}: {key}: {error['msg']}")
+        return FileConfig()
+    for channel, channel_config in config.channels.items():
+        bad = [r for r in channel_config.repos if not valid_repo(r)]
+        if bad:
+            problems.append(f"{where}: channels.{channel}.repos: not OWNER/NAME: {', '.join(bad)}")
+    for index, sub in enumerate(config.subscriptions):
+        if not valid_zone(sub.timezone):
+            problems.append(f"{where}: subscriptions.{index}.timezone: unknown timezone {sub.timezone!r}")
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", sub.at):
+            problems.append(f"{where}: subscriptions.{index}.at: {sub.at!r} is not HH:MM like 09:00")
+    return config

@@ -1,0 +1,108 @@
+"""Builds the Bolt app: its parts (poster, timezones, channel rules, report runner) and every listener.
+
+The caller (bot.app_runner) owns the GitHub source, the ReportService, the WebClient and the worker
+executor, and decides how the app is served (HTTP or Socket Mode). The parts are returned with the
+app so the drill-down and the digests can reuse them rather than build their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot.report.periods import parse_timezone
+from bot.service import ReportService
+from bot.settings import Settings
+from bot.slack.access import ChannelRules
+from bot.slack.commands import Route, SlashCommands
+from bot.slack.listeners import ActionHandler, register_listeners
+from bot.slack.poster import SlackPoster
+from bot.slack.reports import ReportRunner
+from bot.slack.user_tz import UserTimezones
+
+
+class SlackStartError(Exception):
+    """The app cannot start: Slack refused the token or could not be reached. Never contains a secret."""
+
+
+@dataclass(frozen=True)
+class SlackBot:
+    """The Bolt app and the parts behind it."""
+
+    app: App
+    client: WebClient
+    poster: SlackPoster
+    timezones: UserTimezones
+    rules: ChannelRules
+    runner: ReportRunner
+    commands: SlashCommands
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_app(
+    *,
+    settings: Settings,
+    service: ReportService,
+    client: WebClient,
+    executor: Executor,
+    clock: Callable[[], datetime] = _utc_now,
+    routes: Mapping[type, Route] | None = None,
+    on_ticket_details: ActionHandler | None = None,
+    on_mention: ActionHandler | None = None,
+) -> SlackBot:
+    """The Slack app for `settings`. Calls auth.test once (Bolt checks the token at start-up)."""
+    rules = ChannelRules.from_settings(settings)
+    timezones = UserTimezones(client, default=parse_timezone(settings.config.timezone))
+    poster = SlackPoster(client)
+    runner = ReportRunner(service=service, poster=poster, timezones=timezones, executor=executor)
+    commands = SlashCommands(
+        rules=rules, service=service, timezones=timezones, runner=runner, clock=clock, routes=routes
+    )
+    try:
+        app = App(
+            name="ticket-report",
+            client=client,
+            signing_secret=settings.slack_signing_secret,
+            # Acknowledge first, work afterwards: the listener acks and queues; Slack gets its answer at once.
+            process_before_response=False,
+            request_verification_enabled=True,
+        )
+    except BoltError as exc:  # Bolt's text embeds the whole auth.test response; keep only the code
+        raise SlackStartError(f"Slack did not accept SLACK_BOT_TOKEN ({_auth_error(exc)})") from None
+    except (SlackClientError, OSError) as exc:
+        raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(exc).__name__})") from None
+    register_listeners(
+        app,
+        commands=commands,
+        poster=poster,
+        executor=executor,
+        on_ticket_details=on_ticket_details,
+        on_mention=on_mention,
+    )
+    return SlackBot(
+        app=app,
+        client=client,
+        poster=poster,
+        timezones=timezones,
+        rules=rules,
+        runner=runner,
+        commands=commands,
+    )
+
+
+def _auth_error(exc: BoltError) -> str:
+    text = str(exc)
+    for code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"):
+        if code in text:
+            return code
+    return "auth.test failed"

@@ -1,0 +1,148 @@
+"""The slow half of `/ticket-report`: build the report and post it, on the app's own worker pool.
+
+The acknowledgement has already been sent when a job runs here. A job never raises: every failure
+becomes an ephemeral answer to the requester that says what happened and what to do, and anything
+unexpected is also logged in full for us.
+
+Bolt's own listener pool (five threads) runs the acknowledging listeners; the GitHub work runs on a
+separate ThreadPoolExecutor so that slow reports can never delay an acknowledgement.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.errors import RateLimited, TicketReportError
+from bot.render import render_messages
+from bot.report.models import Report
+from bot.report.periods import PeriodError
+from bot.service import ReportRequest, ReportService
+from bot.slack import messages
+from bot.slack.command_text import ReportCommand
+from bot.slack.poster import (
+    ChannelArchived,
+    Message,
+    NotInChannel,
+    PartlyPosted,
+    Requester,
+    SlackPoster,
+    SlackPostError,
+)
+from bot.slack.user_tz import UserTimezones
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_PENDING = 200
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """A report accepted by the acknowledgement, waiting to be built."""
+
+    command: ReportCommand
+    repos: tuple[str, ...]  # already checked against the channel's rules
+    requester: Requester
+    requested_at: datetime  # the report's "now": the moment the command arrived
+
+
+class ReportRunner:
+    """Runs ReportJobs on `executor`; refuses new ones while `max_pending` are queued or running."""
+
+    def __init__(
+        self,
+        *,
+        service: ReportService,
+        poster: SlackPoster,
+        timezones: UserTimezones,
+        executor: Executor,
+        render: Callable[[Report], Sequence[Message]] = render_messages,
+        max_pending: int = DEFAULT_MAX_PENDING,
+    ) -> None:
+        self._service = service
+        self._poster = poster
+        self._timezones = timezones
+        self._executor = executor
+        self._render = render
+        self._max_pending = max_pending
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    def submit(self, job: ReportJob) -> bool:
+        """Queue the job; False (nothing queued) when too many reports are already waiting."""
+        with self._lock:
+            if self._pending >= self._max_pending:
+                return False
+            self._pending += 1
+        try:
+            self._executor.submit(self._run_counted, job)
+        except RuntimeError:  # the executor is shutting down
+            self._release()
+            return False
+        return True
+
+    def _run_counted(self, job: ReportJob) -> None:
+        try:
+            self.run(job)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def run(self, job: ReportJob) -> None:
+        """Build and post one report; never raises."""
+        started = time.monotonic()
+        requester = job.requester
+        tz = self._timezones.default
+        try:
+            tz = self._timezones.get(requester.user_id)
+            request = ReportRequest(
+                period_text=job.command.period_text,
+                repos=job.repos,
+                tz=tz,
+                top=job.command.top,
+                include_labels=job.command.include_labels,
+                exclude_labels=job.command.exclude_labels,
+            )
+            period = self._service.period(request, now=job.requested_at)
+            report = self._service.build_for(period, request=request, now=job.requested_at)
+            rendered = self._render(report)
+            if job.command.private:
+                self._poster.answer(requester, rendered)
+            else:
+                self._poster.post_report(requester.channel_id, rendered)
+        except PeriodError as exc:  # valid in the fallback zone at the ack, not in the user's own
+            self._poster.tell(requester, messages.bad_period(str(exc)))
+        except RateLimited as exc:
+            log.warning("report for %s: GitHub rate limit until %s", requester.channel_id, exc.reset_at)
+            self._poster.tell(requester, messages.rate_limited(exc.reset_at, tz=tz))
+        except TicketReportError as exc:
+            log.warning("report for %s failed: %s", requester.channel_id, exc.user_message)
+            self._poster.tell(requester, messages.upstream_failure(exc.user_message))
+        except NotInChannel:
+            self._poster.tell(requester, messages.not_in_channel())
+        except ChannelArchived:
+            self._poster.tell(requester, messages.channel_archived())
+        except PartlyPosted:
+            self._poster.tell(requester, messages.partly_posted())
+        except SlackPostError as exc:
+            self._poster.tell(requester, messages.slack_refused(exc.error))
+        except Exception:
+            log.exception("report for %s (%s) failed", requester.channel_id, ", ".join(job.repos))
+            self._poster.tell(requester, messages.internal_error())
+        else:
+            log.info(
+                "report %r on %s for %s: %d message(s) in %.1fs",
+                job.command.period_text,
+                ", ".join(job.repos),
+                "the requester" if job.command.private else requester.channel_id,
+                len(rendered),
+                time.monotonic() - started,
+            )

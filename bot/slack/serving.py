@@ -1,0 +1,124 @@
+"""How the Bolt app is reached: an HTTP (WSGI) surface served by waitress, or Socket Mode.
+
+HTTP routes: POST /slack/events (slash commands, interactivity and events on one URL) goes to Bolt;
+GET /healthz answers "ok" for load balancers; anything else is 404. Every request to /slack/events
+must carry a valid Slack signature made in the last five minutes: it is checked here, before Bolt
+parses anything, and a request that fails gets 401 and runs nothing (Bolt checks again; a malformed
+body or timestamp would otherwise reach Bolt's parser, or raise inside its check, before rejection).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+HTTP_THREADS = 16  # waitress threads; each holds a request only until its listener acks
+MAX_REQUEST_BYTES = 1024 * 1024  # Slack's payloads are a few kB; refuse anything absurd unread
+MAX_SIGNATURE_AGE_SECONDS = 5 * 60  # Slack's advice against replayed requests
+
+WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
+
+
+def make_wsgi_app(app: App, *, signing_secret: str) -> WSGIApp:
+    """The HTTP surface described in the module docstring."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = signing_secret.encode()
+
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == HEALTH_PATH and method in ("GET", "HEAD"):
+            return _plain(start_response, "200 OK", b"ok\n")
+        if path != EVENTS_PATH:
+            return _plain(start_response, "404 Not Found", b"not found\n")
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", b"POST only\n", [("Allow", "POST")])
+        body = _read_body(environ)
+        if body is None:
+            return _plain(start_response, "413 Content Too Large", b"too large\n")
+        if not _signed(secret, environ, body, now=time.time()):
+            # Only the fact is logged: the body may hold a response_url, and Bolt's own line prints it.
+            log.warning("rejected a request to %s: missing, wrong or stale Slack signature", EVENTS_PATH)
+            return _plain(start_response, "401 Unauthorized", b"invalid request\n")
+        try:
+            body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
+        except UnicodeDecodeError:
+            return _plain(start_response, "400 Bad Request", b"not UTF-8\n")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def _read_body(environ: WSGIEnvironment) -> bytes | None:
+    text = environ.get("CONTENT_LENGTH") or "0"
+    length = int(text) if text.isdigit() else 0
+    if length > MAX_REQUEST_BYTES:
+        return None
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _signed(secret: bytes, environ: WSGIEnvironment, body: bytes, *, now: float) -> bool:
+    """Slack's v0 scheme: `v0=` + hex HMAC-SHA256(secret, "v0:{timestamp}:{body}"), at most 5 minutes off.
+
+    Written out rather than slack_sdk's SignatureVerifier, which raises instead of answering False on
+    a timestamp that is no number or a body that is not UTF-8 (slack_sdk 3.48).
+    """
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signature.isascii():
+        return False
+    if abs(now - int(timestamp)) > MAX_SIGNATURE_AGE_SECONDS:
+        return False
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+def _plain(
+    start_response: StartResponse, status: str, body: bytes, headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    base = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response(status, base + (headers or []))
+    return [body]
+
+
+def create_http_server(wsgi: WSGIApp, *, host: str, port: int, threads: int = HTTP_THREADS) -> Any:
+    """A waitress server, not yet running: `.run()` serves, `.close()` stops, `.effective_port` tells."""
+    from waitress.server import create_server
+
+    return create_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=MAX_REQUEST_BYTES,
+        ident="ticket-report",
+    )
+
+
+def serve_socket_mode(app: App, *, app_token: str) -> None:
+    """Serve over Socket Mode (no public URL needed; for development). Blocks."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    SocketModeHandler(app, app_token=app_token).start()
+
+
+def quiet_bolt_logs() -> None:
+    """Bolt logs the whole body of a request with a bad signature at INFO; bodies stay out of our logs."""
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)

@@ -1,0 +1,525 @@
+"""The bot's durable state: digest subscriptions, digest claims and drill-down replies.
+
+SQLAlchemy Core over SQLite (the default, one machine) or PostgreSQL (several processes). Tables are
+created on start; any number of processes may start at once. Exactly-once posting rests on one
+rule: a digest is posted only by the process whose INSERT of its (subscription, period) claim row
+succeeded, and the unique key makes every other INSERT fail.
+
+Subscriptions declared in the config file are not rows here: they come in as `Subscription` objects
+with `source="config"` and a stable key built from their content; their claims and failures are
+stored like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from bot.schedule import Schedule, ScheduleError, parse_schedule
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///ticket-report.db"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_ERROR_LENGTH = 500  # a failure is shown in Slack; keep the first part of a long message
+
+# Any 64-bit constant, the same in every process: serialises table creation on PostgreSQL.
+_SCHEMA_LOCK_KEY = 7_305_112_870_431_993_201
+_REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}", re.ASCII)
+_SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}", re.ASCII)
+
+Source = Literal["command", "config"]
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no zone-aware type: SQLAlchemy writes the wall-clock digits and drops the offset, so
+    two spellings of one instant would be two different keys. Converting to UTC first makes the
+    unique claim key compare instants.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel_id", sa.String(64), nullable=False, index=True),
+    sa.Column("cadence", sa.String(16), nullable=False),
+    sa.Column("at_time", sa.String(5), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("repos", sa.Text, nullable=False),  # JSON list of "owner/name"; empty = channel default
+    sa.Column("quiet", sa.Boolean, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    # Never reuse a deleted id on SQLite: "db:<id>" keys the claims, and a new subscription must not
+    # inherit an old one's.
+    sqlite_autoincrement=True,
+)
+
+digest_claims = sa.Table(
+    "digest_claims",
+    metadata,
+    sa.Column("subscription_key", sa.String(200), nullable=False),
+    sa.Column("period_start", UTCDateTime, nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(200), nullable=False),
+    sa.Column("posted_at", UTCDateTime, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("failed_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("subscription_key", "period_start", name="pk_digest_claims"),
+)
+
+drilldown_posts = sa.Table(
+    "drilldown_posts",
+    metadata,
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("thread_ts", sa.String(32), nullable=False),
+    sa.Column("repo", sa.String(200), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("message_ts", sa.String(32), nullable=True),  # None while the reply is being posted
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("channel_id", "thread_ts", "repo", "number", name="pk_drilldown_posts"),
+)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A channel's digest: when it fires, what it covers, and how its last run went.
+
+    `last_error`, `last_error_at` and `last_posted_at` are read from the claims when listed; they
+    are not part of what the user subscribed to.
+    """
+
+    channel_id: str
+    cadence: str
+    at_time: str  # "HH:MM", local to `timezone`
+    timezone: str  # IANA name
+    repos: tuple[str, ...] = ()  # empty: the channel's default repositories
+    quiet: bool = False  # post nothing (rather than one short line) for a period without activity
+    id: int | None = None  # set for stored subscriptions, None for config ones
+    created_by: str = ""
+    created_at: datetime = EPOCH
+    source: Source = "command"
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_posted_at: datetime | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """Stable identity for claims: "db:<id>", or "config:<channel>:<cadence>:<HH:MM>:<zone>"."""
+        if self.source == "config":
+            return f"config:{self.channel_id}:{self.cadence}:{self.at_time}:{self.timezone}"
+        if self.id is None:
+            raise ValueError("a stored subscription has an id")
+        return f"db:{self.id}"
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(cadence=self.cadence, at_time=self.at_time, timezone=self.timezone)
+
+    @classmethod
+    def from_config(
+        cls,
+        *,
+        channel_id: str,
+        cadence: str | None = None,
+        at_time: str | None = None,
+        timezone: str | None = None,
+        repos: Iterable[str] = (),
+        quiet: bool = False,
+    ) -> Subscription:
+        """A subscription declared in the config file, validated like a typed one."""
+        schedule = parse_schedule(cadence, at_time, timezone)
+        return cls(
+            channel_id=_channel(channel_id),
+            cadence=schedule.cadence,
+            at_time=schedule.at_time,
+            timezone=schedule.timezone,
+            repos=normalize_repos(repos),
+            quiet=quiet,
+            created_by="config",
+            source="config",
+        )
+
+
+@dataclass(frozen=True)
+class DigestStatus:
+    last_posted_at: datetime | None = None
+    last_error: str | None = None  # the latest digest's failure; None once a later one posted
+    last_error_at: datetime | None = None
+
+
+def normalize_database_url(url: str) -> str:
+    """`postgres://` and `postgresql://` (as hosts hand them out) -> the installed psycopg 3 driver."""
+    url = url.strip()
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def normalize_repos(repos: Iterable[str]) -> tuple[str, ...]:
+    """Checked "owner/name" strings, duplicates dropped (case-insensitively), order kept."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    for repo in repos:
+        name = repo.strip()
+        if not _REPO_RE.fullmatch(name):
+            shown = name if len(name) <= 60 else name[:59] + "…"
+            raise ScheduleError(f"'{shown}' is not a repository; use OWNER/NAME like octo-org/support")
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            kept.append(name)
+    return tuple(kept)
+
+
+def _channel(channel_id: str) -> str:
+    channel = channel_id.strip()
+    if not channel or len(channel) > 64:
+        raise ScheduleError("A subscription needs the channel it posts to")
+    return channel
+
+
+class Store:
+    """Subscriptions, digest claims and drill-down replies in one SQL database.
+
+    Safe to share between threads (each call checks out its own connection) and between processes
+    (every guarantee is a database constraint). `schema` puts the tables in a PostgreSQL schema
+    of that name, created if missing (tests use a fresh one per run).
+    """
+
+    def __init__(self, url: str = DEFAULT_DATABASE_URL, *, schema: str | None = None) -> None:
+        url = normalize_database_url(url)
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            # Wait for another process's write lock instead of failing at once ("database is locked").
+            options["connect_args"] = {"timeout": 30}
+        engine = sa.create_engine(url, **options)
+        if schema is not None:
+            if not _SCHEMA_NAME_RE.fullmatch(schema):
+                raise ValueError(f"schema name {schema!r} must be lower-case letters, digits and _")
+            if engine.dialect.name != "postgresql":
+                raise ValueError("a schema can only be given for PostgreSQL")
+            engine = engine.execution_options(schema_translate_map={None: schema})
+        self._engine: Engine = engine
+        self._schema = schema
+        self.create_tables()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def create_tables(self) -> None:
+        """Create missing tables; several processes may run this at the same moment."""
+        attempts = len(metadata.tables) + 2  # each retry finds at least one more table in place
+        for attempt in range(attempts):
+            try:
+                with self._engine.begin() as conn:
+                    if self.dialect == "postgresql":
+                        # Concurrent CREATE TABLEs of one name collide in PostgreSQL's catalog; the
+                        # transaction-scoped lock makes the second process wait and then find them.
+                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+                        if self._schema is not None:
+                            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"'))
+                    metadata.create_all(conn)
+                return
+            except (OperationalError, ProgrammingError) as error:
+                # SQLite: another process created a table between our check and our CREATE.
+                if attempt == attempts - 1 or "already exists" not in str(error):
+                    raise
+                log.info("tables were being created by another process; checking again")
+
+    # Subscriptions -------------------------------------------------------------------------
+
+    def add_subscription(
+        self,
+        *,
+        channel_id: str,
+        cadence: str | None,
+        at_time: str | None,
+        timezone: str | None,
+        repos: Iterable[str] = (),
+        quiet: bool = False,
+        created_by: str,
+        now: datetime | None = None,
+    ) -> Subscription:
+        """Validate and store; ScheduleError (nothing written) when the input is not valid."""
+        schedule = parse_schedule(cadence, at_time, timezone)
+        values = {
+            "channel_id": _channel(channel_id),
+            "cadence": schedule.cadence,
+            "at_time": schedule.at_time,
+            "timezone": schedule.timezone,
+            "repos": json.dumps(list(normalize_repos(repos))),
+            "quiet": bool(quiet),
+            "created_by": created_by[:64],
+            "created_at": now or datetime.now(UTC),
+            "source": "command",
+        }
+        with self._engine.begin() as conn:
+            new_id = conn.execute(
+                sa.insert(subscriptions).values(values).returning(subscriptions.c.id)
+            ).scalar_one()
+            row = conn.execute(sa.select(subscriptions).where(subscriptions.c.id == new_id)).one()
+        return _subscription(row._mapping)
+
+    def get_subscription(self, key: str) -> Subscription | None:
+        """The stored subscription with key "db:<id>", or None (removed, or not a stored key)."""
+        subscription_id = _db_id(key)
+        if subscription_id is None:
+            return None
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(subscriptions).where(subscriptions.c.id == subscription_id)).first()
+        return None if row is None else _subscription(row._mapping)
+
+    def list_subscriptions(
+        self, channel_id: str | None = None, *, config: Sequence[Subscription] = ()
+    ) -> list[Subscription]:
+        """Stored subscriptions (of one channel, or all), after the given config ones, with status."""
+        query = sa.select(subscriptions).order_by(subscriptions.c.id)
+        if channel_id is not None:
+            query = query.where(subscriptions.c.channel_id == channel_id)
+        with self._engine.connect() as conn:
+            stored = [_subscription(row._mapping) for row in conn.execute(query)]
+        declared = [s for s in config if channel_id is None or s.channel_id == channel_id]
+        found = declared + stored
+        statuses = self.digest_status([s.key for s in found])
+        return [_with_status(s, statuses.get(s.key)) for s in found]
+
+    def remove_subscription(self, channel_id: str, subscription_id: int) -> bool:
+        """Remove one stored subscription of this channel; False if the channel has none by that id."""
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                sa.delete(subscriptions).where(
+                    subscriptions.c.id == subscription_id, subscriptions.c.channel_id == channel_id
+                )
+            )
+        return result.rowcount == 1
+
+    def remove_all(self, channel_id: str) -> int:
+        """Remove every stored subscription of the channel (config ones stay); how many went."""
+        with self._engine.begin() as conn:
+            result = conn.execute(sa.delete(subscriptions).where(subscriptions.c.channel_id == channel_id))
+        return result.rowcount
+
+    # Digest claims -------------------------------------------------------------------------
+
+    def claim_digest(self, key: str, *, period_start: datetime, by: str, now: datetime | None = None) -> bool:
+        """Take the right to post this (subscription, period) digest; False if anyone already has."""
+        values = {
+            "subscription_key": key,
+            "period_start": period_start,
+            "claimed_at": now or datetime.now(UTC),
+            "claimed_by": by[:200],
+        }
+        self._insert_once(digest_claims, values)
+        return True
+
+    def mark_posted(self, key: str, period_start: datetime, *, now: datetime | None = None) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.update(digest_claims)
+                .where(_claim_is(key, period_start))
+                .values(posted_at=now or datetime.now(UTC), error=None, failed_at=None)
+            )
+
+    def record_failure(
+        self, key: str, *, period_start: datetime, error: str, now: datetime | None = None
+    ) -> None:
+        """Remember why this digest was not posted; listed with the subscription until one posts."""
+        text = error.strip() or "unknown error"
+        if len(text) > MAX_ERROR_LENGTH:
+            text = text[: MAX_ERROR_LENGTH - 1] + "…"
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.update(digest_claims)
+                .where(_claim_is(key, period_start))
+                .values(error=text, failed_at=now or datetime.now(UTC))
+            )
+
+    def digest_status(self, keys: Iterable[str]) -> dict[str, DigestStatus]:
+        """Last post and current failure of each subscription key that has ever been claimed."""
+        keys = sorted(set(keys))
+        if not keys:
+            return {}
+        latest = (
+            sa.select(
+                digest_claims.c.subscription_key,
+                sa.func.max(digest_claims.c.period_start).label("period_start"),
+                sa.func.max(digest_claims.c.posted_at).label("last_posted_at"),
+            )
+            .where(digest_claims.c.subscription_key.in_(keys))
+            .group_by(digest_claims.c.subscription_key)
+            .subquery()
+        )
+        query = sa.select(
+            latest.c.subscription_key,
+            latest.c.last_posted_at,
+            digest_claims.c.error,
+            digest_claims.c.failed_at,
+        ).join(
+            digest_claims,
+            sa.and_(
+                digest_claims.c.subscription_key == latest.c.subscription_key,
+                digest_claims.c.period_start == latest.c.period_start,
+            ),
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        statuses: dict[str, DigestStatus] = {}
+        for row in rows:
+            statuses[row.subscription_key] = DigestStatus(
+                last_posted_at=row.last_posted_at, last_error=row.error, last_error_at=row.failed_at
+            )
+        return statuses
+
+    # Drill-down replies --------------------------------------------------------------------
+
+    def record_drilldown(
+        self,
+        *,
+        channel_id: str,
+        thread_ts: str,
+        repo: str,
+        number: int,
+        message_ts: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Claim the drill-down of this ticket in this thread; False if one was posted or is being posted.
+
+        Record before posting (message_ts None), then `complete_drilldown` with the reply's ts, or
+        `forget_drilldown` if the post failed, so two simultaneous clicks post one reply.
+        """
+        values = {
+            "channel_id": channel_id,
+            "thread_ts": thread_ts,
+            "repo": repo,
+            "number": number,
+            "message_ts": message_ts,
+            "created_at": now or datetime.now(UTC),
+        }
+        return self._insert_once(drilldown_posts, values)
+
+    def complete_drilldown(
+        self, *, channel_id: str, thread_ts: str, repo: str, number: int, message_ts: str
+    ) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.update(drilldown_posts)
+                .where(_drilldown_is(channel_id, thread_ts, repo, number))
+                .values(message_ts=message_ts)
+            )
+
+    def find_drilldown(self, *, channel_id: str, thread_ts: str, repo: str, number: int) -> str | None:
+        """The ts of the reply already posted for this ticket in this thread, else None."""
+        query = sa.select(drilldown_posts.c.message_ts).where(
+            _drilldown_is(channel_id, thread_ts, repo, number)
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def forget_drilldown(self, *, channel_id: str, thread_ts: str, repo: str, number: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(sa.delete(drilldown_posts).where(_drilldown_is(channel_id, thread_ts, repo, number)))
+
+    # ---------------------------------------------------------------------------------------
+
+    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """INSERT that reports False instead of failing when the primary key is taken."""
+        dialect = self.dialect
+        if dialect == "postgresql":
+            statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        else:
+            statement = sa.insert(table).values(values)
+        # RETURNING rather than rowcount: psycopg reports rowcount -1 for this statement here.
+        statement = statement.returning(*table.primary_key.columns)
+        try:
+            with self._engine.begin() as conn:
+                return conn.execute(statement).first() is not None
+        except IntegrityError:
+            return False
+
+
+def _claim_is(key: str, period_start: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(digest_claims.c.subscription_key == key, digest_claims.c.period_start == period_start)
+
+
+def _drilldown_is(channel_id: str, thread_ts: str, repo: str, number: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        drilldown_posts.c.channel_id == channel_id,
+        drilldown_posts.c.thread_ts == thread_ts,
+        drilldown_posts.c.repo == repo,
+        drilldown_posts.c.number == number,
+    )
+
+
+def _db_id(key: str) -> int | None:
+    prefix, _, rest = key.partition(":")
+    if prefix != "db" or not rest.isascii() or not rest.isdigit():
+        return None
+    return int(rest)
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        channel_id=row["channel_id"],
+        cadence=row["cadence"],
+        at_time=row["at_time"],
+        timezone=row["timezone"],
+        repos=tuple(json.loads(row["repos"])),
+        quiet=bool(row["quiet"]),
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        source="command",
+    )
+
+
+def _with_status(subscription: Subscription, status: DigestStatus | None) -> Subscription:
+    if status is None:
+        return subscription
+    return replace(
+        subscription,
+        last_error=status.last_error,
+        last_error_at=status.last_error_at,
+        last_posted_at=status.last_posted_at,
+    )

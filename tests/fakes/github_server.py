@@ -1,0 +1,559 @@
+"""A fake GitHub REST API on 127.0.0.1 that serves issues, comments and search from memory.
+
+Real HTTP, so tests and benchmarks drive the real PyGithub client through it. It paginates like GitHub
+(`per_page`, `page`, absolute `Link` headers with next/last/first/prev), lists pull requests among issues,
+records every request it gets (method, path, query, headers), and can be told to be slow, to fail the next
+requests with a given status, or to be rate limited.
+
+    with FakeGitHub() as gh:
+        gh.add_repo("acme/support", issues=[...], comments=[...])
+        source = GitHubSource(token=None, base_url=gh.url)
+        ...
+        assert len(gh.requests) <= 4
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+DOCS = "https://docs.github.com/rest"
+SEARCH_LIMIT = 1000  # GitHub's search API returns at most the first 1000 results
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str  # without the server's prefix, e.g. "/repos/acme/support/issues"
+    query: dict[str, str]  # last value of each parameter
+    headers: dict[str, str]  # header names lower-cased
+
+    @property
+    def url(self) -> str:
+        return f"{self.path}?{urlencode(sorted(self.query.items()))}" if self.query else self.path
+
+
+@dataclass
+class _Failure:
+    status: int
+    headers: dict[str, str]
+    body: Any
+    path_contains: str | None
+
+
+@dataclass
+class _Repo:
+    name: str
+    private: bool = False
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    deleted: set[int] = field(default_factory=set)
+
+
+class FakeGitHub:
+    """In-memory GitHub REST API served over HTTP in a background thread (see the module docstring)."""
+
+    def __init__(self, *, prefix: str = "", token: str | None = None) -> None:
+        """prefix: a path like "/api/v3" to look like GitHub Enterprise. token: when set, a request with
+        any other Authorization gets 401 Bad credentials (no Authorization at all is an anonymous caller)."""
+        self.prefix = prefix.rstrip("/")
+        self.token = token
+        self.delay = 0.0  # seconds to wait before answering each request
+        self.rate_limited_until: datetime | None = None  # while set, every request gets a primary rate limit
+        self._repos: dict[str, _Repo] = {}
+        self._failures: list[_Failure] = []
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._memo: dict[tuple, tuple[int, Any, dict]] = {}
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> FakeGitHub:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL to hand to the client, e.g. http://127.0.0.1:54321 (plus the prefix, if any)."""
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.prefix}"
+
+    # --- data -----------------------------------------------------------------------------------------
+
+    def add_repo(
+        self,
+        name: str,
+        *,
+        issues: Iterable[Mapping[str, Any]] = (),
+        comments: Iterable[Mapping[str, Any]] = (),
+        private: bool = False,
+    ) -> None:
+        with self._lock:
+            repo = self._repos.setdefault(name.lower(), _Repo(name=name, private=private))
+            for issue in issues:
+                repo.issues[int(issue["number"])] = dict(issue)
+            repo.comments.extend(dict(c) for c in comments)
+            self._memo.clear()
+
+    def delete_issue(self, repo: str, number: int) -> None:
+        """GitHub answers 410 Gone for a deleted issue."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            r.issues.pop(number, None)
+            r.deleted.add(number)
+            self._memo.clear()
+
+    # --- failures -------------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        count: int = 1,
+        status: int = 500,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        path_contains: str | None = None,
+    ) -> None:
+        """Answer the next `count` requests (whose path contains `path_contains`, if given) with `status`."""
+        messages = {
+            401: "Bad credentials",
+            404: "Not Found",
+            429: "Too Many Requests",
+            500: "Server Error",
+            502: "Bad Gateway",
+            503: "Service Unavailable",
+        }
+        body = (
+            body
+            if body is not None
+            else {"message": messages.get(status, "Error"), "documentation_url": DOCS}
+        )
+        with self._lock:
+            self._failures.extend(
+                _Failure(status, dict(headers or {}), body, path_contains) for _ in range(count)
+            )
+
+    def fail_with_secondary_rate_limit(self, count: int = 1, *, retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {
+            "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
+            "again. If you reach out to GitHub Support for help, please include the request ID 1234:5678.",
+            "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+        }
+        self.fail_next(count, 403, headers=headers, body=body)
+
+    def fail_with_primary_rate_limit(self, *, reset_at: datetime, count: int = 1) -> None:
+        self.fail_next(count, 403, headers=_primary_limit_headers(reset_at), body=_primary_limit_body())
+
+    # --- what was asked -------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def count(self, path_contains: str = "") -> int:
+        return sum(1 for r in self.requests if path_contains in r.path)
+
+    # --- internals used by the handler ----------------------------------------------------------------
+
+    def _record(self, request: RecordedRequest) -> _Failure | None:
+        with self._lock:
+            self._requests.append(request)
+            for i, failure in enumerate(self._failures):
+                if failure.path_contains is None or failure.path_contains in request.path:
+                    return self._failures.pop(i)
+        return None
+
+    def _repo(self, owner: str, name: str, authorised: bool) -> _Repo | None:
+        repo = self._repos.get(f"{owner}/{name}".lower())
+        if repo is None or (repo.private and not authorised):
+            return None
+        return repo
+
+
+def _primary_limit_headers(reset_at: datetime) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Used": "5000",
+        "X-RateLimit-Reset": str(int(reset_at.timestamp())),
+        "X-RateLimit-Resource": "core",
+    }
+
+
+def _primary_limit_body() -> dict[str, str]:
+    return {
+        "message": "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated "
+        "requests get a higher rate limit. Check out the documentation for more details.)",
+        "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeGitHub
+    protocol_version = "HTTP/1.1"  # keep-alive, like GitHub; every answer has a Content-Length
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        fake = self.fake
+        split = urlsplit(self.path)
+        path = split.path
+        if fake.prefix and path.startswith(fake.prefix):
+            path = path[len(fake.prefix) :]
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        failure = fake._record(RecordedRequest("GET", path, query, headers))
+        if fake.delay:
+            time.sleep(fake.delay)
+        if failure is not None:
+            return self._send(failure.status, failure.body, failure.headers)
+        if fake.rate_limited_until is not None:
+            return self._send(403, _primary_limit_body(), _primary_limit_headers(fake.rate_limited_until))
+        auth = headers.get("authorization")
+        if (
+            auth is not None
+            and fake.token is not None
+            and auth not in (f"token {fake.token}", f"Bearer {fake.token}")
+        ):
+            return self._send(401, {"message": "Bad credentials", "documentation_url": DOCS})
+        authorised = auth is not None
+        # Listing pages one by one re-filters the same data: keep each filtered list (benchmarks page
+        # through tens of thousands of comments).
+        key = (
+            path,
+            authorised,
+            tuple(sorted((k, v) for k, v in query.items() if k not in ("page", "per_page"))),
+        )
+        with fake._lock:
+            cached = fake._memo.get(key)
+        if cached is not None:
+            status, body, extra = cached
+        else:
+            try:
+                status, body, extra = _route(fake, path, query, authorised=authorised)
+            except _HTTPError as error:
+                status, body, extra = error.status, {"message": error.message, "documentation_url": DOCS}, {}
+            if "paginate" in extra:
+                with fake._lock:
+                    fake._memo[key] = (status, body, extra)
+        extra = dict(extra)
+        if isinstance(extra.get("paginate"), list):
+            body, link = _paginate(extra.pop("paginate"), query, self._base_url(split.path), body)
+            if link:
+                extra["Link"] = link
+        self._send(status, body, extra)
+
+    def _base_url(self, raw_path: str) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{raw_path}"
+
+    def _send(self, status: int, body: Any, headers: Mapping[str, Any] | None = None) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        reset = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+        defaults = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": "4999",
+            "X-RateLimit-Used": "1",
+            "X-RateLimit-Reset": str(reset),
+            "X-RateLimit-Resource": "core",
+            "X-GitHub-Request-Id": "FAKE:0001",
+        }
+        defaults.update({k: str(v) for k, v in (headers or {}).items()})
+        for name, value in defaults.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        try:
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test): fine
+            self.close_connection = True
+
+
+class _HTTPError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+_ISSUES = re.compile(r"^/repos/([^/]+)/([^/]+)/issues$")
+_ISSUE = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)$")
+_ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
+_REPO_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments$")
+_REPO = re.compile(r"^/repos/([^/]+)/([^/]+)$")
+
+
+def _route(fake: FakeGitHub, path: str, query: dict[str, str], *, authorised: bool) -> tuple[int, Any, dict]:
+    if path == "/rate_limit":
+        reset = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+        core = {"limit": 5000, "remaining": 4999, "reset": reset, "used": 1, "resource": "core"}
+        search = {"limit": 30, "remaining": 30, "reset": reset, "used": 0, "resource": "search"}
+        return 200, {"resources": {"core": core, "search": search}, "rate": core}, {}
+    if path == "/search/issues":
+        return _search(fake, query, authorised=authorised)
+    with fake._lock:
+        if m := _REPO_COMMENTS.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            since = _parse_since(query.get("since"))
+            items = [c for c in repo.comments if since is None or _dt(c["updated_at"]) >= since]
+            key = "updated_at" if query.get("sort") == "updated" else "created_at"
+            items.sort(key=lambda c: (_dt(c[key]), c["id"]), reverse=query.get("direction", "asc") == "desc")
+            return 200, None, {"paginate": items}
+        if m := _ISSUE_COMMENTS.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            number = int(m[3])
+            _need_issue(repo, number)
+            prefix = f"/repos/{repo.name}/issues/{number}".lower()
+            since = _parse_since(query.get("since"))
+            items = [
+                c
+                for c in repo.comments
+                if urlsplit(c["issue_url"]).path.lower().endswith(prefix)
+                and (since is None or _dt(c["updated_at"]) >= since)
+            ]
+            items.sort(key=lambda c: (_dt(c["created_at"]), c["id"]))
+            return 200, None, {"paginate": items}
+        if m := _ISSUE.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            return 200, _need_issue(repo, int(m[3])), {}
+        if m := _ISSUES.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            return 200, None, {"paginate": _list_issues(repo, query)}
+        if m := _REPO.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            return 200, _repo_payload(repo), {}
+    raise _HTTPError(404, "Not Found")
+
+
+def _need_repo(fake: FakeGitHub, owner: str, name: str, authorised: bool) -> _Repo:
+    repo = fake._repo(owner, name, authorised)
+    if repo is None:
+        raise _HTTPError(404, "Not Found")
+    return repo
+
+
+def _need_issue(repo: _Repo, number: int) -> dict[str, Any]:
+    if number in repo.deleted:
+        raise _HTTPError(410, "This issue was deleted")
+    issue = repo.issues.get(number)
+    if issue is None:
+        raise _HTTPError(404, "Not Found")
+    return issue
+
+
+def _repo_payload(repo: _Repo) -> dict[str, Any]:
+    owner, name = repo.name.split("/")
+    return {
+        "id": abs(hash(repo.name)) % 10_000_000,
+        "name": name,
+        "full_name": repo.name,
+        "owner": {"login": owner, "type": "Organization"},
+        "private": repo.private,
+        "html_url": f"https://github.com/{repo.name}",
+        "url": f"https://api.github.com/repos/{repo.name}",
+        "has_issues": True,
+        "open_issues_count": sum(1 for i in repo.issues.values() if i.get("state") == "open"),
+    }
+
+
+def _list_issues(repo: _Repo, query: dict[str, str]) -> list[dict[str, Any]]:
+    state = query.get("state", "open")
+    since = _parse_since(query.get("since"))
+    labels = {name.strip().lower() for name in query.get("labels", "").split(",") if name.strip()}
+    items = []
+    for issue in repo.issues.values():
+        if state != "all" and issue.get("state") != state:
+            continue
+        if since is not None and _dt(issue["updated_at"]) < since:
+            continue
+        if labels and not labels <= {label["name"].lower() for label in issue.get("labels") or []}:
+            continue
+        items.append(issue)
+    sort = query.get("sort", "created")
+    key = {"updated": lambda i: _dt(i["updated_at"]), "comments": lambda i: i.get("comments", 0)}.get(
+        sort, lambda i: _dt(i["created_at"])
+    )
+    items.sort(key=lambda i: (key(i), i["number"]), reverse=query.get("direction", "desc") == "desc")
+    return items
+
+
+def _search(fake: FakeGitHub, query: dict[str, str], *, authorised: bool) -> tuple[int, Any, dict]:
+    terms = query.get("q", "").split()
+    repos: list[_Repo] = []
+    kinds: set[str] = set()
+    ranges: list[tuple[str, datetime | None, datetime | None]] = []
+    state: str | None = None
+    words: list[str] = []
+    with fake._lock:
+        for term in terms:
+            qualifier, _, value = term.partition(":")
+            qualifier = qualifier.lower()
+            if not value:
+                words.append(term.lower())
+            elif qualifier == "repo":
+                owner, _, name = value.partition("/")
+                repo = fake._repo(owner, name, authorised)
+                if repo is None:
+                    raise _HTTPError(
+                        422,
+                        "The listed users and repositories cannot be searched either because the resources "
+                        "do not exist or you do not have permission to view them.",
+                    )
+                repos.append(repo)
+            elif qualifier in ("is", "type") and value in ("issue", "pr", "pull-request"):
+                kinds.add("pr" if value in ("pr", "pull-request") else "issue")
+            elif qualifier in ("is", "state") and value in ("open", "closed"):
+                state = value
+            elif qualifier in ("created", "closed", "updated"):
+                low, high = _parse_range(value)
+                ranges.append((f"{qualifier}_at", low, high))
+            else:
+                raise _HTTPError(422, f"Validation Failed: unsupported qualifier {term!r} in the fake")
+        pool = repos or list(fake._repos.values())
+        items = []
+        for repo in pool:
+            for issue in repo.issues.values():
+                if kinds and ("pr" if "pull_request" in issue else "issue") not in kinds:
+                    continue
+                if state and issue.get("state") != state:
+                    continue
+                if not all(_in_range(issue.get(key), low, high) for key, low, high in ranges):
+                    continue
+                text = f"{issue.get('title') or ''} {issue.get('body') or ''}".lower()
+                if not all(word in text for word in words):
+                    continue
+                items.append({**issue, "score": 1.0})
+    sort = query.get("sort")
+    key = "updated_at" if sort == "updated" else "created_at"
+    items.sort(key=lambda i: (_dt(i[key]), i["number"]), reverse=query.get("order", "desc") == "desc")
+    per_page, page = _page_params(query)
+    if page * per_page > SEARCH_LIMIT and (page - 1) * per_page >= SEARCH_LIMIT:
+        raise _HTTPError(422, "Only the first 1000 search results are available")
+    visible = items[:SEARCH_LIMIT]
+    body = {"total_count": len(items), "incomplete_results": False, "items": None}
+    return 200, body, {"paginate": visible}
+
+
+def _page_params(query: Mapping[str, str]) -> tuple[int, int]:
+    try:
+        per_page = int(query.get("per_page", "30"))
+    except ValueError:
+        per_page = 30
+    per_page = min(max(per_page, 1), 100)
+    try:
+        page = max(int(query.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    return per_page, page
+
+
+def _paginate(items: Sequence[Any], query: dict[str, str], base: str, body: Any) -> tuple[Any, str]:
+    """One page of `items`, and GitHub's Link header (absolute URLs with the same query, page replaced)."""
+    per_page, page = _page_params(query)
+    chunk = list(items[(page - 1) * per_page : page * per_page])
+    last = max(math.ceil(len(items) / per_page), 1)
+
+    def link(target: int, rel: str) -> str:
+        params = {**query, "page": str(target)}
+        return f'<{base}?{urlencode(params)}>; rel="{rel}"'
+
+    rels = []
+    if page < last:
+        rels += [link(page + 1, "next"), link(last, "last")]
+    if page > 1:
+        rels += [link(page - 1, "prev"), link(1, "first")]
+    if isinstance(body, dict):  # search: the page goes into "items"
+        return {**body, "items": chunk}, ", ".join(rels)
+    return chunk, ", ".join(rels)
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _HTTPError(422, f"Invalid request: since {value!r} is not ISO 8601") from exc
+    # GitHub reads a timestamp without an offset as UTC, which is why callers must convert first.
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parse_bound(text: str, *, upper: bool) -> datetime | None:
+    """A search bound: '*', a date (a whole day), or an ISO datetime (inclusive)."""
+    if text == "*":
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+            return day + timedelta(days=1) - timedelta(microseconds=1) if upper else day
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _HTTPError(422, f"Validation Failed: bad date {text!r}") from exc
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parse_range(value: str) -> tuple[datetime | None, datetime | None]:
+    if ".." in value:
+        low, _, high = value.partition("..")
+        return _parse_bound(low, upper=False), _parse_bound(high, upper=True)
+    for op in (">=", "<=", ">", "<"):
+        if value.startswith(op):
+            bound = _parse_bound(value[len(op) :], upper=op.startswith("<"))
+            step = timedelta(microseconds=1)
+            if op == ">=":
+                return bound, None
+            if op == ">":
+                return (bound + step if bound else None), None
+            if op == "<=":
+                return None, bound
+            return None, (bound - step if bound else None)
+    return _parse_bound(value, upper=False), _parse_bound(value, upper=True)
+
+
+def _in_range(value: Any, low: datetime | None, high: datetime | None) -> bool:
+    if not value:
+        return False
+    moment = _dt(value)
+    return (low is None or moment >= low) and (high is None or moment <= high)

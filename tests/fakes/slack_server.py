@@ -1,0 +1,262 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call, for tests and the ack benchmark.
+
+Real HTTP, so the bot's real WebClient (with its retry handlers) talks to it. It answers
+`auth.test`, `chat.postMessage` (with a `ts` and the channel), `chat.postEphemeral`, `users.info`
+(a timezone per user) and, under /response/NAME, a slash command's `response_url`. Every call is
+recorded with its method, parsed body (form, JSON or query) and headers.
+
+Knobs: `rate_limit_next(n, retry_after=0)` answers the next n Web API calls with HTTP 429 and
+Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a channel fail with that error;
+`set_user_timezone(user, zone)`; `token` (calls with another bearer token get `invalid_auth`).
+
+    with FakeSlack(token="xoxb-test") as slack:
+        client = WebClient(token="xoxb-test", base_url=slack.api_url)
+        ...
+        assert slack.calls_to("chat.postMessage")[0].body["channel"] == "C1"
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    method: str  # "chat.postMessage", or "response_url" for a call to a response URL
+    body: dict[str, Any]  # JSON body, or form/query fields (last value of each)
+    headers: dict[str, str]  # names lower-cased
+    path: str
+    status: int  # what the fake answered
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        """The blocks sent, whether as a JSON list or as a JSON string in a form field."""
+        blocks = self.body.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+class FakeSlack:
+    """In-memory Slack Web API served over HTTP in a background thread (see the module docstring)."""
+
+    def __init__(self, *, token: str = "xoxb-test", default_timezone: str = "UTC") -> None:
+        self.token = token
+        self.default_timezone = default_timezone
+        self.bot_user_id = "UBOT"
+        self._user_timezones: dict[str, str | None] = {}
+        self._channel_errors: dict[str, str] = {}
+        self._rate_limits: list[int] = []  # Retry-After of each coming 429
+        self._response_url_status = 200
+        self._calls: list[SlackCall] = []
+        self._ts = itertools.count(1)
+        self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
+        self._changed = threading.Condition(self._lock)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """SLACK_API_URL for the bot: the Web API's base, ending in a slash like https://slack.com/api/."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # --- knobs ----------------------------------------------------------------------------------------
+
+    def set_user_timezone(self, user_id: str, zone: str | None) -> None:
+        """users.info gives `zone` as the user's tz (None: a user without a tz field)."""
+        with self._lock:
+            self._user_timezones[user_id] = zone
+
+    def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
+        """chat.postMessage and chat.postEphemeral to `channel` answer ok=false with `error`."""
+        with self._lock:
+            self._channel_errors[channel] = error
+
+    def rate_limit_next(self, count: int = 1, *, retry_after: int = 0) -> None:
+        """The next `count` Web API calls get HTTP 429 with this Retry-After (seconds)."""
+        with self._lock:
+            self._rate_limits.extend([retry_after] * count)
+
+    def fail_response_urls(self, status: int = 404) -> None:
+        """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
+        with self._lock:
+            self._response_url_status = status
+
+    # --- what was asked -------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def posts(self) -> list[SlackCall]:
+        """Successful chat.postMessage calls."""
+        return [c for c in self.calls_to("chat.postMessage") if c.status == 200 and "ts" in c.body]
+
+    def wait_for(self, condition: Callable[[FakeSlack], bool], timeout: float = 20.0) -> bool:
+        """Wait until `condition(self)` holds (re-checked at every call); False if it never did."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(min(remaining, 0.2))
+        return True
+
+    # --- internals used by the handler ----------------------------------------------------------------
+
+    def _record(self, call: SlackCall) -> None:
+        with self._changed:
+            self._calls.append(call)
+            self._changed.notify_all()
+
+    def _take_rate_limit(self) -> int | None:
+        with self._lock:
+            return self._rate_limits.pop(0) if self._rate_limits else None
+
+    def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        if headers.get("authorization") != f"Bearer {self.token}" and body.get("token") != self.token:
+            return {"ok": False, "error": "not_authed" if "authorization" not in headers else "invalid_auth"}
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.test/",
+                "team": "Fake Team",
+                "user": "ticket-report",
+                "team_id": "T0FAKE",
+                "user_id": self.bot_user_id,
+                "bot_id": "B0FAKE",
+                "is_enterprise_install": False,
+            }
+        if method == "users.info":
+            return self._users_info(str(body.get("user", "")))
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            channel = str(body.get("channel", ""))
+            with self._lock:
+                error = self._channel_errors.get(channel)
+            if error:
+                return {"ok": False, "error": error}
+            if not channel:
+                return {"ok": False, "error": "channel_not_found"}
+            if not body.get("text") and not body.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            ts = f"1700000000.{next(self._ts):06d}"
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
+        return {"ok": False, "error": "unknown_method"}
+
+    def _users_info(self, user: str) -> dict[str, Any]:
+        with self._lock:
+            known = user in self._user_timezones
+            zone = self._user_timezones.get(user, self.default_timezone)
+        if not user.startswith("U") and not known:
+            return {"ok": False, "error": "user_not_found"}
+        profile: dict[str, Any] = {"id": user, "name": user.lower(), "is_bot": False}
+        if zone is not None:
+            profile.update({"tz": zone, "tz_label": zone, "tz_offset": 0})
+        return {"ok": True, "user": profile}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        fake = self.fake
+        split = urlsplit(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = _parse_body(raw, headers.get("content-type", ""))
+        body.update({k: v[-1] for k, v in parse_qs(split.query).items() if k not in body})
+        if split.path.startswith("/response/"):
+            with fake._lock:
+                status = fake._response_url_status
+            fake._record(SlackCall("response_url", body, headers, split.path, status))
+            return self._send(status, b"ok" if status == 200 else b"expired_url", "text/plain")
+        if not split.path.startswith("/api/"):
+            return self._send(404, b"not found", "text/plain")
+        method = split.path[len("/api/"):]
+        retry_after = fake._take_rate_limit()
+        if retry_after is not None:
+            fake._record(SlackCall(method, body, headers, split.path, 429))
+            payload = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+            return self._send(429, payload, "application/json", {"Retry-After": str(retry_after)})
+        answer = fake._answer(method, body, headers)
+        recorded = dict(body)
+        if answer.get("ok") and "ts" in answer:
+            recorded["ts"] = answer["ts"]
+        fake._record(SlackCall(method, recorded, headers, split.path, 200))
+        self._send(200, json.dumps(answer).encode(), "application/json")
+
+    def _send(
+        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return {"_raw": text}
+        return data if isinstance(data, dict) else {"_json": data}
+    return {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
