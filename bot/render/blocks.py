@@ -120,6 +120,10 @@ class _Context:
         return slack_link(ticket.url, self.label(ticket.repo, ticket.number), max_label=_LINK_LABEL)
 
 
+# Slack readers scan; a group of 80 tickets listed in full would flood the channel with messages.
+LIST_LIMIT = 8
+
+
 def _top(ctx: _Context) -> list[Unit]:
     report = ctx.report
     header = HeaderBlock(text=plain(f"{REPORT_TITLE}: {report.period.label}", MAX_HEADER_TEXT)).to_dict()
@@ -171,9 +175,17 @@ def _response_times(ctx: _Context) -> list[Unit]:
     ]
     if waiting:
         lines = [f"*Awaiting a first team response ({len(waiting)})*"]
-        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in waiting)
+        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in waiting[:LIST_LIMIT])
+        lines.extend(_more(len(waiting)))
         units.extend(units_from_lines(lines, section_name=heading, opens=False))
     return units
+
+
+def _more(count: int) -> list[str]:
+    """Long ticket lists are shortened in Slack, saying so; Markdown and JSON carry every ticket."""
+    if count <= LIST_LIMIT:
+        return []
+    return [f"… and {count - LIST_LIMIT} more (every ticket is in the Markdown and JSON reports)"]
 
 
 def _ticket_text(ctx: _Context, rank: int, scored: ScoredTicket) -> str:
@@ -243,10 +255,11 @@ def _common_issues(ctx: _Context) -> list[Unit]:
         summary = clip_slack(escape_slack(group.summary), room)
         if summary:
             lines.append(summary)
-        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in group.tickets)
+        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in group.tickets[:LIST_LIMIT])
+        lines.extend(_more(len(group.tickets)))
         lead = (divider(),) if first else ()
         units.extend(units_from_lines(lines, section_name=heading, lead=lead, opens=first))
-        units.extend(_group_buttons(ctx, index, group.tickets))
+        units.extend(_group_buttons(ctx, index, group.tickets[:LIST_LIMIT]))
     return units
 
 
@@ -260,7 +273,9 @@ def _recommendations(ctx: _Context) -> list[Unit]:
         head = f"• *{title}*: "
         text = clip_slack(escape_slack(rec.text), MAX_SECTION_TEXT - 100 - utf16_len(head))
         lines.append(head + text if text else head.rstrip(": "))
-        cited = [ctx.short_link(ticket) for ticket in rec.tickets]
+        cited = [ctx.short_link(ticket) for ticket in rec.tickets[: LIST_LIMIT * 2]]
+        if len(rec.tickets) > LIST_LIMIT * 2:
+            cited.append(f"and {len(rec.tickets) - LIST_LIMIT * 2} more")
         lines.extend(wrap(cited, prefix="      Tickets: ", limit=_LINK_LIST_LINE))
     return units_from_lines(lines, section_name=heading, lead=(divider(),))
 
