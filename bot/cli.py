@@ -61,7 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # PyGithub logs every retry at INFO, and one of its messages breaks logging's formatting.
+    logging.getLogger("github").setLevel(logging.WARNING)
     try:
         settings = load_settings(config_path=args.config)
         if args.command == "report":
@@ -112,9 +115,11 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"--top {args.top} is out of range; use a number from 1 to 50")
     tz = parse_timezone(args.tz or settings.config.timezone)
     now = _now(args.now)
-    repos = _repos(args.repo, settings)
+    source = _source(args.source, settings)
+    snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
+    repos = _repos(args.repo or list(snapshot_repos), settings)
     period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
-    service = ReportService(source=_source(args.source, settings), options=settings.report_options())
+    service = ReportService(source=source, options=settings.report_options())
     request = ReportRequest(period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top)
     report = service.build_for(period, request=request, now=now)
     if args.format == "markdown":

@@ -349,8 +349,7 @@ class Store:
             "claimed_at": now or datetime.now(UTC),
             "claimed_by": by[:200],
         }
-        self._insert_once(digest_claims, values)
-        return True
+        return self._insert_once(digest_claims, values)
 
     def mark_posted(self, key: str, period_start: datetime, *, now: datetime | None = None) -> None:
         with self._engine.begin() as conn:

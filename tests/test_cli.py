@@ -1,0 +1,126 @@
+"""`python -m bot report`: the report from a snapshot and from (fake) GitHub, and clear failures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.render import validate_message
+from tests.fakes.github_data import make_comment, make_issue
+from tests.fakes.github_server import FakeGitHub
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = str(ROOT / "config" / "snapshot-example.json")
+CONFIG = str(ROOT / "config" / "ticket-report.example.yml")
+EXAMPLE = ["report", "2025-04-14", "--source", SNAPSHOT, "--config", CONFIG, "--now", "2025-04-14T21:00:00Z"]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ("TICKET_REPORT_REPOS", "TICKET_REPORT_CONFIG", "GITHUB_TOKEN", "GITHUB_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_readme_example_prints_the_report_of_the_bundled_snapshot(capsys):
+    code, out, err = run(capsys, *EXAMPLE)
+    assert code == 0, err
+    assert out.startswith("# Support Ticket Report")
+    assert "- Period: 2025-04-14 to 2025-04-14" in out
+    assert "- **Total tickets:** 8 (+6 vs previous period)" in out
+    # the announcement (excluded label) and the pull request are not tickets
+    assert "/issues/210" not in out and "/issues/211" not in out
+    # the database crash tickets form one group, and the version behind them is recommended for a look
+    group = out.split("## Common Issues")[1].split("## Recommendations")[0]
+    for number in (201, 202, 203, 209):
+        assert f"/issues/{number})" in group
+    assert "/issues/204)" not in group
+    assert "3.2.0" in out.split("## Recommendations")[1]
+
+
+def test_json_and_blocks_formats(capsys):
+    code, out, _ = run(capsys, *EXAMPLE, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["totals"]["total"] == 8 and data["repos"] == ["acme-notes/support"]
+    top = data["most_active"][0]
+    assert top["number"] == 201 and top["score"] == pytest.approx(sum(i["points"] for i in top["score_breakdown"]))
+    code, out, _ = run(capsys, *EXAMPLE, "--format", "blocks", "--top", "3")
+    messages = json.loads(out)
+    assert code == 0 and messages
+    for message in messages:
+        validate_message(message)
+    text = json.dumps(messages)
+    assert "<!channel>" not in text and "<@U123>" not in text  # ticket 206's body never pings
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["report", "tomorow", "--repo", "a/b"], "I don't understand the period 'tomorow'"),
+        (["report", "today", "--repo", "not-a-repo"], "use OWNER/NAME"),
+        (["report", "today", "--repo", "a/b", "--tz", "Mars/Base"], "Unknown timezone 'Mars/Base'"),
+        (["report", "today", "--repo", "a/b", "--top", "0"], "use a number from 1 to 50"),
+        (["report", "today", "--repo", "a/b", "--format", "pdf"], "invalid choice"),
+        (["report", "today", "--repo", "a/b", "--now", "noon"], "is not ISO 8601"),
+        (["report", "today"], "pass --repo OWNER/NAME"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_saying_what_would_work(capsys, argv, needle):
+    try:
+        code = main(argv)
+    except SystemExit as exit_:  # argparse's own errors exit directly, with the same status
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+NOW = datetime(2025, 4, 15, 12, 0, tzinfo=UTC)
+
+
+def _fake_repo(gh: FakeGitHub) -> None:
+    issue = make_issue(1, title="Login <!here> broken", created_at=NOW - timedelta(hours=3), comments=1)
+    comment = make_comment(1, 9001, created_at=NOW - timedelta(hours=1), body="same")
+    gh.add_repo("acme/support", issues=[issue], comments=[comment])
+
+
+def test_report_from_github_api_url(capsys, monkeypatch):
+    with FakeGitHub() as gh:
+        _fake_repo(gh)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        code, out, err = run(capsys, "report", "today", "--repo", "acme/support", "--now", NOW.isoformat())
+        assert code == 0, err
+        assert "Login &lt;!here&gt; broken" in out
+        assert all(r.query.get("per_page") == "100" for r in gh.requests if r.path.endswith(("issues", "comments")))
+
+
+def test_upstream_failures_exit_1_with_one_line(capsys, monkeypatch):
+    with FakeGitHub() as gh:
+        _fake_repo(gh)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        code, _, err = run(capsys, "report", "today", "--repo", "acme/missing", "--now", NOW.isoformat())
+        assert code == 1 and "acme/missing" in err and len(err.strip().splitlines()) == 1
+        reset = (datetime.now(UTC) + timedelta(minutes=45)).replace(second=0, microsecond=0)
+        gh.fail_with_primary_rate_limit(reset_at=reset, count=5)
+        code, _, err = run(capsys, "report", "today", "--repo", "acme/support", "--now", NOW.isoformat())
+        assert code == 1 and f"{reset:%H:%M}" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_python_dash_m_bot_runs_as_a_program():
+    done = subprocess.run([sys.executable, "-m", "bot", *EXAMPLE, "--format", "json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["period"]["label"] == "2025-04-14 to 2025-04-14"
