@@ -124,7 +124,11 @@ class DigestScheduler:
         self._scheduler: BackgroundScheduler | None = None
         self._job_schedules: dict[str, Schedule] = {}
         self._checked_until: datetime | None = None
-        self._lock = threading.Lock()  # guards _checked_until and the job table
+        self._lock = threading.Lock()  # guards _checked_until
+        # Guards _scheduler and _job_schedules. APScheduler 3's shutdown(wait=True) holds its job
+        # store lock while it waits for running jobs, so a running sync that then called remove_job
+        # would wait forever: shutdown takes this lock first and sync touches no job after it.
+        self._jobs_lock = threading.Lock()
 
     # Deterministic core: what the jobs call, callable directly with a chosen `now` --------------
 
@@ -192,15 +196,17 @@ class DigestScheduler:
         if self._scheduler is not None:
             raise RuntimeError("the digest scheduler is already running")
         grace_seconds = max(1, int(self._grace.total_seconds()))
-        self._scheduler = BackgroundScheduler(
+        scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(self._max_workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace_seconds},
             timezone=UTC,
         )
-        self._scheduler.start()
+        scheduler.start()
+        with self._jobs_lock:
+            self._scheduler = scheduler
         self.sync()
-        self._scheduler.add_job(
+        scheduler.add_job(
             self._sync_and_run_due,
             trigger=IntervalTrigger(seconds=max(self._sync_interval.total_seconds(), 0.01), timezone=UTC),
             id=_SYNC_JOB_ID,
@@ -210,9 +216,11 @@ class DigestScheduler:
         )
 
     def shutdown(self, *, wait: bool = True) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=wait)
-            self._scheduler = None
+        """Stop firing; with `wait`, return once digests being posted are done."""
+        with self._jobs_lock:
+            scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=wait)
 
     @property
     def running(self) -> bool:
@@ -233,7 +241,8 @@ class DigestScheduler:
         except Exception:
             log.exception("could not read subscriptions; keeping the current jobs")
             return
-        with self._lock:
+        with self._jobs_lock:
+            print("SYNC remove", set(self._job_schedules) - set(wanted), flush=True)
             for key in set(self._job_schedules) - set(wanted):
                 scheduler.remove_job(key)
             for key, schedule in wanted.items():

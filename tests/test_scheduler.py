@@ -426,3 +426,44 @@ def test_two_scheduler_processes_post_each_digest_exactly_once(backend_url: Back
         assert {(key, fire) for key, fire, _ in seen} == expected, name
         assert all(outcome in ("posted", "claimed elsewhere") for _, _, outcome in seen), name
         assert len(seen) == len(expected), name
+
+
+class PausingStore(Store):
+    """A real store whose next subscription listing waits until the test lets it go on."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.armed = False
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def list_subscriptions(self, channel_id=None, *, config=()):
+        if self.armed:
+            self.armed = False
+            self.entered.set()
+            self.release.wait(WAIT)
+        return super().list_subscriptions(channel_id, config=config)
+
+
+def test_shutdown_while_a_sync_is_about_to_drop_a_job_does_not_hang(sqlite_url):
+    """APScheduler 3 holds its job store lock while shutdown waits for running jobs."""
+    store = PausingStore(sqlite_url)
+    subscribe(store, timezone="UTC", created_at=utc(2025, 4, 14, 12))
+    scheduler = DigestScheduler(store, Poster(), now=fixed_clock(utc(2025, 4, 14, 12)), sync_interval=timedelta(hours=1))
+    scheduler.start()
+    apscheduler = scheduler.apscheduler
+    store.remove_all("C1")  # the next sync will want to drop the job
+    store.armed = True
+    apscheduler.modify_job("ticket-report:sync", next_run_time=datetime.now(UTC))
+    assert store.entered.wait(WAIT)
+    stopping = threading.Thread(target=scheduler.shutdown, daemon=True)
+    stopping.start()
+    # Let the sync go on only once shutdown holds APScheduler's job store lock.
+    while apscheduler._jobstores_lock.acquire(blocking=False):
+        apscheduler._jobstores_lock.release()
+        if not stopping.is_alive():
+            break
+        threading.Event().wait(0.001)
+    store.release.set()
+    stopping.join(WAIT)
+    assert not stopping.is_alive()

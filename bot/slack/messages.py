@@ -108,7 +108,7 @@ def empty_option(key: str) -> str:
 
 
 def bad_top(value: str) -> str:
-    return with_usage(f"top:{_quoted(value)} is not a number from 1 to 50; try `top:10`")
+    return with_usage(f"{_quoted('top:' + value)} is not a number from 1 to 50; try `top:10`")
 
 
 def bad_repo_name(value: str) -> str:

@@ -119,7 +119,7 @@ class SlackPoster:
                 raise PartlyPosted(exc.error, ts=ts) from exc
         return ts
 
-    def post_in_thread(self, channel: str, thread_ts: str, messages: Sequence[Message]) -> list[str]:
+    def post_in_thread(self, channel: str, *, thread_ts: str, messages: Sequence[Message]) -> list[str]:
         """Post every message as a reply in an existing thread (drill-downs). Returns their `ts`."""
         return [self._post(channel, check(message), thread_ts=thread_ts) for message in messages]
 

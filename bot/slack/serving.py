@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import io
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -43,22 +44,23 @@ def make_wsgi_app(app: App, *, signing_secret: str) -> WSGIApp:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            return _plain(start_response, "200 OK", b"ok\n")
+            return _plain(start_response, "200 OK", body=b"ok\n")
         if path != EVENTS_PATH:
-            return _plain(start_response, "404 Not Found", b"not found\n")
+            return _plain(start_response, "404 Not Found", body=b"not found\n")
         if method != "POST":
-            return _plain(start_response, "405 Method Not Allowed", b"POST only\n", [("Allow", "POST")])
+            allow = [("Allow", "POST")]
+            return _plain(start_response, "405 Method Not Allowed", body=b"POST only\n", headers=allow)
         body = _read_body(environ)
         if body is None:
-            return _plain(start_response, "413 Content Too Large", b"too large\n")
-        if not _signed(secret, environ, body, now=time.time()):
+            return _plain(start_response, "413 Content Too Large", body=b"too large\n")
+        if not _signed(environ, body, secret=secret, now=time.time()):
             # Only the fact is logged: the body may hold a response_url, and Bolt's own line prints it.
             log.warning("rejected a request to %s: missing, wrong or stale Slack signature", EVENTS_PATH)
-            return _plain(start_response, "401 Unauthorized", b"invalid request\n")
+            return _plain(start_response, "401 Unauthorized", body=b"invalid request\n")
         try:
             body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
         except UnicodeDecodeError:
-            return _plain(start_response, "400 Bad Request", b"not UTF-8\n")
+            return _plain(start_response, "400 Bad Request", body=b"not UTF-8\n")
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
@@ -74,7 +76,7 @@ def _read_body(environ: WSGIEnvironment) -> bytes | None:
     return environ["wsgi.input"].read(length) if length else b""
 
 
-def _signed(secret: bytes, environ: WSGIEnvironment, body: bytes, *, now: float) -> bool:
+def _signed(environ: WSGIEnvironment, body: bytes, *, secret: bytes, now: float) -> bool:
     """Slack's v0 scheme: `v0=` + hex HMAC-SHA256(secret, "v0:{timestamp}:{body}"), at most 5 minutes off.
 
     Written out rather than slack_sdk's SignatureVerifier, which raises instead of answering False on
@@ -91,7 +93,7 @@ def _signed(secret: bytes, environ: WSGIEnvironment, body: bytes, *, now: float)
 
 
 def _plain(
-    start_response: StartResponse, status: str, body: bytes, headers: list[tuple[str, str]] | None = None
+    start_response: StartResponse, status: str, *, body: bytes, headers: list[tuple[str, str]] | None = None
 ) -> list[bytes]:
     base = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
     start_response(status, base + (headers or []))
@@ -110,6 +112,27 @@ def create_http_server(wsgi: WSGIApp, *, host: str, port: int, threads: int = HT
         max_request_body_size=MAX_REQUEST_BYTES,
         ident="ticket-report",
     )
+
+
+def run_in_thread(server: Any) -> Callable[[], None]:
+    """Serve `server` (from create_http_server) on a background thread; returns a function that stops it.
+
+    For tests and the benchmark. Waitress has no stop(): closing its sockets from another thread breaks
+    the select() it is sleeping in, so the closing is done on its own loop thread through its trigger.
+    """
+    thread = threading.Thread(target=server.run, name="http", daemon=True)
+    thread.start()
+
+    def close_all() -> None:
+        for dispatcher in list(server._map.values()):
+            dispatcher.close()
+
+    def stop() -> None:
+        server.trigger.pull_trigger(close_all)
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+
+    return stop
 
 
 def serve_socket_mode(app: App, *, app_token: str) -> None:

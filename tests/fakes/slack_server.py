@@ -5,9 +5,11 @@ Real HTTP, so the bot's real WebClient (with its retry handlers) talks to it. It
 (a timezone per user) and, under /response/NAME, a slash command's `response_url`. Every call is
 recorded with its method, parsed body (form, JSON or query) and headers.
 
-Knobs: `rate_limit_next(n, retry_after=0)` answers the next n Web API calls with HTTP 429 and
-Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a channel fail with that error;
-`set_user_timezone(user, zone)`; `token` (calls with another bearer token get `invalid_auth`).
+Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web API calls (to that
+method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
+channel fail with that error; `fail_thread_replies(error)` does so for replies in threads;
+`fail_response_urls(status)`; `set_user_timezone(user, zone)`; `token` (calls with another bearer
+token get `invalid_auth`).
 
     with FakeSlack(token="xoxb-test") as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
@@ -52,8 +54,9 @@ class FakeSlack:
         self.bot_user_id = "UBOT"
         self._user_timezones: dict[str, str | None] = {}
         self._channel_errors: dict[str, str] = {}
-        self._rate_limits: list[int] = []  # Retry-After of each coming 429
+        self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
         self._response_url_status = 200
+        self._reply_error: str | None = None
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -66,7 +69,9 @@ class FakeSlack:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -106,10 +111,15 @@ class FakeSlack:
         with self._lock:
             self._channel_errors[channel] = error
 
-    def rate_limit_next(self, count: int = 1, *, retry_after: int = 0) -> None:
-        """The next `count` Web API calls get HTTP 429 with this Retry-After (seconds)."""
+    def fail_thread_replies(self, error: str = "msg_too_long") -> None:
+        """chat.postMessage with a thread_ts answers ok=false with `error` (top-level posts still work)."""
         with self._lock:
-            self._rate_limits.extend([retry_after] * count)
+            self._reply_error = error
+
+    def rate_limit_next(self, count: int = 1, *, retry_after: int = 0, method: str | None = None) -> None:
+        """The next `count` Web API calls (to `method`, if given) get HTTP 429 with this Retry-After."""
+        with self._lock:
+            self._rate_limits.extend([(retry_after, method)] * count)
 
     def fail_response_urls(self, status: int = 404) -> None:
         """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
@@ -148,11 +158,15 @@ class FakeSlack:
             self._calls.append(call)
             self._changed.notify_all()
 
-    def _take_rate_limit(self) -> int | None:
+    def _take_rate_limit(self, method: str) -> int | None:
         with self._lock:
-            return self._rate_limits.pop(0) if self._rate_limits else None
+            for index, (retry_after, only) in enumerate(self._rate_limits):
+                if only is None or only == method:
+                    del self._rate_limits[index]
+                    return retry_after
+            return None
 
-    def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    def _answer(self, method: str, *, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
         if headers.get("authorization") != f"Bearer {self.token}" and body.get("token") != self.token:
             return {"ok": False, "error": "not_authed" if "authorization" not in headers else "invalid_auth"}
         if method == "auth.test":
@@ -172,6 +186,8 @@ class FakeSlack:
             channel = str(body.get("channel", ""))
             with self._lock:
                 error = self._channel_errors.get(channel)
+                if body.get("thread_ts") and method == "chat.postMessage":
+                    error = error or self._reply_error
             if error:
                 return {"ok": False, "error": error}
             if not channel:
@@ -221,24 +237,25 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 status = fake._response_url_status
             fake._record(SlackCall("response_url", body, headers, split.path, status))
-            return self._send(status, b"ok" if status == 200 else b"expired_url", "text/plain")
+            return self._send(status, b"ok" if status == 200 else b"expired_url", content_type="text/plain")
         if not split.path.startswith("/api/"):
-            return self._send(404, b"not found", "text/plain")
+            return self._send(404, b"not found", content_type="text/plain")
         method = split.path[len("/api/"):]
-        retry_after = fake._take_rate_limit()
+        retry_after = fake._take_rate_limit(method)
         if retry_after is not None:
             fake._record(SlackCall(method, body, headers, split.path, 429))
             payload = json.dumps({"ok": False, "error": "ratelimited"}).encode()
-            return self._send(429, payload, "application/json", {"Retry-After": str(retry_after)})
-        answer = fake._answer(method, body, headers)
+            retry = {"Retry-After": str(retry_after)}
+            return self._send(429, payload, content_type="application/json", headers=retry)
+        answer = fake._answer(method, body=body, headers=headers)
         recorded = dict(body)
         if answer.get("ok") and "ts" in answer:
             recorded["ts"] = answer["ts"]
         fake._record(SlackCall(method, recorded, headers, split.path, 200))
-        self._send(200, json.dumps(answer).encode(), "application/json")
+        self._send(200, json.dumps(answer).encode(), content_type="application/json")
 
     def _send(
-        self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None
+        self, status: int, payload: bytes, *, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")

@@ -7,7 +7,6 @@ mapping, the real GitHubSource, WebClient and Bolt app) and serves it over HTTP 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,7 @@ import yaml
 
 from bot.app_runner import RunningBot, build_bot
 from bot.settings import Settings, load_settings
-from bot.slack.serving import create_http_server, make_wsgi_app
+from bot.slack.serving import create_http_server, make_wsgi_app, run_in_thread
 from tests.fakes.github_data import make_comment, make_issue
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.slack_server import FakeSlack
@@ -28,6 +27,7 @@ from tests.slack.signing import SECRET, TOKEN, signed_headers, slash_body
 
 # The seed report's moment: a Monday evening in UTC.
 NOW = datetime(2025, 4, 14, 21, 7, 2, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 HOSTILE_TITLE = "<!channel> fix <@U123> & <script> *bold* @here"
 
 
@@ -42,7 +42,7 @@ def support_issues(repo: str = "acme/support") -> tuple[list[dict[str, Any]], li
         make_issue(
             686, repo=repo, title="Pieces OS doesn't start: LateInitializationError database",
             body="Database corruption after 11.3.0 on Windows.", state="closed", state_reason="completed",
-            labels=["bug"], created_at=NOW - timedelta(hours=9), closed_at=NOW - timedelta(hours=1), comments=1,
+            labels=["bug"], created_at=NOW - 9 * HOUR, closed_at=NOW - HOUR, comments=1,
         ),
         make_issue(
             687, repo=repo, title=HOSTILE_TITLE, body="<!everyone> <@U999> please look",
@@ -50,7 +50,7 @@ def support_issues(repo: str = "acme/support") -> tuple[list[dict[str, Any]], li
         ),
     ]
     comments = [
-        make_comment(685, 9001, repo=repo, body="Same here on 11.3.0", user="carol", created_at=NOW - timedelta(hours=4)),
+        make_comment(685, 9001, repo=repo, body="Same on 11.3.0", user="carol", created_at=NOW - 4 * HOUR),
         make_comment(
             685, 9002, repo=repo, body="Clear the cache and retry.", user="maintainer", association="MEMBER",
             created_at=NOW - timedelta(hours=2),
@@ -59,7 +59,7 @@ def support_issues(repo: str = "acme/support") -> tuple[list[dict[str, Any]], li
             686, 9003, repo=repo, body="Fixed in 11.3.1", user="maintainer", association="MEMBER",
             created_at=NOW - timedelta(hours=1, minutes=30),
         ),
-        make_comment(687, 9004, repo=repo, body="<!here> ping <@U42>", user="dave", created_at=NOW - timedelta(hours=2)),
+        make_comment(687, 9004, repo=repo, body="<!here> ping <@U42>", user="dan", created_at=NOW - 2 * HOUR),
     ]
     return issues, comments
 
@@ -82,7 +82,8 @@ class AppUnderTest:
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
         """POST a signed `/ticket-report text` as Slack would."""
-        body = slash_body(text, user=user, channel=channel, response_url=response_url or self.slack.response_url())
+        response_url = response_url or self.slack.response_url()
+        body = slash_body(text, user=user, channel=channel, response_url=response_url)
         return self.post(body, headers=headers if headers is not None else signed_headers(body))
 
     def post(self, body: bytes, *, headers: dict[str, str], path: str = "/slack/events") -> requests.Response:
@@ -111,7 +112,7 @@ StartApp = Callable[..., AppUnderTest]
 @pytest.fixture
 def start_app(fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path) -> Iterator[StartApp]:
     """Start the app; keyword arguments: config (dict for the YAML file), env (extra variables), workers."""
-    running: list[tuple[Any, RunningBot]] = []
+    running: list[tuple[Callable[[], None], RunningBot]] = []
 
     def start(
         *, config: dict[str, Any] | None = None, env: dict[str, str] | None = None, workers: int = 8
@@ -133,8 +134,7 @@ def start_app(fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path) ->
         server = create_http_server(
             make_wsgi_app(bot.slack.app, signing_secret=SECRET), host="127.0.0.1", port=0, threads=16
         )
-        threading.Thread(target=server.run, name="waitress", daemon=True).start()
-        running.append((server, bot))
+        running.append((run_in_thread(server), bot))
         return AppUnderTest(
             url=f"http://127.0.0.1:{server.effective_port}",
             bot=bot,
@@ -144,7 +144,7 @@ def start_app(fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path) ->
         )
 
     yield start
-    for server, bot in running:
-        server.close()
+    for stop, bot in running:
+        stop()
         bot.executor.shutdown(wait=True, cancel_futures=True)
         bot.close()
