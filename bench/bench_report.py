@@ -51,20 +51,27 @@ def bench_requests(n_issues: int, n_comments: int) -> None:
         since = window_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         while True:  # list the issues by the page, then one comments request per ticket
             _, issues = gh.requester.requestJsonAndCheck(
-                "GET", f"/repos/{data.repo}/issues",
-                parameters={"state": "all", "since": since, "per_page": 100, "page": page})
+                "GET",
+                f"/repos/{data.repo}/issues",
+                parameters={"state": "all", "since": since, "per_page": 100, "page": page},
+            )
             if not issues:
                 break
             for issue in issues:
                 listed += 1
                 gh.requester.requestJsonAndCheck(
-                    "GET", f"/repos/{data.repo}/issues/{issue['number']}/comments", parameters={"per_page": 100})
+                    "GET",
+                    f"/repos/{data.repo}/issues/{issue['number']}/comments",
+                    parameters={"per_page": 100},
+                )
             page += 1
         naive = time.perf_counter() - started
         naive_requests = len(fake.requests)
     print(f"requests for a 'week' report over {n_issues} issues / {n_comments} comments (30 days):")
-    print(f"  ticket-report: {ours_requests:5d} requests, {ours:6.2f} s "
-          f"({len(fetched.tickets)} tickets, {len(fetched.comments)} comments fetched)")
+    print(
+        f"  ticket-report: {ours_requests:5d} requests, {ours:6.2f} s "
+        f"({len(fetched.tickets)} tickets, {len(fetched.comments)} comments fetched)"
+    )
     print(f"  naive per-ticket: {naive_requests:5d} requests, {naive:6.2f} s ({listed} issues listed)")
 
 
@@ -121,8 +128,12 @@ def main() -> None:
         print()
     print("build + render (Markdown, JSON, Block Kit), 5 comments per ticket, each size in its own process:")
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, "-m", "bench.bench_report", "--one", str(size)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.bench_report", "--one", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"  {size:6d} tickets: {result}")
 

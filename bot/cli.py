@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     report = commands.add_parser("report", help="print a report")
-    report.add_argument("period", nargs="*", default=["today"], help="today, yesterday, week, 2025-04-01..2025-04-14, ...")
+    report.add_argument(
+        "period", nargs="*", default=["today"], help="today, yesterday, week, 2025-04-01..2025-04-14, ..."
+    )
     report.add_argument("--repo", action="append", default=[], help="OWNER/NAME (repeatable)")
     report.add_argument("--format", choices=FORMATS, default="markdown")
     report.add_argument("--top", type=int, default=None, help="most active tickets to list (default 5)")
@@ -120,7 +122,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     repos = _repos(args.repo or list(snapshot_repos), settings)
     period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
     service = ReportService(source=source, options=settings.report_options())
-    request = ReportRequest(period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top)
+    request = ReportRequest(
+        period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
+    )
     report = service.build_for(period, request=request, now=now)
     if args.format == "markdown":
         output = render_markdown(report)
@@ -132,7 +136,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _source(path: str | None, settings: Settings):  # noqa: ANN202 - a TicketSource
+def _source(path: str | None, settings: Settings):
     if path:
         from bot.github_source import SnapshotSource
 

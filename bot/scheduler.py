@@ -219,6 +219,7 @@ class DigestScheduler:
         """Stop firing; with `wait`, return once digests being posted are done."""
         with self._jobs_lock:
             scheduler, self._scheduler = self._scheduler, None
+            self._job_schedules = {}
         if scheduler is not None:
             scheduler.shutdown(wait=wait)
 
@@ -233,8 +234,7 @@ class DigestScheduler:
 
     def sync(self) -> None:
         """Make the jobs match the subscriptions table and the config: add, drop, keep unchanged ones."""
-        scheduler = self._scheduler
-        if scheduler is None:
+        if self._scheduler is None:
             return
         try:
             wanted = {s.key: s.schedule for s in self.subscriptions()}
@@ -242,7 +242,9 @@ class DigestScheduler:
             log.exception("could not read subscriptions; keeping the current jobs")
             return
         with self._jobs_lock:
-            print("SYNC remove", set(self._job_schedules) - set(wanted), flush=True)
+            scheduler = self._scheduler
+            if scheduler is None:  # shut down meanwhile
+                return
             for key in set(self._job_schedules) - set(wanted):
                 scheduler.remove_job(key)
             for key, schedule in wanted.items():

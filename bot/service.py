@@ -21,7 +21,9 @@ from bot.report.periods import parse_period
 class TicketSource(Protocol):
     """Where tickets come from: the GitHub API or a snapshot file."""
 
-    def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData: ...
+    def fetch(
+        self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime
+    ) -> TicketData: ...
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,17 @@ class ReportService:
                 self._evict()
         with entry.lock:  # concurrent identical requests wait for the first fetch instead of repeating it
             if self._monotonic() - entry.fetched_at > self._cache_seconds:
-                entry.data = self._source.fetch(repo, window_start=window_start, window_end=window_end, now=now)
+                entry.data = self._source.fetch(
+                    repo, window_start=window_start, window_end=window_end, now=now
+                )
                 entry.fetched_at = self._monotonic()
             return entry.data
 
     def _evict(self) -> None:
         limit = self._monotonic() - self._cache_seconds
-        for key in [k for k, e in self._cache.items() if e.fetched_at != float("-inf") and e.fetched_at < limit]:
+        for key in [
+            k for k, e in self._cache.items() if e.fetched_at != float("-inf") and e.fetched_at < limit
+        ]:
             del self._cache[key]
 
 

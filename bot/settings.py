@@ -150,9 +150,7 @@ class Settings:
             raise SettingsError(problems)
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, *, config_path: str | None = None
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, *, config_path: str | None = None) -> Settings:
     """Read the environment and the config file; raise SettingsError listing every problem."""
     env = os.environ if environ is None else environ
     problems: list[str] = []

@@ -55,7 +55,9 @@ def test_json_and_blocks_formats(capsys):
     data = json.loads(out)
     assert data["totals"]["total"] == 8 and data["repos"] == ["acme-notes/support"]
     top = data["most_active"][0]
-    assert top["number"] == 201 and top["score"] == pytest.approx(sum(i["points"] for i in top["score_breakdown"]))
+    assert top["number"] == 201 and top["score"] == pytest.approx(
+        sum(i["points"] for i in top["score_breakdown"])
+    )
     code, out, _ = run(capsys, *EXAMPLE, "--format", "blocks", "--top", "3")
     messages = json.loads(out)
     assert code == 0 and messages
@@ -103,7 +105,9 @@ def test_report_from_github_api_url(capsys, monkeypatch):
         code, out, err = run(capsys, "report", "today", "--repo", "acme/support", "--now", NOW.isoformat())
         assert code == 0, err
         assert "Login &lt;!here&gt; broken" in out
-        assert all(r.query.get("per_page") == "100" for r in gh.requests if r.path.endswith(("issues", "comments")))
+        assert all(
+            r.query.get("per_page") == "100" for r in gh.requests if r.path.endswith(("issues", "comments"))
+        )
 
 
 def test_upstream_failures_exit_1_with_one_line(capsys, monkeypatch):
@@ -120,7 +124,12 @@ def test_upstream_failures_exit_1_with_one_line(capsys, monkeypatch):
 
 
 def test_python_dash_m_bot_runs_as_a_program():
-    done = subprocess.run([sys.executable, "-m", "bot", *EXAMPLE, "--format", "json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *EXAMPLE, "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["period"]["label"] == "2025-04-14 to 2025-04-14"

@@ -96,8 +96,9 @@ class Period:
         else:
             start = (self.start.astimezone(UTC) - self.length).astimezone(self.start.tzinfo)
             end = self.start
-        return Period(start=start, end=end, label=f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}",
-                      spec="previous")
+        return Period(
+            start=start, end=end, label=f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}", spec="previous"
+        )
 
 
 def _wall(moment: datetime) -> datetime:

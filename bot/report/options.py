@@ -24,7 +24,9 @@ class ScoreWeights:
 class ReportOptions:
     top_n: int = 5
     weights: ScoreWeights = field(default_factory=ScoreWeights)
-    team_logins: frozenset[str] = frozenset()  # lower-case logins counted as team besides OWNER/MEMBER/COLLABORATOR
+    team_logins: frozenset[str] = (
+        frozenset()
+    )  # lower-case logins counted as team besides OWNER/MEMBER/COLLABORATOR
     exclude_labels: frozenset[str] = frozenset()  # lower-case label names whose tickets are left out
     response_target: timedelta = timedelta(hours=24)  # first team response expected within this
     long_open: timedelta = timedelta(days=30)  # an open ticket older than this is "long open"

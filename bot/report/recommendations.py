@@ -103,7 +103,9 @@ def _awaiting(
     )
 
 
-def _shared_version(active: Sequence[Ticket], *, period: Period, several_repos: bool) -> Recommendation | None:
+def _shared_version(
+    active: Sequence[Ticket], *, period: Period, several_repos: bool
+) -> Recommendation | None:
     mentions: dict[str, list[Ticket]] = defaultdict(list)
     for ticket in active:
         for version in dict.fromkeys(find_versions(f"{ticket.title}\n{ticket.body[:20000]}")):
@@ -202,4 +204,3 @@ def _long_open(
         ),
         tickets=tuple(ref(t) for t, _ in found),
     )
-

@@ -15,8 +15,9 @@ OPTIONS = ReportOptions(response_target=timedelta(hours=24), long_open=timedelta
 
 def run(active, cs=(), labels=()):
     grouped = comments_by_ticket(cs)
-    response = response_times(active, grouped, period=PERIOD, team_logins=frozenset(),
-                              comments_since=at("2025-04-13 00:00"))
+    response = response_times(
+        active, grouped, period=PERIOD, team_logins=frozenset(), comments_since=at("2025-04-13 00:00")
+    )
     return recommend(active, grouped, period=PERIOD, labels=labels, response=response, options=OPTIONS)
 
 
@@ -48,9 +49,11 @@ def test_a_version_shared_by_several_tickets_is_flagged():
 def test_reopened_and_long_open_tickets():
     reopened = ticket(1, created="2025-04-14 08:00", state_reason="reopened", comments_count=1)
     old = ticket(2, created="2025-01-01 08:00", comments_count=9)
-    cs = [comment(reopened, at_="2025-04-14 09:00", author="staff", association="MEMBER"),
-          comment(old, at_="2025-04-14 09:00", author="reporter2"),
-          comment(old, at_="2025-04-14 10:00", author="reporter3")]
+    cs = [
+        comment(reopened, at_="2025-04-14 09:00", author="staff", association="MEMBER"),
+        comment(old, at_="2025-04-14 09:00", author="reporter2"),
+        comment(old, at_="2025-04-14 10:00", author="reporter3"),
+    ]
     recs = {r.title: r for r in run([reopened, old], cs)}
     assert [t.number for t in recs["Review reopened tickets"].tickets] == [1]
     long_open = recs["Revisit long-open tickets that are active again"]
@@ -59,8 +62,10 @@ def test_reopened_and_long_open_tickets():
 
 
 def test_a_label_that_rose_is_reported_with_both_figures():
-    labels = [LabelStat(label="bug", received=6, resolved=1, pending=5, previous_received=2),
-              LabelStat(label="docs", received=2, resolved=0, pending=2, previous_received=2)]
+    labels = [
+        LabelStat(label="bug", received=6, resolved=1, pending=5, previous_received=2),
+        LabelStat(label="docs", received=2, resolved=0, pending=2, previous_received=2),
+    ]
     t = ticket(1, created="2025-04-14 08:00", comments_count=1)
     cs = [comment(t, at_="2025-04-14 09:00", author="staff", association="MEMBER")]
     (rec,) = run([t], cs, labels=labels)
@@ -68,8 +73,10 @@ def test_a_label_that_rose_is_reported_with_both_figures():
 
 
 def test_at_most_five_recommendations():
-    tickets = [ticket(i, created="2025-01-01 08:00", state_reason="reopened", comments_count=0,
-                      body="version 2.0.1") for i in range(1, 4)]
+    tickets = [
+        ticket(i, created="2025-01-01 08:00", state_reason="reopened", comments_count=0, body="version 2.0.1")
+        for i in range(1, 4)
+    ]
     cs = [comment(t, at_="2025-04-14 09:00", author="someone") for t in tickets]
     labels = [LabelStat(label="bug", received=5, resolved=0, pending=5, previous_received=0)]
     recs = run(tickets, cs, labels=labels)

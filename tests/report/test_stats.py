@@ -51,8 +51,13 @@ def test_first_response_ignores_the_author_and_bots_and_counts_the_team():
         comment(t, at_="2025-04-14 09:00", author="helper[bot]", association="MEMBER", bot=True),
         comment(t, at_="2025-04-14 10:00", author="staff", association="COLLABORATOR"),
     ]
-    result = response_times([t], comments_by_ticket(cs), period=PERIOD, team_logins=frozenset(),
-                            comments_since=at("2025-04-13 00:00"))
+    result = response_times(
+        [t],
+        comments_by_ticket(cs),
+        period=PERIOD,
+        team_logins=frozenset(),
+        comments_since=at("2025-04-13 00:00"),
+    )
     assert result.first_response.count == 1
     assert result.first_response.median == timedelta(hours=2)
     assert result.awaiting_response == ()
@@ -63,8 +68,9 @@ def test_configured_team_login_counts_as_a_response():
     cs = [comment(t, at_="2025-04-14 09:00", author="Contractor", association="NONE")]
     grouped = comments_by_ticket(cs)
     without = response_times([t], grouped, period=PERIOD, team_logins=frozenset(), comments_since=None)
-    with_login = response_times([t], grouped, period=PERIOD, team_logins=frozenset({"contractor"}),
-                                comments_since=None)
+    with_login = response_times(
+        [t], grouped, period=PERIOD, team_logins=frozenset({"contractor"}), comments_since=None
+    )
     assert without.first_response.count == 0
     assert with_login.first_response.median == timedelta(hours=1)
 
@@ -73,10 +79,17 @@ def test_awaiting_response_only_when_the_whole_history_is_known():
     unanswered = ticket(1, created="2025-04-14 08:00", comments_count=1)
     old_unknown = ticket(2, created="2025-03-01 08:00", comments_count=5)  # earlier comments not fetched
     old_silent = ticket(3, created="2025-03-01 08:00", comments_count=0)
-    cs = [comment(unanswered, at_="2025-04-14 09:00", author="another-user"),
-          comment(old_unknown, at_="2025-04-14 09:00", author="x")]
-    result = response_times([unanswered, old_unknown, old_silent], comments_by_ticket(cs), period=PERIOD,
-                            team_logins=frozenset(), comments_since=at("2025-04-13 00:00"))
+    cs = [
+        comment(unanswered, at_="2025-04-14 09:00", author="another-user"),
+        comment(old_unknown, at_="2025-04-14 09:00", author="x"),
+    ]
+    result = response_times(
+        [unanswered, old_unknown, old_silent],
+        comments_by_ticket(cs),
+        period=PERIOD,
+        team_logins=frozenset(),
+        comments_since=at("2025-04-13 00:00"),
+    )
     assert [r.number for r in result.awaiting_response] == [3, 1]
 
 
