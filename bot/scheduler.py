@@ -36,7 +36,7 @@ from bot.store import Store, Subscription
 log = logging.getLogger(__name__)
 
 PostDigest = Callable[[Subscription, datetime], None]
-Outcome = Literal["posted", "claimed elsewhere", "failed", "gone", "too late"]
+Outcome = Literal["posted", "claimed elsewhere", "failed", "gone"]
 
 DEFAULT_SYNC_INTERVAL = timedelta(seconds=30)
 _SYNC_JOB_ID = "ticket-report:sync"
@@ -222,6 +222,12 @@ class DigestScheduler:
             self._job_schedules = {}
         if scheduler is not None:
             scheduler.shutdown(wait=wait)
+
+    @property
+    def last_check(self) -> datetime | None:
+        """The `now` of the latest `run_due` that completed; None before the start-up catch-up ran."""
+        with self._lock:
+            return self._checked_until
 
     @property
     def running(self) -> bool:

@@ -4,8 +4,10 @@ PostgreSQL comes from TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.
 tests needing it are skipped when it is unset. Each test gets its own schema, dropped afterwards, so
 test runs in parallel on one database never see each other's rows.
 
-Import the fixtures a test module uses (`from tests.db_fixtures import store, sqlite_url  # noqa`),
-or expose them everywhere from tests/conftest.py with `from tests.db_fixtures import *`.
+The fixtures are named `sqlite_url`, `pg_target`, `backend_url` and `store`; their functions carry a
+`_fixture` suffix so that importing them does not shadow the test parameters of the same name. A
+test module imports the ones it uses (`from tests.db_fixtures import store_fixture  # noqa: F401`),
+or tests/conftest.py exposes them all with `pytest_plugins = ["tests.db_fixtures"]`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from bot.store import Store, normalize_database_url
 
 PG_URL_VARIABLE = "TEST_DATABASE_URL"
 
-__all__ = ["BackendUrl", "PgTarget", "backend_url", "pg_target", "sqlite_url", "store"]
+__all__ = [
+    "BackendUrl",
+    "PgTarget",
+    "backend_url_fixture",
+    "pg_target_fixture",
+    "sqlite_url_fixture",
+    "store_fixture",
+]
 
 
 @dataclass(frozen=True)
@@ -37,13 +46,13 @@ class PgTarget:
         return Store(self.url, schema=self.schema)
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+@pytest.fixture(name="sqlite_url")
+def sqlite_url_fixture(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'ticket-report.db'}"
 
 
-@pytest.fixture
-def pg_target() -> Iterator[PgTarget]:
+@pytest.fixture(name="pg_target")
+def pg_target_fixture() -> Iterator[PgTarget]:
     url = os.environ.get(PG_URL_VARIABLE, "").strip()
     if not url:
         pytest.skip(f"{PG_URL_VARIABLE} is not set")
@@ -71,8 +80,8 @@ class BackendUrl:
         return Store(self.url, schema=self.schema)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend_url(request: pytest.FixtureRequest) -> BackendUrl:
+@pytest.fixture(name="backend_url", params=["sqlite", "postgresql"])
+def backend_url_fixture(request: pytest.FixtureRequest) -> BackendUrl:
     """The same test on a SQLite file and on a PostgreSQL schema (skipped without TEST_DATABASE_URL)."""
     if request.param == "sqlite":
         return BackendUrl(name="sqlite", url=request.getfixturevalue("sqlite_url"))
@@ -80,8 +89,8 @@ def backend_url(request: pytest.FixtureRequest) -> BackendUrl:
     return BackendUrl(name="postgresql", url=target.url, schema=target.schema)
 
 
-@pytest.fixture
-def store(backend_url: BackendUrl) -> Iterator[Store]:
+@pytest.fixture(name="store")
+def store_fixture(backend_url: BackendUrl) -> Iterator[Store]:
     """A Store on a fresh database of each backend, closed after the test."""
     opened = backend_url.store()
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -55,9 +56,9 @@ def test_a_0900_digest_fires_at_0900_local_on_both_sides_of_a_dst_change(zone, s
     found = fires(schedule, start=start, count=4)
     assert [f.hour for f in found] == utc_hours
     assert all(f.astimezone(ZoneInfo(zone)).time() == time(9, 0) for f in found)
-    assert [f.astimezone(ZoneInfo(zone)).date() - found[0].astimezone(ZoneInfo(zone)).date() for f in found] == [
-        timedelta(days=n) for n in range(4)
-    ]
+    assert [
+        f.astimezone(ZoneInfo(zone)).date() - found[0].astimezone(ZoneInfo(zone)).date() for f in found
+    ] == [timedelta(days=n) for n in range(4)]
 
 
 def test_berlin_0900_is_0700_utc_in_summer_and_0800_utc_in_winter():
@@ -182,7 +183,7 @@ def test_consecutive_digests_cover_consecutive_periods_without_gaps():
         schedule = parse_schedule(cadence, "07:15", "America/New_York")
         found = fires(schedule, start=utc(2025, 2, 20), count=30)
         periods = [digest_period(schedule, f) for f in found]
-        for before, after in zip(periods, periods[1:], strict=False):
+        for before, after in itertools.pairwise(periods):
             assert before.end == after.start, cadence
 
 
@@ -240,7 +241,9 @@ def test_bad_schedules_are_rejected_with_what_to_type(cadence, at, zone, message
 
 
 def test_schedules_are_normalised_and_defaulted():
-    assert parse_schedule("Weekdays", "9:05", "europe/berlin") == Schedule("weekdays", "09:05", "Europe/Berlin")
+    assert parse_schedule("Weekdays", "9:05", "europe/berlin") == Schedule(
+        "weekdays", "09:05", "Europe/Berlin"
+    )
     assert parse_schedule(None, None, None) == Schedule("daily", "09:00", "UTC")
 
 
@@ -270,7 +273,9 @@ ZONES = [
     cadence=st.sampled_from(["daily", "weekdays", "weekly"]),
     hour=st.integers(0, 23),
     minute=st.sampled_from([0, 15, 30, 45, 59]),
-    moment=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)),
+    moment=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
+    ),
 )
 def test_fires_keep_the_local_wall_time_and_next_and_previous_agree(zone, cadence, hour, minute, moment):
     schedule = parse_schedule(cadence, f"{hour:02d}:{minute:02d}", zone)

@@ -21,7 +21,13 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from bot.schedule import digest_period, next_fire
 from bot.scheduler import DigestRun, DigestScheduler, ScheduleTrigger
 from bot.store import Store, Subscription
-from tests.db_fixtures import BackendUrl, backend_url, pg_target, sqlite_url, store  # noqa: F401
+from tests.db_fixtures import (  # noqa: F401 - fixtures
+    BackendUrl,
+    backend_url_fixture,
+    pg_target_fixture,
+    sqlite_url_fixture,
+    store_fixture,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -54,7 +60,9 @@ class Poster:
         return [fire.astimezone(zone).strftime("%a %Y-%m-%d %H:%M") for _, fire, _ in self.posts]
 
 
-def subscribe(store: Store, channel: str = "C1", *, created_at: datetime = LONG_AGO, **values) -> Subscription:
+def subscribe(
+    store: Store, channel: str = "C1", *, created_at: datetime = LONG_AGO, **values
+) -> Subscription:
     values = {"cadence": "daily", "at_time": "09:00", "timezone": "Europe/Berlin"} | values
     return store.add_subscription(channel_id=channel, created_by="U1", now=created_at, **values)
 
@@ -85,7 +93,12 @@ def test_digests_post_at_0900_local_across_dst_changes(sqlite_url, zone, start, 
     subscribe(store, timezone=zone.key)
     poster = Poster()
     scheduler = DigestScheduler(store, poster)
-    step(scheduler, start=start, end=start + timedelta(days=3) - timedelta(hours=1), every=timedelta(minutes=10))
+    step(
+        scheduler,
+        start=start,
+        end=start + timedelta(days=3) - timedelta(hours=1),
+        every=timedelta(minutes=10),
+    )
     assert [fire.astimezone(zone).strftime("%a %m-%d") for _, fire, _ in poster.posts] == local_days
     assert {fire.astimezone(zone).strftime("%H:%M") for _, fire, _ in poster.posts} == {"09:00"}
     assert [fire.hour for _, fire, _ in poster.posts] == utc_hours
@@ -216,7 +229,9 @@ def test_a_failing_channel_is_recorded_and_the_others_still_post(store):
 # Changes from elsewhere ----------------------------------------------------------------------
 
 
-def test_subscriptions_added_or_removed_by_another_process_take_effect_without_restart(backend_url: BackendUrl):
+def test_subscriptions_added_or_removed_by_another_process_take_effect_without_restart(
+    backend_url: BackendUrl,
+):
     ours, theirs = backend_url.store(), backend_url.store()
     try:
         kept = subscribe(theirs, "C1", timezone="UTC")
@@ -262,7 +277,9 @@ def test_stored_subscriptions_are_not_accepted_as_config():
         DigestScheduler(
             store=None,  # type: ignore[arg-type]
             post_digest=Poster(),
-            config_subscriptions=[Subscription(channel_id="C1", cadence="daily", at_time="09:00", timezone="UTC")],
+            config_subscriptions=[
+                Subscription(channel_id="C1", cadence="daily", at_time="09:00", timezone="UTC")
+            ],
         )
 
 
@@ -304,7 +321,9 @@ def test_jobs_are_built_from_the_table_in_memory_with_the_grace_and_no_secrets(s
 def test_sync_adds_and_drops_jobs_for_changes_made_elsewhere(sqlite_url):
     ours, theirs = Store(sqlite_url), Store(sqlite_url)
     first = subscribe(theirs)
-    scheduler = DigestScheduler(ours, Poster(), now=fixed_clock(utc(2025, 4, 14, 12)), sync_interval=timedelta(hours=1))
+    scheduler = DigestScheduler(
+        ours, Poster(), now=fixed_clock(utc(2025, 4, 14, 12)), sync_interval=timedelta(hours=1)
+    )
     scheduler.start()
     try:
         assert set(scheduler.next_runs()) == {first.key}
@@ -318,18 +337,42 @@ def test_sync_adds_and_drops_jobs_for_changes_made_elsewhere(sqlite_url):
         scheduler.shutdown()
 
 
+class Clock:
+    """A settable clock for the scheduler's decisions (APScheduler keeps its own wall clock)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def wait_for(condition: Callable[[], bool]) -> bool:
+    """Poll a condition that a background thread makes true within milliseconds."""
+    pause = threading.Event()
+    for _ in range(WAIT * 1000):
+        if condition():
+            return True
+        pause.wait(0.001)
+    return condition()
+
+
 def test_a_job_fired_by_apscheduler_claims_and_posts_the_current_digest(sqlite_url):
     store = Store(sqlite_url)
-    subscription = subscribe(store, timezone="UTC", created_at=utc(2025, 4, 14, 12))  # no catch-up due
+    subscription = subscribe(store, timezone="UTC", created_at=utc(2025, 4, 14, 12))
     poster = Poster()
-    scheduler = DigestScheduler(store, poster, now=fixed_clock(utc(2025, 4, 15, 9, 0, 2)))
+    clock = Clock(utc(2025, 4, 15, 8))  # nothing due at start-up
+    scheduler = DigestScheduler(store, poster, now=clock, sync_interval=timedelta(hours=1))
     scheduler.start()
     try:
+        assert wait_for(lambda: scheduler.last_check is not None)  # the start-up catch-up is done
+        clock.moment = utc(2025, 4, 15, 9, 0, 2)
         scheduler.apscheduler.modify_job(subscription.key, next_run_time=datetime.now(UTC))
         assert poster.posted.wait(WAIT)
     finally:
         scheduler.shutdown()
     assert poster.posts == [("C1", utc(2025, 4, 15, 9), "2025-04-14")]
+    assert scheduler.last_check == utc(2025, 4, 15, 8)  # posted by the job, not by a periodic check
     assert store.list_subscriptions()[0].last_posted_at is not None
 
 
@@ -429,17 +472,18 @@ def test_two_scheduler_processes_post_each_digest_exactly_once(backend_url: Back
 
 
 class PausingStore(Store):
-    """A real store whose next subscription listing waits until the test lets it go on."""
+    """A real store whose `pause_at`-th subscription listing waits until the test lets it go on."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pause_at: int) -> None:
         super().__init__(url)
-        self.armed = False
+        self.calls = 0
+        self.pause_at = pause_at
         self.entered = threading.Event()
         self.release = threading.Event()
 
     def list_subscriptions(self, channel_id=None, *, config=()):
-        if self.armed:
-            self.armed = False
+        self.calls += 1
+        if self.calls == self.pause_at:
             self.entered.set()
             self.release.wait(WAIT)
         return super().list_subscriptions(channel_id, config=config)
@@ -447,15 +491,16 @@ class PausingStore(Store):
 
 def test_shutdown_while_a_sync_is_about_to_drop_a_job_does_not_hang(sqlite_url):
     """APScheduler 3 holds its job store lock while shutdown waits for running jobs."""
-    store = PausingStore(sqlite_url)
+    # Listing 1 is start()'s own sync (it builds the job); listing 2 is the start-up sync job's.
+    store = PausingStore(sqlite_url, pause_at=2)
     subscribe(store, timezone="UTC", created_at=utc(2025, 4, 14, 12))
-    scheduler = DigestScheduler(store, Poster(), now=fixed_clock(utc(2025, 4, 14, 12)), sync_interval=timedelta(hours=1))
+    scheduler = DigestScheduler(
+        store, Poster(), now=fixed_clock(utc(2025, 4, 14, 12)), sync_interval=timedelta(hours=1)
+    )
     scheduler.start()
     apscheduler = scheduler.apscheduler
-    store.remove_all("C1")  # the next sync will want to drop the job
-    store.armed = True
-    apscheduler.modify_job("ticket-report:sync", next_run_time=datetime.now(UTC))
     assert store.entered.wait(WAIT)
+    store.remove_all("C1")  # so the paused sync will drop the job
     stopping = threading.Thread(target=scheduler.shutdown, daemon=True)
     stopping.start()
     # Let the sync go on only once shutdown holds APScheduler's job store lock.

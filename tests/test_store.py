@@ -10,7 +10,13 @@ import sqlalchemy as sa
 
 from bot.schedule import ScheduleError
 from bot.store import Store, Subscription, normalize_database_url, subscriptions
-from tests.db_fixtures import BackendUrl, backend_url, pg_target, sqlite_url, store  # noqa: F401
+from tests.db_fixtures import (  # noqa: F401 - fixtures
+    BackendUrl,
+    backend_url_fixture,
+    pg_target_fixture,
+    sqlite_url_fixture,
+    store_fixture,
+)
 
 T0 = datetime(2025, 4, 14, 9, 0, tzinfo=UTC)
 

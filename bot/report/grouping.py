@@ -26,15 +26,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import AgglomerativeClustering
+from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_distances
 from sklearn.preprocessing import normalize
 
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, IssueGroup, Ticket, ref
-from bot.report.text import clean_lines, clean_text, duplicate_refs, excerpt, find_versions, form_fields
+from bot.report.text import (
+    clean_lines,
+    clean_text,
+    duplicate_refs,
+    excerpt,
+    find_versions,
+    form_fields,
+    join_lines,
+)
 
 # Text budget per ticket, in characters, before vectorising.
 _TITLE_CHARS = 300
@@ -44,21 +52,23 @@ _BODY_WEIGHT = 1.0
 _COMMENTS_WEIGHT = 0.5
 _BODY_CHARS = 1500
 _COMMENT_CHARS = 800
-_MAX_COMMENTS = 5  # comments per ticket read for grouping
+_MAX_COMMENTS = 3  # comments per ticket read for grouping (the first ones: they state the problem)
 _SUMMARY_BODY_CHARS = 2000
+_REPRESENTATIVES = 20  # members read for a group's title and symptom
 
 # Similarity thresholds (cosine of TF-IDF vectors), tuned on synthetic support tickets.
 _NEIGHBOUR_SIMILARITY = 0.2  # a pair this similar is a candidate for the same group
 _GROUP_SIMILARITY = 0.2  # a group's members are this similar on average (average linkage)
 _MAX_COMPONENT = 1500  # larger candidate sets are split with a stricter threshold first
+_MAX_SIMILARITY = 0.9  # the strictest threshold used to split a very large candidate set
 _EXACT_LIMIT = 2000  # up to this many tickets every pair is compared
-_CANDIDATE_TERMS = 12  # beyond, tickets are compared when they share one of their top terms...
+_CANDIDATE_TERMS = 10  # beyond, tickets are compared when they share one of their top terms...
 _CANDIDATE_MAX_DF = 200  # ... among the terms found in at most this many tickets...
-_CANDIDATES = 30  # ... with at most this many candidates per ticket...
+_CANDIDATES = 20  # ... with at most this many candidates per ticket...
 _PROBE_SHARE = 0.25  # ... whose top terms alone reach this share of the similarity threshold
 _CHUNK_ROWS = 1000
 _PAIR_BATCH = 100_000
-_MIN_FEATURES = 3  # a document with fewer distinct terms has too little text to group by
+_MIN_FEATURES = 5  # fewer distinct terms (about three words and their pairs): too little to group by
 
 # A line in at least this share of tickets (and at least _MIN_REPEATS of them) is template text.
 _REPEATED_LINE_SHARE = 0.3
@@ -106,6 +116,15 @@ _PLATFORMS = (
 
 
 @dataclass(frozen=True)
+class _Pairs:
+    """Similar pairs of rows: rows[k] < cols[k], with their cosine similarity."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    sims: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Doc:
     ticket: Ticket
     title: str
@@ -128,6 +147,7 @@ def find_common_issues(
     """
     if max_groups <= 0 or len(tickets) < 2:
         return ()
+    team = frozenset(login.lower() for login in team_logins)
     ordered = sorted({ticket.key: ticket for ticket in tickets}.values(), key=lambda t: t.key)
     index = {ticket.key: i for i, ticket in enumerate(ordered)}
     by_ticket: dict[tuple[str, int], list[Comment]] = defaultdict(list)
@@ -155,7 +175,7 @@ def find_common_issues(
             matrix[members] if matrix is not None else None,
             vectorizer,
             threads=by_ticket,
-            team_logins=team_logins,
+            team_logins=team,
         )
         for members in groups[:max_groups]
     )
@@ -266,11 +286,13 @@ def _clusters(matrix: csr_matrix) -> list[list[int]]:
     rows = np.flatnonzero(np.diff(matrix.indptr) >= _MIN_FEATURES)
     if len(rows) < 2:
         return []
-    return [[int(rows[i]) for i in cluster] for cluster in _split(matrix[rows], _NEIGHBOUR_SIMILARITY)]
+    candidates = matrix[rows]
+    pairs = _similar_pairs(candidates, _NEIGHBOUR_SIMILARITY)
+    return [[int(rows[i]) for i in cluster] for cluster in _split(candidates, pairs, _NEIGHBOUR_SIMILARITY)]
 
 
-def _similar_pairs(matrix: csr_matrix, similarity: float) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (i < j) whose cosine similarity is at least `similarity`.
+def _similar_pairs(matrix: csr_matrix, similarity: float) -> _Pairs:
+    """Row pairs (i < j) whose cosine similarity is at least `similarity`, with that similarity.
 
     Sparse products in chunks of rows, never an n x n dense matrix. Up to _EXACT_LIMIT rows every
     pair is compared. Beyond, each row is compared only with its _CANDIDATES strongest candidates:
@@ -282,23 +304,28 @@ def _similar_pairs(matrix: csr_matrix, similarity: float) -> tuple[np.ndarray, n
     probe = matrix if exact else _top_terms(matrix)
     probe_t = probe.T.tocsc()
     found: list[np.ndarray] = []
+    found_sims: list[np.ndarray] = []
     for start in range(0, n, _CHUNK_ROWS):
         block = (probe[start : start + _CHUNK_ROWS] @ probe_t).tocoo()
         rows, cols, data = block.row.astype(np.int64) + start, block.col.astype(np.int64), block.data
-        keep = rows != cols
         # Exact: the similarity itself. Otherwise a lower bound: candidates sharing only a trace of
         # their top terms are left out early.
+        keep = (rows < cols) if exact else (rows != cols)
         keep &= data >= (similarity if exact else similarity * _PROBE_SHARE)
         rows, cols, data = rows[keep], cols[keep], data[keep]
         if not exact:
             rows, cols = _strongest(rows, cols, data)
         found.append(np.minimum(rows, cols) * n + np.maximum(rows, cols))
-    pairs = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
-    rows, cols = pairs // n, pairs % n
-    if not exact and len(rows):
-        close = _pair_similarity(matrix, rows, cols) >= similarity
-        rows, cols = rows[close], cols[close]
-    return rows, cols
+        found_sims.append(data)
+    keys = np.concatenate(found)
+    if exact:
+        order = np.argsort(keys, kind="stable")
+        keys, sims = keys[order], np.concatenate(found_sims)[order].astype(np.float64)
+    else:
+        keys = np.unique(keys)
+        sims = _pair_similarity(matrix, keys // n, keys % n)
+    close = sims >= similarity
+    return _Pairs(rows=keys[close] // n, cols=keys[close] % n, sims=sims[close])
 
 
 def _strongest(rows: np.ndarray, cols: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -333,36 +360,40 @@ def _pair_similarity(matrix: csr_matrix, rows: np.ndarray, cols: np.ndarray) -> 
     return out
 
 
-def _split(matrix: csr_matrix, similarity: float) -> list[list[int]]:
+def _split(matrix: csr_matrix, pairs: _Pairs, similarity: float) -> list[list[int]]:
+    """Connected sets of similar pairs, each split further by average linkage."""
     n = matrix.shape[0]
-    rows, cols = _similar_pairs(matrix, similarity)
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    keep = pairs.sims >= similarity
+    pairs = _Pairs(rows=pairs.rows[keep], cols=pairs.cols[keep], sims=pairs.sims[keep])
+    graph = coo_matrix((np.ones(len(pairs.rows), dtype=np.int8), (pairs.rows, pairs.cols)), shape=(n, n))
     _count, labels = connected_components(graph, directed=False)
-    members: dict[int, list[int]] = defaultdict(list)
-    for row, label in enumerate(labels):
-        members[int(label)].append(row)
+    sizes = np.bincount(labels)
+    edges = np.bincount(labels[pairs.rows], minlength=len(sizes))
+    order = np.argsort(labels, kind="stable")  # rows grouped by component, ascending inside each
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     clusters: list[list[int]] = []
-    for component in members.values():
-        if len(component) < 2:
-            continue
-        if len(component) == 2:
-            clusters.append(component)
-        elif len(component) > _MAX_COMPONENT and similarity < 0.9:
-            inner = _split(matrix[component], similarity + 0.1)
-            clusters.extend([component[i] for i in cluster] for cluster in inner)
+    for label in np.flatnonzero(sizes >= 2):
+        size = int(sizes[label])
+        component = [int(i) for i in order[starts[label] : starts[label] + size]]
+        if edges[label] == size * (size - 1) // 2:
+            clusters.append(component)  # every pair is similar: nothing to split
+        elif size > _MAX_COMPONENT and similarity < _MAX_SIMILARITY:
+            inside = labels[pairs.rows] == label
+            inner = _Pairs(rows=pairs.rows[inside], cols=pairs.cols[inside], sims=pairs.sims[inside])
+            clusters.extend(_split(matrix, inner, similarity + 0.1))
         else:
             clusters.extend(_average_linkage(matrix, component))
     return clusters
 
 
 def _average_linkage(matrix: csr_matrix, component: list[int]) -> list[list[int]]:
-    distances = cosine_distances(matrix[component])
-    labels = AgglomerativeClustering(
-        n_clusters=None,
-        metric="precomputed",
-        linkage="average",
-        distance_threshold=1.0 - _GROUP_SIMILARITY,
-    ).fit_predict(distances)
+    """Average-linkage agglomerative clustering of the rows, cut at _GROUP_SIMILARITY."""
+    vectors = matrix[component]
+    distances = 1.0 - (vectors @ vectors.T).toarray().astype(np.float64)
+    np.clip(distances, 0.0, 2.0, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - _GROUP_SIMILARITY, criterion="distance")
     members: dict[int, list[int]] = defaultdict(list)
     for position, label in enumerate(labels):
         members[int(label)].append(component[position])
@@ -430,16 +461,29 @@ def _describe(
             return [0.0] * len(texts)
         return [float(x) for x in (vectorizer.transform(texts) @ centroid)]
 
-    title_scores = closeness([doc.title for doc in docs])
-    # The title closest to the centroid, preferring titles of at least three words.
-    chosen = min(range(len(docs)), key=lambda i: (len(docs[i].title.split()) < 3, -title_scores[i], i))
-    best_title = docs[chosen].title or (docs[chosen].ticket.title or "").strip()
-    title = excerpt(best_title, limit=_TITLE_CHARS_OUT) or "Related tickets"
+    # Title and symptom come from the members closest to the centroid (a few suffice).
+    if centroid is not None and vectors is not None:
+        near = np.asarray(vectors @ centroid).ravel()
+        picked = sorted(range(len(docs)), key=lambda i: (-float(near[i]), i))[:_REPRESENTATIVES]
+    else:
+        picked = list(range(min(len(docs), _REPRESENTATIVES)))
+    representatives = [docs[i] for i in sorted(picked)]
 
-    bodies = [clean_text(doc.ticket.body, max_chars=_SUMMARY_BODY_CHARS) for doc in docs]
+    title_scores = closeness([doc.title for doc in representatives])
+    # The title closest to the centroid, preferring titles of at least three words.
+    chosen = min(
+        range(len(representatives)),
+        key=lambda i: (len(representatives[i].title.split()) < 3, -title_scores[i], i),
+    )
+    best = representatives[chosen]
+    title = (
+        excerpt(best.title or (best.ticket.title or "").strip(), limit=_TITLE_CHARS_OUT) or "Related tickets"
+    )
+
+    bodies = [join_lines(doc.body) for doc in docs]
     # The symptom in the reporters' own words: the body sentence closest to the centroid, else a title.
-    sentences = [s for body in bodies for s in _sentences(body)]
-    sentences = sentences or [doc.title for doc in docs if doc.title]
+    sentences = [s for doc in representatives for s in _sentences(join_lines(doc.body))]
+    sentences = sentences or [doc.title for doc in representatives if doc.title]
     symptom = _best(sentences, closeness(sentences))
     multi_repo = len({doc.ticket.repo for doc in docs}) > 1
 
@@ -526,7 +570,7 @@ def _platforms(text: str) -> set[str]:
 
 
 def _is_team(comment: Comment, team_logins: frozenset[str]) -> bool:
-    return comment.author_association in TEAM_ASSOCIATIONS or comment.author.lower() in team_logins
+    return comment.author_association in TEAM_ASSOCIATIONS or (comment.author or "").lower() in team_logins
 
 
 def _team_fix(
@@ -541,7 +585,7 @@ def _team_fix(
     for doc in docs:
         ticket = doc.ticket
         for comment in threads.get(ticket.key, ()):
-            if comment.author.lower() == (ticket.author or "").lower():
+            if (comment.author or "").lower() == (ticket.author or "").lower():
                 continue  # the ticket author's own words are never the team's answer
             if not _is_team(comment, team_logins):
                 continue

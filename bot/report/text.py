@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 # How much raw input is looked at, relative to the output wanted. Pasted logs are dropped, so the raw
 # text needs headroom over `max_chars`; beyond this the input is ignored (a 5 MB log is not read).
@@ -311,10 +312,12 @@ def clean_text(markdown: str | None, *, max_chars: int = 4000) -> str:
     Lines are joined into sentences (a full stop is added where a line had no closing punctuation),
     whitespace is collapsed, and the result is at most `max_chars` characters.
     """
-    parts = []
-    for line in clean_lines(markdown, max_chars=max_chars):
-        parts.append(line if line[-1] in _SENTENCE_END else line + ".")
-    return excerpt(" ".join(parts), limit=max_chars)
+    return excerpt(join_lines(clean_lines(markdown, max_chars=max_chars)), limit=max_chars)
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Plain lines as one paragraph, a full stop added where a line had no closing punctuation."""
+    return " ".join(line if line[-1] in _SENTENCE_END else line + "." for line in lines if line)
 
 
 def form_fields(body: str | None) -> dict[str, str]:
@@ -371,7 +374,7 @@ def excerpt(text: str | None, *, limit: int) -> str:
         return "…"
     cut = flat[: limit - 1]
     space = cut.rfind(" ")
-    if space >= limit // 2:
+    if flat[limit - 1] != " " and space >= limit // 2:  # don't split a word unless it is very long
         cut = cut[:space]
     cut = cut.rstrip(" ,;:-–—([{'\"")
     return (cut or flat[: limit - 1]) + "…"
