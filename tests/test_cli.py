@@ -133,3 +133,19 @@ def test_python_dash_m_bot_runs_as_a_program():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["period"]["label"] == "2025-04-14 to 2025-04-14"
+
+
+def test_snapshot_command_writes_a_file_that_reports_offline(capsys, monkeypatch, tmp_path):
+    output = tmp_path / "snap.json"
+    with FakeGitHub() as gh:
+        _fake_repo(gh)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        code, _, err = run(capsys, "snapshot", "--repo", "acme/support", "--since", "2025-04-10",
+                           "--output", str(output))
+        assert code == 0, err
+        assert "GitHub requests" in err
+    data = json.loads(output.read_text())
+    assert [i["number"] for i in data["issues"]] == [1]
+    code, out, err = run(capsys, "report", "today", "--source", str(output), "--now", NOW.isoformat())
+    assert code == 0, err
+    assert "Login &lt;!here&gt; broken" in out
