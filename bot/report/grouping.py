@@ -1,15 +1,18 @@
 """Common issues: groups of tickets that describe the same problem, each with a title and a summary.
 
 How it works:
-1. Each ticket becomes a short plain document: its cleaned title (repeated, so it weighs more), the
-   human text of its body and the first comments (text.clean_lines drops issue-form boilerplate,
-   code and pasted logs). Lines that recur across many tickets (a template the cleaner does not know,
-   a canned team reply) are dropped too.
-2. scikit-learn's TF-IDF (word 1- and 2-grams, sublinear tf) turns documents into sparse vectors.
-3. Candidate neighbours come from a radius search on those sparse vectors (cosine similarity above
-   a threshold); each connected set of neighbours is then split by average-linkage agglomerative
-   clustering, so one loose chain of similar pairs does not become one huge group.
-4. "Duplicate of #N" in a ticket's body or comments joins it to #N's group.
+1. Each ticket becomes three short plain texts: its title (without "[Bug]:" prefixes), the human
+   text of its body and of its first comments (text.clean_lines drops issue-form boilerplate, code
+   and pasted logs). Lines found in many tickets (a template the cleaner does not know, a canned
+   team reply) are dropped too.
+2. scikit-learn's TF-IDF (word 1- and 2-grams, sublinear tf, light stemming) turns each text into a
+   sparse vector; a ticket's vector is the weighted sum of its three (title and body weigh alike).
+3. Pairs of tickets with a cosine similarity above a threshold come from chunked sparse products:
+   all pairs for up to a few thousand tickets, beyond that only the candidates sharing a ticket's
+   most distinctive terms, so cost grows linearly. Each connected set of similar pairs is then split
+   by average-linkage agglomerative clustering (SciPy), so one loose chain of similar pairs does not
+   become one huge group.
+4. "Duplicate of #N" in a ticket's body or comments joins it to #N's group (same repository).
 5. Groups of at least two tickets are ranked by size, then activity; each ticket is in at most one.
 
 The title is the member title closest to the group's centroid; the summary quotes the symptom
@@ -111,7 +114,7 @@ _PLATFORM_FIELD = re.compile(r"operating system|platform|\bos\b", re.IGNORECASE)
 _PLATFORMS = (
     ("macOS", re.compile(r"\b(?:mac ?os|macbook|os ?x|darwin|mac)\b", re.IGNORECASE)),
     ("Windows", re.compile(r"\b(?:windows|win ?1[01]|win32|win64)\b", re.IGNORECASE)),
-    ("Linux", re.compile(r"\b(?:linux|ubuntu|debian|fedora|arch ?linux|mint|wsl)\b", re.IGNORECASE)),
+    ("Linux", re.compile(r"\b(?:linux|ubuntu|debian|fedora|arch ?linux|linux mint)\b", re.IGNORECASE)),
 )
 
 
@@ -126,6 +129,8 @@ class _Pairs:
 
 @dataclass(frozen=True)
 class _Doc:
+    """A ticket's plain text as grouping sees it: title, body lines, lines of its first comments."""
+
     ticket: Ticket
     title: str
     body: tuple[str, ...]
@@ -596,7 +601,7 @@ def _team_fix(
         return None
     scores = closeness([sentence for sentence, _, _ in candidates])
 
-    def rank(i: int) -> tuple:
+    def rank(i: int) -> tuple[int, float, float, int]:
         sentence, _, comment = candidates[i]
         hits = len({m.lower() for m in _FIX_WORDS.findall(sentence)})
         return (-min(hits, 3), -scores[i], -comment.created_at.timestamp(), comment.id)

@@ -229,7 +229,7 @@ class _Collector:
     def flush(self) -> None:
         if len(self.run) >= _LOG_RUN:
             # A pasted log: drop the whole run, keeping only the first error message it names
-            # ("LateInitializationError: Field 'database' has not been initialized").
+            # ("StateError: Bad state: storage engine closed").
             if self.salvaged < _MAX_SALVAGED:
                 line = _salvage(self.run, self.kinds, 0, len(self.run))
                 if line:

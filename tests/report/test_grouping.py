@@ -33,16 +33,16 @@ def support_tickets() -> list[Ticket]:
     """3 about a launch failure after 11.3.0, 2 about a stuck login, 3 unrelated."""
     return [
         ticket(
-            686,
+            41,
             created="2025-04-14 08:00",
-            title="Acme OS doesn't start: unable to open database after update",
+            title="Acme OS won't open after the update: the database cannot be opened",
             body=form(
                 "After updating to 11.3.0 Acme OS won't launch. It shows a database error on start and quits."
-                "\n\n```\nLateInitializationError: Field 'database' has not been initialized.\n```"
+                "\n\n```\nStateError: Bad state: storage engine closed.\n```"
             ),
         ),
         ticket(
-            690,
+            42,
             created="2025-04-14 09:00",
             title="[Bug]: App fails to launch after update to 11.3.0, database error",
             body=form(
@@ -52,7 +52,7 @@ def support_tickets() -> list[Ticket]:
             ),
         ),
         ticket(
-            692,
+            43,
             created="2025-04-14 10:00",
             title="Database error on launch after updating",
             body=form(
@@ -60,7 +60,7 @@ def support_tickets() -> list[Ticket]:
             ),
         ),
         ticket(
-            685,
+            51,
             created="2025-04-14 07:00",
             title="Stuck at authentication page when logging in",
             body=form(
@@ -69,7 +69,7 @@ def support_tickets() -> list[Ticket]:
             ),
         ),
         ticket(
-            687,
+            52,
             created="2025-04-14 07:30",
             title="Login stuck on authentication screen",
             body=form(
@@ -79,19 +79,19 @@ def support_tickets() -> list[Ticket]:
             ),
         ),
         ticket(
-            700,
+            61,
             created="2025-04-14 11:00",
             title="Feature request: dark mode for the desktop app",
             body="It would be great to have a dark theme in the desktop application settings.",
         ),
         ticket(
-            701,
+            62,
             created="2025-04-14 12:00",
             title="Copilot answers in the wrong language",
             body=form("The copilot chat replies in German even though my system language is English."),
         ),
         ticket(
-            702,
+            63,
             created="2025-04-14 13:00",
             title="Export snippets to markdown file",
             body="Please add a way to export all saved snippets to a markdown file for backups.",
@@ -107,23 +107,23 @@ def support_comments(tickets: list[Ticket]) -> list[Comment]:
     t = by_number(tickets)
     return [
         comment(
-            t[686],
+            t[41],
             at_="2025-04-14 08:30",
             author="mark",
             association="MEMBER",
-            body="Hi @user686, thanks for reaching out! Could you please share your logs?",
+            body="Hi @user41, thanks for reaching out! Could you please share your logs?",
         ),
         comment(
-            t[686],
+            t[41],
             at_="2025-04-14 09:30",
             author="mark",
             association="MEMBER",
             body="As a workaround, delete the database folder and restart Acme OS; 11.3.1 will fix this.",
         ),
-        comment(t[690], at_="2025-04-14 09:40", body="Same here on Windows after 11.3.0"),
-        comment(t[690], at_="2025-04-14 09:50", author="user690", body="I tried a reinstall, no fix."),
+        comment(t[42], at_="2025-04-14 09:40", body="Same here on Windows after 11.3.0"),
+        comment(t[42], at_="2025-04-14 09:50", author="user42", body="I tried a reinstall, no fix."),
         comment(
-            t[685],
+            t[51],
             at_="2025-04-14 08:00",
             author="jane",
             association="MEMBER",
@@ -139,7 +139,7 @@ def numbers(groups) -> list[list[int]]:
 def test_related_tickets_are_grouped_and_unrelated_ones_left_out():
     tickets = support_tickets()
     groups = find_common_issues(tickets, support_comments(tickets), team_logins=NO_TEAM)
-    assert numbers(groups) == [[686, 690, 692], [685, 687]]
+    assert numbers(groups) == [[41, 42, 43], [51, 52]]
 
 
 def test_group_titles_are_short_representative_titles():
@@ -156,7 +156,7 @@ def test_summary_states_symptom_shared_version_platforms_and_team_workaround():
     assert launch.summary == (
         '3 tickets report: "Since the update to 11.3.0 the app fails to launch with a database error." '
         "All 3 mention version 11.3.0; platforms: macOS (2), Windows (1). "
-        'Team suggestion on #686: "As a workaround, delete the database folder and restart Acme OS; '
+        'Team suggestion on #41: "As a workaround, delete the database folder and restart Acme OS; '
         '11.3.1 will fix this."'
     )
     assert "Both mention version 11.2.1" in login.summary
@@ -167,7 +167,7 @@ def test_a_versions_shared_by_some_tickets_only_is_counted():
     tickets = support_tickets()
     t = by_number(tickets)
     changed = form("The app crashes on launch with a database corruption error.", version="11.2.9")
-    tickets[tickets.index(t[692])] = replace(t[692], body=changed)
+    tickets[tickets.index(t[43])] = replace(t[43], body=changed)
     launch = find_common_issues(tickets, [], team_logins=NO_TEAM)[0]
     assert "2 of 3 mention version 11.3.0" in launch.summary
 
@@ -175,8 +175,8 @@ def test_a_versions_shared_by_some_tickets_only_is_counted():
 def test_the_ticket_authors_own_words_are_never_the_team_suggestion():
     tickets = support_tickets()
     t = by_number(tickets)
-    member_ticket = replace(t[692], author="mark", author_association="MEMBER")
-    tickets[tickets.index(t[692])] = member_ticket
+    member_ticket = replace(t[43], author="mark", author_association="MEMBER")
+    tickets[tickets.index(t[43])] = member_ticket
     own = comment(
         member_ticket,
         at_="2025-04-14 11:00",
@@ -192,14 +192,14 @@ def test_configured_team_logins_and_not_bots_supply_the_suggestion():
     tickets = support_tickets()
     t = by_number(tickets)
     helper = comment(
-        t[690],
+        t[42],
         at_="2025-04-14 11:00",
         author="Helper-Dana",
         body="Try the 11.3.1 update we released today, it fixes the database error.",
     )
     bot = replace(
         comment(
-            t[692],
+            t[43],
             at_="2025-04-14 12:00",
             author="acme-bot",
             association="MEMBER",
@@ -209,7 +209,7 @@ def test_configured_team_logins_and_not_bots_supply_the_suggestion():
     )
     launch = find_common_issues(tickets, [helper, bot], team_logins=frozenset({"helper-dana"}))[0]
     assert launch.summary.endswith(
-        'Team suggestion on #690: "Try the 11.3.1 update we released today, it fixes the database error."'
+        'Team suggestion on #42: "Try the 11.3.1 update we released today, it fixes the database error."'
     )
     launch = find_common_issues(tickets, [helper, bot], team_logins=NO_TEAM)[0]
     assert "Team suggestion" not in launch.summary
@@ -219,45 +219,45 @@ def test_duplicate_of_in_a_comment_joins_the_ticket_to_that_group():
     tickets = support_tickets()
     t = by_number(tickets)
     dup = comment(
-        t[702], at_="2025-04-14 14:00", author="mark", association="MEMBER", body="Closing: duplicate of #686"
+        t[63], at_="2025-04-14 14:00", author="mark", association="MEMBER", body="Closing: duplicate of #41"
     )
     groups = find_common_issues(tickets, [dup], team_logins=NO_TEAM)
-    assert numbers(groups)[0] == [686, 690, 692, 702]
+    assert numbers(groups)[0] == [41, 42, 43, 63]
 
 
 def test_duplicate_links_group_tickets_whose_texts_differ():
     tickets = support_tickets()
     t = by_number(tickets)
-    tickets[tickets.index(t[701])] = replace(
-        t[701], body="Duplicate of https://github.com/octo-org/support/issues/700"
+    tickets[tickets.index(t[62])] = replace(
+        t[62], body="Duplicate of https://github.com/octo-org/support/issues/61"
     )
     groups = find_common_issues(tickets, [], team_logins=NO_TEAM)
-    assert [700, 701] in numbers(groups)
+    assert [61, 62] in numbers(groups)
 
 
 def test_duplicate_numbers_only_link_within_the_same_repository():
     tickets = support_tickets()
     other = ticket(
-        686,
+        41,
         created="2025-04-14 15:00",
         repo="octo-org/other",
         title="Unrelated thing",
-        body="Dup of #700. The sidebar colours look odd in high contrast mode.",
+        body="Dup of #61. The sidebar colours look odd in high contrast mode.",
     )
     groups = find_common_issues([*tickets, other], [], team_logins=NO_TEAM)
     assert all(r.repo == REPO for g in groups for r in g.tickets)
-    assert numbers(groups) == [[686, 690, 692], [685, 687]]
+    assert numbers(groups) == [[41, 42, 43], [51, 52]]
 
 
 def test_a_ticket_is_in_at_most_one_group_even_with_crossing_duplicate_links():
     tickets = support_tickets()
     t = by_number(tickets)
     links = [
-        comment(t[685], at_="2025-04-14 15:00", body="duplicate of #686"),
-        comment(t[700], at_="2025-04-14 15:00", body="duplicate of #687"),
+        comment(t[51], at_="2025-04-14 15:00", body="duplicate of #41"),
+        comment(t[61], at_="2025-04-14 15:00", body="duplicate of #52"),
     ]
     groups = find_common_issues(tickets, links, team_logins=NO_TEAM)
-    assert numbers(groups) == [[685, 686, 687, 690, 692, 700]]
+    assert numbers(groups) == [[41, 42, 43, 51, 52, 61]]
 
 
 def test_tickets_with_only_an_empty_issue_form_do_not_group_by_the_template():
@@ -304,12 +304,12 @@ def test_a_five_megabyte_log_neither_crashes_nor_dominates():
         for i in range(60_000)
     )
     assert len(log) > 5_000_000
-    noisy = replace(t[701], body=form(f"The copilot chat replies in German.\n{log}"))
-    also_noisy = replace(t[702], body=f"Export to markdown please.\n{log}")
-    tickets[tickets.index(t[701])] = noisy
-    tickets[tickets.index(t[702])] = also_noisy
+    noisy = replace(t[62], body=form(f"The copilot chat replies in German.\n{log}"))
+    also_noisy = replace(t[63], body=f"Export to markdown please.\n{log}")
+    tickets[tickets.index(t[62])] = noisy
+    tickets[tickets.index(t[63])] = also_noisy
     groups = find_common_issues(tickets, support_comments(tickets), team_logins=NO_TEAM)
-    assert numbers(groups) == [[686, 690, 692], [685, 687]]  # the shared log does not make a group
+    assert numbers(groups) == [[41, 42, 43], [51, 52]]  # the shared log does not make a group
     assert all("0x" not in g.summary and "[INFO]" not in g.summary for g in groups)
 
 
@@ -335,7 +335,7 @@ def test_empty_and_missing_text_is_fine():
 def test_groups_are_ranked_by_size_then_activity_and_capped():
     tickets = support_tickets()
     t = by_number(tickets)
-    tickets[tickets.index(t[685])] = replace(t[685], comments_count=50)
+    tickets[tickets.index(t[51])] = replace(t[51], comments_count=50)
     third = [  # a third group of two, less active than the login one
         ticket(
             800,
@@ -351,10 +351,10 @@ def test_groups_are_ranked_by_size_then_activity_and_capped():
         ),
     ]
     groups = find_common_issues([*tickets, *third], [], team_logins=NO_TEAM)
-    assert numbers(groups) == [[686, 690, 692], [685, 687], [800, 801]]
+    assert numbers(groups) == [[41, 42, 43], [51, 52], [800, 801]]
     assert numbers(find_common_issues([*tickets, *third], [], team_logins=NO_TEAM, max_groups=2)) == [
-        [686, 690, 692],
-        [685, 687],
+        [41, 42, 43],
+        [51, 52],
     ]
     assert find_common_issues(tickets, [], team_logins=NO_TEAM, max_groups=0) == ()
 
@@ -374,8 +374,8 @@ def test_output_is_deterministic_whatever_the_input_order():
 def test_tickets_from_several_repositories_are_named_with_their_repository():
     tickets = support_tickets()
     t = by_number(tickets)
-    moved = replace(t[690], repo="octo-org/desktop", url="https://github.com/octo-org/desktop/issues/690")
-    tickets[tickets.index(t[690])] = moved
+    moved = replace(t[42], repo="octo-org/desktop", url="https://github.com/octo-org/desktop/issues/42")
+    tickets[tickets.index(t[42])] = moved
     helper = comment(
         moved,
         at_="2025-04-14 11:00",
@@ -385,11 +385,11 @@ def test_tickets_from_several_repositories_are_named_with_their_repository():
     )
     launch = find_common_issues(tickets, [helper], team_logins=NO_TEAM)[0]
     assert [(r.repo, r.number) for r in launch.tickets] == [
-        ("octo-org/desktop", 690),
-        (REPO, 686),
-        (REPO, 692),
+        ("octo-org/desktop", 42),
+        (REPO, 41),
+        (REPO, 43),
     ]
-    assert 'Team suggestion on octo-org/desktop#690: "Please update to 11.3.1' in launch.summary
+    assert 'Team suggestion on octo-org/desktop#42: "Please update to 11.3.1' in launch.summary
 
 
 def _pseudo_words(rng: random.Random, count: int) -> list[str]:
@@ -414,8 +414,8 @@ def test_groups_are_still_found_among_thousands_of_tickets():
     groups = find_common_issues(
         [*tickets, *noise], support_comments(tickets), team_logins=NO_TEAM, max_groups=50
     )
-    assert [686, 690, 692] in numbers(groups)
-    assert [685, 687] in numbers(groups)
+    assert [41, 42, 43] in numbers(groups)
+    assert [51, 52] in numbers(groups)
 
 
 WORDS = ["app", "crash", "login", "sync", "database", "error", "update", "11.3.0", "slow", "export", "theme"]

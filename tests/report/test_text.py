@@ -42,7 +42,7 @@ _No response_
 """
 
 DART_LOG = """2025-04-14 10:00:01.123 [INFO] starting services
-2025-04-14 10:00:02.456 [ERROR] LateInitializationError: Field 'database' has not been initialized.
+2025-04-14 10:00:02.456 [ERROR] StateError: Bad state: storage engine closed.
 #0      _rootRun (dart:async/zone.dart:1399:13)
 #1      _CustomZone.run (dart:async/zone.dart:1301:10)
 #2      main (package:app/main.dart:42:7)"""
@@ -80,10 +80,7 @@ def test_fenced_code_is_dropped_even_when_never_closed():
 
 def test_a_pasted_log_is_dropped_keeping_only_the_error_it_names():
     text = clean_text(f"The app quits at start.\n{DART_LOG}\nPlease help")
-    assert text == (
-        "The app quits at start. LateInitializationError: Field 'database' has not been initialized. "
-        "Please help."
-    )
+    assert text == ("The app quits at start. StateError: Bad state: storage engine closed. Please help.")
     assert "2025-04-14" not in text and "zone.dart" not in text
 
 
