@@ -85,7 +85,7 @@ def bench_build(n_tickets: int) -> dict[str, float]:
     from tests.fakes.github_data import synthetic_repo
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    raw = synthetic_repo(n_tickets, n_tickets * 5, seed=11, end=NOW, days=14)
+    raw = synthetic_repo(n_tickets, n_tickets * 5, seed=11, end=NOW, days=7)  # every ticket in the week
     period = parse_period("week", now=NOW, tz=parse_timezone("UTC"))
     data = select_window(
         tickets_from_issues(raw.issues),
