@@ -4,21 +4,34 @@ settings -> GitHub source -> ReportService -> WebClient -> Bolt app -> served by
 (HTTP: POST /slack/events for Slack, GET /healthz for load balancers), or over Socket Mode when
 SLACK_APP_TOKEN is set (local development without a public URL). Bolt's `app.start()` is a
 development server and is not used. The Slack specifics live in `bot.slack`; this module only wires.
+
+Digests: the store (DATABASE_URL) backs `/ticket-report subscribe` in every `serve`; `serve` also runs
+the DigestScheduler in-process unless `--no-scheduler`, and `clock` runs only the scheduler. Each
+digest is claimed in the store before it is posted, so any number of these processes may run.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import FrameType
 
+from bot.digests import Digests, config_subscriptions, digest_grace
+from bot.scheduler import DigestScheduler
 from bot.service import ReportService, TicketSource
-from bot.settings import Settings
-from bot.slack.app import SlackBot, SlackStartError, build_app
-from bot.slack.poster import make_web_client
+from bot.settings import Settings, SettingsError
+from bot.slack.access import ChannelRules
+from bot.slack.app import SlackBot, SlackStartError, build_app, check_token
+from bot.slack.command_text import SubscriptionCommand
+from bot.slack.managers import SubscriptionManagers, parse_managers
+from bot.slack.poster import SlackPoster, make_web_client
 from bot.slack.serving import (
     EVENTS_PATH,
     HEALTH_PATH,
@@ -27,6 +40,8 @@ from bot.slack.serving import (
     quiet_bolt_logs,
     serve_socket_mode,
 )
+from bot.slack.subscriptions import SubscriptionCommands
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +61,8 @@ class RunningBot:
     service: ReportService
     executor: ThreadPoolExecutor
     source: TicketSource
+    store: Store | None = None  # set by attach_subscriptions; closed by whoever opened it
+    subscriptions: SubscriptionCommands | None = None
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -60,9 +77,15 @@ def build_bot(
     source: TicketSource | None = None,
     workers: int = REPORT_WORKERS,
     clock: Callable[[], datetime] = _utc_now,
+    store: Store | None = None,
 ) -> RunningBot:
-    """Everything `serve` runs, built from settings. Raises SettingsError or SlackStartError."""
+    """Everything `serve` runs, built from settings. Raises SettingsError or SlackStartError.
+
+    With `store`, `/ticket-report subscribe|subscriptions|unsubscribe` use it (see attach_subscriptions).
+    """
     settings.require_slack()
+    config_subscriptions(settings)  # a bad `subscriptions:` or `subscription_managers:` entry stops
+    parse_managers(settings.config.subscription_managers)  # start-up before anything is built
     if source is None:
         from bot.github_source import GitHubSource
 
@@ -77,7 +100,56 @@ def build_bot(
     except BaseException:
         executor.shutdown(wait=False)
         raise
-    return RunningBot(slack=slack, service=service, executor=executor, source=source)
+    bot = RunningBot(slack=slack, service=service, executor=executor, source=source)
+    if store is not None:
+        attach_subscriptions(bot, settings, store=store, clock=clock)
+    return bot
+
+
+def attach_subscriptions(
+    bot: RunningBot, settings: Settings, *, store: Store, clock: Callable[[], datetime] = _utc_now
+) -> SubscriptionCommands:
+    """Answer the subscription commands from `store` (with or without a scheduler in this process)."""
+    managers = SubscriptionManagers.from_config(bot.slack.client, settings.config.subscription_managers)
+    subscriptions = SubscriptionCommands(
+        store=store,
+        rules=bot.slack.rules,
+        timezones=bot.slack.timezones,
+        managers=managers,
+        poster=bot.slack.poster,
+        executor=bot.executor,
+        config=config_subscriptions(settings),
+        clock=clock,
+    )
+    bot.slack.commands.routes[SubscriptionCommand] = subscriptions.accept
+    bot.store = store
+    bot.subscriptions = subscriptions
+    if managers.groups:
+        bot.executor.submit(managers.refresh)  # so commands find the groups' members cached
+    return subscriptions
+
+
+def start_digests(
+    settings: Settings, bot: RunningBot, *, clock: Callable[[], datetime] = _utc_now
+) -> DigestScheduler:
+    """Run the DigestScheduler in this process, posting through the bot's own service and poster.
+
+    A digest and a typed command share one path and one fetch cache; a subscription change made
+    here is applied to the jobs at once (the scheduler's periodic sync sees changes made elsewhere).
+    """
+    if bot.store is None or bot.subscriptions is None:
+        raise ValueError("attach_subscriptions(bot, ...) first: the scheduler needs the bot's store")
+    digests = Digests(service=bot.service, poster=bot.slack.poster, rules=bot.slack.rules, clock=clock)
+    scheduler = DigestScheduler(
+        bot.store,
+        digests.post_digest,
+        now=clock,
+        config_subscriptions=config_subscriptions(settings),
+        grace=digest_grace(settings),
+    )
+    scheduler.start()
+    bot.subscriptions.on_change = scheduler.sync
+    return scheduler
 
 
 def run_serve(settings: Settings, *, scheduler: bool) -> int:
@@ -88,39 +160,114 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     except SlackStartError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    stop_digests = _start_digests(settings, bot) if scheduler else None
     try:
-        if settings.slack_app_token:
-            log.info("serving over Socket Mode")
-            serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token)
-        else:
-            assert settings.slack_signing_secret  # require_slack() checked it
-            wsgi = make_wsgi_app(bot.slack.app, signing_secret=settings.slack_signing_secret)
-            server = create_http_server(wsgi, host=HTTP_HOST, port=settings.port)
-            log.info("serving HTTP on port %s: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
-            server.run()
+        store = open_store(settings)
+    except StoreUnavailable as exc:
+        bot.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    attach_subscriptions(bot, settings, store=store)
+    digests = start_digests(settings, bot) if scheduler else None
+    if digests is None:
+        log.info("digest scheduler not started here (--no-scheduler): `python -m bot clock` posts digests")
+    try:
+        with _on_stop_signals(_interrupt):
+            _serve(settings, bot)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
-        if stop_digests is not None:
-            stop_digests()
+        if digests is not None:
+            digests.shutdown(wait=True)
         bot.close()
+        store.close()
+    log.info("stopped")
     return 0
 
 
+def _serve(settings: Settings, bot: RunningBot) -> None:
+    if settings.slack_app_token:
+        log.info("serving over Socket Mode")
+        serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token)
+    else:
+        assert settings.slack_signing_secret  # require_slack() checked it
+        wsgi = make_wsgi_app(bot.slack.app, signing_secret=settings.slack_signing_secret)
+        server = create_http_server(wsgi, host=HTTP_HOST, port=settings.port)
+        log.info("serving HTTP on port %s: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
+        server.run()
+
+
 def run_clock(settings: Settings) -> int:
-    """`python -m bot clock`: only the digest scheduler, for deployments running `serve --no-scheduler`."""
-    # HOOK (issue 5): build the store, a WebClient/poster and the DigestScheduler, start it and block
-    # until interrupted. Until then the clock process says plainly that it has nothing to run.
-    print("error: digests are not available yet; `python -m bot clock` has nothing to run", file=sys.stderr)
-    return 1
+    """`python -m bot clock`: only the digest scheduler, for deployments running `serve --no-scheduler`.
 
-
-def _start_digests(settings: Settings, bot: RunningBot) -> Callable[[], None] | None:
-    """HOOK (issue 5): start bot/scheduler.py's DigestScheduler in this process; return its stop function.
-
-    It should post through `bot.slack.poster`, use `bot.slack.timezones` and build with `bot.service`,
-    so a digest and a command share one path and one cache.
+    Needs SLACK_BOT_TOKEN (to post) but not the signing secret (it serves no requests). Blocks until
+    SIGTERM or SIGINT, then waits for digests being posted and stops.
     """
-    log.info("digest scheduler: not wired yet (issue 5)")
-    return None
+    token = settings.slack_bot_token
+    if not token or not token.startswith("xoxb-"):
+        raise SettingsError(["SLACK_BOT_TOKEN must be set to the app's Bot User OAuth Token (xoxb-...)"])
+    declared = config_subscriptions(settings)
+    client = make_web_client(token=token, base_url=settings.slack_api_url)
+    try:
+        check_token(client)
+        store = open_store(settings)
+    except (SlackStartError, StoreUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from bot.github_source import GitHubSource
+
+    source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    service = ReportService(
+        source=source, options=settings.report_options(), cache_seconds=settings.config.cache_seconds
+    )
+    digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
+    scheduler = DigestScheduler(
+        store, digests.post_digest, config_subscriptions=declared, grace=digest_grace(settings)
+    )
+    stop = threading.Event()
+    try:
+        with _on_stop_signals(lambda signum, frame: stop.set()):
+            scheduler.start()
+            log.info("digest scheduler running (%d from the config file); stop with SIGTERM", len(declared))
+            while not stop.wait(1.0):
+                pass
+        log.info("stopping: waiting for digests being posted")
+    finally:
+        scheduler.shutdown(wait=True)
+        store.close()
+        source.close()
+    log.info("stopped")
+    return 0
+
+
+class StoreUnavailable(Exception):
+    """The database at DATABASE_URL cannot be opened; the message names the variable, not its secret."""
+
+
+def open_store(settings: Settings) -> Store:
+    """The store at DATABASE_URL, its tables created; StoreUnavailable (one readable line) if it fails."""
+    try:
+        return Store(settings.database_url)
+    except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise StoreUnavailable(f"cannot open the database at DATABASE_URL: {first}") from None
+
+
+Handler = Callable[[int, FrameType | None], None]
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops `serve` like Ctrl-C: the scheduler is shut down cleanly
+
+
+@contextmanager
+def _on_stop_signals(handler: Handler) -> Iterator[None]:
+    """Call `handler` on SIGTERM (what platforms send to stop a process) and SIGINT, inside the block."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

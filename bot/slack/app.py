@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.report.periods import parse_timezone
 from bot.service import ReportService
@@ -98,6 +98,17 @@ def build_app(
         runner=runner,
         commands=commands,
     )
+
+
+def check_token(client: WebClient) -> None:
+    """auth.test, as Bolt does at start-up, for processes without a Bolt app (`python -m bot clock`)."""
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "auth.test failed")
+        raise SlackStartError(f"Slack did not accept SLACK_BOT_TOKEN ({code})") from None
+    except (SlackClientError, OSError) as exc:
+        raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(exc).__name__})") from None
 
 
 def _auth_error(exc: BoltError) -> str:

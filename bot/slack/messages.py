@@ -62,6 +62,8 @@ def help_text(*, repos: Sequence[str], timezone_name: str) -> str:
             f"• `{COMMAND} 2025-04-01..2025-04-14 label:bug` — only tickets labelled bug",
             f"• `{COMMAND} yesterday -label:question` — leave out tickets labelled question",
             f"• `{COMMAND} today private` — only you see the report",
+            f"• `{COMMAND} subscribe weekdays 09:00 Europe/Berlin` — a digest here every weekday morning "
+            f"(`{COMMAND} subscriptions` lists them, `{COMMAND} unsubscribe ID` removes one)",
             "",
             f"{where} `repo:OWNER/NAME` picks some of them.",
             "`today`, `yesterday` and weeks follow your Slack timezone "
@@ -201,3 +203,251 @@ def internal_error() -> str:
         "Something went wrong on my side while building the report. It has been logged; please try "
         "again, and tell whoever runs the bot if it keeps happening."
     )
+
+
+# --- digest subscriptions (issue 5) ---------------------------------------------------------------
+
+SUBSCRIBE_USAGE = (
+    f"*Digests:* `{COMMAND} subscribe [daily|weekdays|weekly] [HH:MM] [ZONE] [repo:OWNER/NAME ...] [quiet]` "
+    "(by default daily at 09:00 in your Slack timezone, covering the previous day), "
+    f"`{COMMAND} subscriptions` to list them, `{COMMAND} unsubscribe [ID|all]` to remove them. "
+    f"Example: `{COMMAND} subscribe weekdays 09:00 Europe/Berlin`."
+)
+
+_DIGEST_COVERS = {
+    "daily": "covering the previous day",
+    "weekdays": "covering the previous weekday (Monday's covers Friday to Sunday)",
+    "weekly": "on Mondays, covering last week (Monday to Sunday)",
+}
+
+
+def _when(moment: datetime) -> str:
+    """A moment in its own zone, as digests show it: `Tue 15 Apr 2025 09:00 CEST`."""
+    return f"{moment:%a %d %b %Y %H:%M} {_plain(moment.tzname() or '')}".rstrip()
+
+
+def _digest_repos(repos: Sequence[str]) -> str:
+    return _repo_list(repos) if repos else "this channel's repositories"
+
+
+def _with_subscribe_usage(text: str) -> str:
+    return f"{_sentence(text)}\n{SUBSCRIBE_USAGE}"
+
+
+def subscription_problem(problem: str) -> str:
+    """A ScheduleError's message (our sentence with the user's words in it), plus the digest usage."""
+    return _with_subscribe_usage(_plain(problem))
+
+
+def subscription_unknown_word(word: str) -> str:
+    return _with_subscribe_usage(
+        f"I don't understand {_quoted(word)} in a digest subscription. A time is HH:MM like `09:00`, "
+        "a zone an IANA name like `Europe/Berlin` or `UTC`"
+    )
+
+
+def subscription_given_twice(kind: str, first: str, second: str) -> str:
+    return _with_subscribe_usage(f"That gives two {kind}s, {_quoted(first)} and {_quoted(second)}; give one")
+
+
+def subscription_bad_repo(name: str) -> str:
+    return _with_subscribe_usage(
+        f"{_quoted(name)} is not a repository name; use `repo:OWNER/NAME`, like `repo:octo-org/support`"
+    )
+
+
+def subscriptions_takes_no_words(text: str) -> str:
+    return _with_subscribe_usage(
+        f"`subscriptions` lists this channel's digests and takes no words, not {_quoted(text)}"
+    )
+
+
+def unsubscribe_usage_error(text: str) -> str:
+    return _with_subscribe_usage(
+        f"I can't tell which digest {_quoted(text)} is. Give its ID from `{COMMAND} subscriptions` "
+        "(like `7`), or `all`"
+    )
+
+
+def subscribed(
+    *,
+    ident: str,
+    cadence: str,
+    at_time: str,
+    timezone: str,
+    repos: Sequence[str],
+    quiet: bool,
+    next_fire: datetime,
+) -> str:
+    """The confirmation of `subscribe`: what was stored and when the first digest comes."""
+    covers = _DIGEST_COVERS.get(cadence, "")
+    empty = (
+        "A period without ticket activity posts nothing (quiet)."
+        if quiet
+        else "A period without ticket activity gets one short line."
+    )
+    return "\n".join(
+        (
+            f"Subscribed this channel to a *{_plain(cadence)}* ticket digest at *{_plain(at_time)} "
+            f"{_plain(timezone)}*, {covers}, on {_digest_repos(repos)}. {empty}",
+            f"Next digest: *{_when(next_fire)}*. Its ID is `{_plain(ident)}`: "
+            f"`{COMMAND} unsubscribe {_plain(ident)}` removes it.",
+            f"I can only post in channels I am a member of; if I am not in this one, `/invite @{BOT_NAME}`.",
+        )
+    )
+
+
+def already_subscribed(ident: str) -> str:
+    return (
+        f"This channel already has that digest (`{_plain(ident)}`); nothing was changed. "
+        f"`{COMMAND} subscriptions` lists them."
+    )
+
+
+def too_many_subscriptions(limit: int) -> str:
+    return (
+        f"This channel already has {limit} digest subscriptions, the most it can have. "
+        f"Remove one first with `{COMMAND} unsubscribe ID`."
+    )
+
+
+def subscription_pending() -> str:
+    """The acknowledgement when the user's timezone or group membership must first be asked of Slack."""
+    return "Setting up the digest for this channel…"
+
+
+def unsubscribe_pending() -> str:
+    return "Checking that you may change this channel's digests…"
+
+
+def not_a_subscription_manager(*, users: Sequence[str], groups: Sequence[str]) -> str:
+    who = ", ".join([f"<@{_plain(user)}>" for user in users] + [f"<!subteam^{_plain(g)}>" for g in groups])
+    return (
+        f"Only {who} may change this channel's digest subscriptions; please ask one of them. "
+        f"`{COMMAND} subscriptions` shows what is set up."
+    )
+
+
+def subscription_entry(
+    *,
+    ident: str,
+    cadence: str,
+    at_time: str,
+    timezone: str,
+    repos: Sequence[str],
+    quiet: bool,
+    from_config: bool,
+    next_fire: datetime,
+    last_posted: datetime | None = None,
+    error: str | None = None,
+    error_at: datetime | None = None,
+) -> str:
+    """One line (or three) of `subscriptions`: the schedule, the next run, and a failure if any."""
+    notes = [n for n, on in (("quiet", quiet), ("declared in the config file", from_config)) if on]
+    head = (
+        f"• `{_plain(ident)}` *{_plain(cadence)}* at {_plain(at_time)} {_plain(timezone)} "
+        f"on {_digest_repos(repos)}" + (f" ({', '.join(notes)})" if notes else "")
+    )
+    status = f"    next: {_when(next_fire)}"
+    if last_posted is not None:
+        status += f" · last posted: {_when(last_posted)}"
+    lines = [head, status]
+    if error:
+        when = f" {_when(error_at)}" if error_at is not None else ""
+        reason = _sentence(clip_slack(_plain(error), 600))
+        lines.append(f"    :warning: the last digest{when} failed: {reason}")
+    return "\n".join(lines)
+
+
+def subscription_list_head(count: int) -> str:
+    return f"*Digest subscriptions in this channel* ({count}):"
+
+
+def subscription_list_foot(*, has_config: bool) -> str:
+    text = f"`{COMMAND} unsubscribe ID` removes one, `{COMMAND} unsubscribe all` every one made by command."
+    if has_config:
+        text += " Those declared in the config file (`c1`, …) can only be changed there."
+    return text
+
+
+def no_subscriptions() -> str:
+    return f"This channel has no digest subscriptions yet.\n{SUBSCRIBE_USAGE}"
+
+
+def unsubscribed(ident: str) -> str:
+    return f"Removed the digest `{_plain(ident)}`; no more will be posted for it."
+
+
+def unsubscribed_all(count: int, *, config_left: int) -> str:
+    text = f"Removed {count} digest subscription{'' if count == 1 else 's'} from this channel."
+    if config_left:
+        verb = "stays" if config_left == 1 else "stay"
+        text += f" {config_left} declared in the bot's config file {verb}: they can only be removed there."
+    return text
+
+
+def no_such_subscription(ident: str, *, known: Sequence[str]) -> str:
+    listed = ", ".join(f"`{_plain(k)}`" for k in known) if known else "none"
+    return f"This channel has no digest `{_plain(ident)}` (its digests: {listed}); nothing was removed."
+
+
+def config_subscription_fixed(ident: str) -> str:
+    return (
+        f"The digest `{_plain(ident)}` is declared in the bot's config file (`subscriptions:`), so a command "
+        "cannot remove it; ask whoever runs the bot. Nothing was removed."
+    )
+
+
+def which_subscription(known: Sequence[str]) -> str:
+    listed = ", ".join(f"`{_plain(k)}`" for k in known)
+    return (
+        f"This channel has several digests ({listed}); say which: `{COMMAND} unsubscribe ID`, "
+        f"or `{COMMAND} unsubscribe all`. Nothing was removed."
+    )
+
+
+def nothing_to_unsubscribe(*, config_count: int) -> str:
+    text = "This channel has no digest subscriptions made by command to remove."
+    if config_count:
+        text += " The ones declared in the bot's config file can only be removed there."
+    return text
+
+
+def subscriptions_unavailable() -> str:
+    return (
+        "I couldn't reach my database to read or change digest subscriptions; nothing was changed. "
+        "Please try again, and tell whoever runs the bot if it keeps happening."
+    )
+
+
+# Why a digest was not posted: stored with the digest and shown by `subscriptions`. Plain sentences
+# without secrets or stack traces; the details go to the bot's log.
+
+
+def digest_no_activity(*, period_label: str, repos: Sequence[str]) -> str:
+    """The one short line a digest without ticket activity posts (unless the subscription is quiet)."""
+    return f"Ticket digest for {_plain(period_label)}: no ticket activity in {_repo_list(repos)}."
+
+
+def digest_not_in_channel(error_code: str) -> str:
+    return f"I am not a member of this channel ({error_code}); invite me with `/invite @{BOT_NAME}`"
+
+
+def digest_channel_archived() -> str:
+    return "the channel is archived (is_archived)"
+
+
+def digest_partly_posted(error_code: str) -> str:
+    return f"only the first message was posted; Slack refused the rest ({error_code})"
+
+
+def digest_slack_refused(error_code: str) -> str:
+    return f"Slack refused the post ({error_code})"
+
+
+def digest_github_failed(user_message: str) -> str:
+    return f"GitHub: {user_message}"
+
+
+def digest_internal_error() -> str:
+    return "something went wrong on my side; the details are in the bot's log"

@@ -8,8 +8,8 @@ recorded with its method, parsed body (form, JSON or query) and headers.
 Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web API calls (to that
 method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
 channel fail with that error; `fail_thread_replies(error)` does so for replies in threads;
-`fail_response_urls(status)`; `set_user_timezone(user, zone)`; `token` (calls with another bearer
-token get `invalid_auth`).
+`fail_response_urls(status)`; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
+`usergroups.users.list`); `token` (calls with another bearer token get `invalid_auth`).
 
     with FakeSlack(token="xoxb-test") as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
@@ -53,6 +53,7 @@ class FakeSlack:
         self.default_timezone = default_timezone
         self.bot_user_id = "UBOT"
         self._user_timezones: dict[str, str | None] = {}
+        self._usergroups: dict[str, list[str]] = {}
         self._channel_errors: dict[str, str] = {}
         self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
         self._response_url_status = 200
@@ -105,6 +106,11 @@ class FakeSlack:
         """users.info gives `zone` as the user's tz (None: a user without a tz field)."""
         with self._lock:
             self._user_timezones[user_id] = zone
+
+    def set_usergroup(self, group_id: str, users: list[str]) -> None:
+        """usergroups.users.list for `group_id` answers these members (unknown groups: no_such_subteam)."""
+        with self._lock:
+            self._usergroups[group_id] = list(users)
 
     def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
         """chat.postMessage and chat.postEphemeral to `channel` answer ok=false with `error`."""
@@ -182,6 +188,12 @@ class FakeSlack:
             }
         if method == "users.info":
             return self._users_info(str(body.get("user", "")))
+        if method == "usergroups.users.list":
+            with self._lock:
+                members = self._usergroups.get(str(body.get("usergroup", "")))
+            if members is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": members}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             channel = str(body.get("channel", ""))
             with self._lock:

@@ -28,7 +28,7 @@ def _free_port() -> int:
 
 
 def test_serve_runs_the_app_over_http_with_a_health_check(
-    fake_slack: FakeSlack, fake_github: FakeGitHub
+    fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path
 ) -> None:
     port = _free_port()
     env = {
@@ -39,6 +39,7 @@ def test_serve_runs_the_app_over_http_with_a_health_check(
         "SLACK_API_URL": fake_slack.api_url,
         "GITHUB_API_URL": fake_github.url,
         "TICKET_REPORT_REPOS": "acme/support",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--no-scheduler"],

@@ -1,0 +1,141 @@
+"""One scheduled digest, built and posted: the report of a subscription's period, in its channel.
+
+The scheduler (bot/scheduler.py) decides when a digest is due and claims it in the store; this module
+builds it with the same ReportService and posts it with the same SlackPoster as a typed
+`/ticket-report`, so a digest and a command share one path and one fetch cache:
+
+    subscription + fire time -> schedule.digest_period -> repositories (the subscription's, else the
+    channel's, always within the channel's rules) -> ReportService.build_for -> render -> chat.postMessage
+    to the channel, continued in the thread when the report needs several messages.
+
+A period without ticket activity posts one short line, or nothing for a `quiet` subscription.
+Failures are raised as DigestError, whose text the scheduler records and `/ticket-report
+subscriptions` shows to people: short, readable, never a token or a stack trace (the log has those).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.errors import BadInput, TicketReportError
+from bot.render import render_messages
+from bot.report.models import Report
+from bot.schedule import ScheduleError, digest_period
+from bot.service import ReportRequest, ReportService
+from bot.settings import Settings, SettingsError
+from bot.slack import messages
+from bot.slack.access import ChannelRules
+from bot.slack.poster import ChannelArchived, Message, NotInChannel, PartlyPosted, SlackPostError
+from bot.store import Subscription
+
+log = logging.getLogger(__name__)
+
+# With digest_grace_hours: 0 a digest is still posted when its job runs a little late (a busy process,
+# a slow database); anything later is skipped, as asked.
+MIN_GRACE = timedelta(minutes=1)
+
+
+class DigestError(Exception):
+    """A digest could not be posted; the message is what `/ticket-report subscriptions` shows."""
+
+
+class ReportPoster(Protocol):
+    """What a digest needs from Slack: post messages to a channel, the rest in the first one's thread."""
+
+    def post_report(self, channel: str, messages: Sequence[Message]) -> str: ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Digests:
+    """Builds and posts digests; `post_digest` is the scheduler's `PostDigest`."""
+
+    def __init__(
+        self,
+        *,
+        service: ReportService,
+        poster: ReportPoster,
+        rules: ChannelRules,
+        clock: Callable[[], datetime] = _utc_now,
+        render: Callable[[Report], Sequence[Message]] = render_messages,
+    ) -> None:
+        self._service = service
+        self._poster = poster
+        self._rules = rules
+        self._clock = clock
+        self._render = render
+
+    def post_digest(self, subscription: Subscription, fire_time: datetime) -> None:
+        """Post the digest that fired at `fire_time`; DigestError (readable) when it was not posted."""
+        channel = subscription.channel_id
+        try:
+            self._post(subscription, fire_time)
+        except BadInput as exc:  # the channel's rules no longer allow the subscription's repositories
+            raise DigestError(exc.user_message) from None
+        except TicketReportError as exc:  # GitHub: rate limit (with its reset time), not found, down
+            raise DigestError(messages.digest_github_failed(exc.user_message)) from None
+        except NotInChannel as exc:
+            raise DigestError(messages.digest_not_in_channel(exc.error)) from None
+        except ChannelArchived:
+            raise DigestError(messages.digest_channel_archived()) from None
+        except PartlyPosted as exc:
+            raise DigestError(messages.digest_partly_posted(exc.error)) from None
+        except SlackPostError as exc:
+            raise DigestError(messages.digest_slack_refused(exc.error)) from None
+        except Exception:
+            log.exception("digest %s for %s failed unexpectedly", subscription.key, channel)
+            raise DigestError(messages.digest_internal_error()) from None
+
+    def _post(self, subscription: Subscription, fire_time: datetime) -> None:
+        channel = subscription.channel_id
+        repos = self._rules.choose(channel, subscription.repos)
+        period = digest_period(subscription, fire_time)
+        # The report's "now": the fire time, or later for a digest caught up after an outage.
+        now = max(fire_time, self._clock())
+        request = ReportRequest(period_text=period.spec, repos=repos, tz=ZoneInfo(subscription.timezone))
+        report = self._service.build_for(period, request=request, now=now)
+        if report.totals.total == 0:
+            if subscription.quiet:
+                log.info(
+                    "digest %s for %s: no activity, quiet: nothing posted", subscription.key, period.spec
+                )
+                return
+            text = messages.digest_no_activity(period_label=period.label, repos=repos)
+            line = {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+            self._poster.post_report(channel, [line])
+            return
+        self._poster.post_report(channel, self._render(report))
+
+
+def config_subscriptions(settings: Settings) -> list[Subscription]:
+    """The digests declared under `subscriptions:` in the config file; SettingsError naming bad ones."""
+    declared: list[Subscription] = []
+    problems: list[str] = []
+    for index, entry in enumerate(settings.config.subscriptions):
+        try:
+            declared.append(
+                Subscription.from_config(
+                    channel_id=entry.channel,
+                    cadence=entry.cadence,
+                    at_time=entry.at,
+                    timezone=entry.timezone,
+                    repos=entry.repos,
+                    quiet=entry.quiet,
+                )
+            )
+        except ScheduleError as exc:
+            problems.append(f"config subscriptions.{index}: {exc}")
+    if problems:
+        raise SettingsError(problems)
+    return declared
+
+
+def digest_grace(settings: Settings) -> timedelta:
+    """How late a missed digest may still be posted at start-up (config `digest_grace_hours`)."""
+    return max(timedelta(hours=settings.config.digest_grace_hours), MIN_GRACE)
