@@ -30,6 +30,7 @@ from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token
 from bot.slack.command_text import SubscriptionCommand
+from bot.slack.drilldown import DrillDowns
 from bot.slack.managers import SubscriptionManagers, parse_managers
 from bot.slack.poster import SlackPoster, make_web_client
 from bot.slack.serving import (
@@ -103,7 +104,23 @@ def build_bot(
     bot = RunningBot(slack=slack, service=service, executor=executor, source=source)
     if store is not None:
         attach_subscriptions(bot, settings, store=store, clock=clock)
+        attach_drilldowns(bot, settings, store=store, clock=clock)
     return bot
+
+
+def attach_drilldowns(
+    bot: RunningBot, settings: Settings, *, store: Store, clock: Callable[[], datetime] = _utc_now
+) -> DrillDowns:
+    """Details buttons, `@ticket-report 686` and `/ticket-report #686`, remembered in `store`."""
+    drilldowns = DrillDowns(
+        source=bot.source,  # type: ignore[arg-type]  # GitHubSource and SnapshotSource fetch one ticket
+        store=store,
+        options=settings.report_options(),
+        executor=bot.executor,
+        clock=clock,
+    )
+    drilldowns.attach(bot.slack)
+    return drilldowns
 
 
 def attach_subscriptions(
@@ -167,6 +184,7 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     attach_subscriptions(bot, settings, store=store)
+    attach_drilldowns(bot, settings, store=store)
     digests = start_digests(settings, bot) if scheduler else None
     if digests is None:
         log.info("digest scheduler not started here (--no-scheduler): `python -m bot clock` posts digests")

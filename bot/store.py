@@ -111,6 +111,18 @@ drilldown_posts = sa.Table(
     sa.PrimaryKeyConstraint("channel_id", "thread_ts", "repo", "number", name="pk_drilldown_posts"),
 )
 
+# What a posted report knew (bot.report.drilldown.ReportContext as JSON), so a Details click in its
+# thread can show the report's score, group and neighbours without rebuilding the report.
+report_posts = sa.Table(
+    "report_posts",
+    metadata,
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("message_ts", sa.String(32), nullable=False),
+    sa.Column("context", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("channel_id", "message_ts", name="pk_report_posts"),
+)
+
 
 @dataclass(frozen=True)
 class Subscription:
@@ -459,6 +471,27 @@ class Store:
             conn.execute(sa.delete(drilldown_posts).where(_drilldown_is(channel_id, thread_ts, repo, number)))
 
     # ---------------------------------------------------------------------------------------
+
+    # Posted reports -------------------------------------------------------------------------
+
+    def save_report_context(
+        self, *, channel_id: str, message_ts: str, context: str, now: datetime | None = None
+    ) -> None:
+        """Remember the JSON context of the report posted as `message_ts` (the first save wins)."""
+        values = {
+            "channel_id": channel_id,
+            "message_ts": message_ts,
+            "context": context,
+            "created_at": now or datetime.now(UTC),
+        }
+        self._insert_once(report_posts, values)
+
+    def load_report_context(self, *, channel_id: str, message_ts: str) -> str | None:
+        query = sa.select(report_posts.c.context).where(
+            report_posts.c.channel_id == channel_id, report_posts.c.message_ts == message_ts
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
 
     def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
         """INSERT that reports False instead of failing when the primary key is taken."""

@@ -22,7 +22,7 @@ from bot.service import ReportService
 from bot.settings import Settings
 from bot.slack.access import ChannelRules
 from bot.slack.commands import Route, SlashCommands
-from bot.slack.listeners import ActionHandler, register_listeners
+from bot.slack.listeners import Interactions, register_listeners
 from bot.slack.poster import SlackPoster
 from bot.slack.reports import ReportRunner
 from bot.slack.user_tz import UserTimezones
@@ -43,6 +43,7 @@ class SlackBot:
     rules: ChannelRules
     runner: ReportRunner
     commands: SlashCommands
+    interactions: Interactions
 
 
 def _utc_now() -> datetime:
@@ -57,8 +58,6 @@ def build_app(
     executor: Executor,
     clock: Callable[[], datetime] = _utc_now,
     routes: Mapping[type, Route] | None = None,
-    on_ticket_details: ActionHandler | None = None,
-    on_mention: ActionHandler | None = None,
 ) -> SlackBot:
     """The Slack app for `settings`. Calls auth.test once (Bolt checks the token at start-up)."""
     rules = ChannelRules.from_settings(settings)
@@ -81,13 +80,13 @@ def build_app(
         raise SlackStartError(f"Slack did not accept SLACK_BOT_TOKEN ({_auth_error(exc)})") from None
     except (SlackClientError, OSError) as exc:
         raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(exc).__name__})") from None
+    interactions = Interactions()
     register_listeners(
         app,
         commands=commands,
         poster=poster,
         executor=executor,
-        on_ticket_details=on_ticket_details,
-        on_mention=on_mention,
+        interactions=interactions,
     )
     return SlackBot(
         app=app,
@@ -97,6 +96,7 @@ def build_app(
         rules=rules,
         runner=runner,
         commands=commands,
+        interactions=interactions,
     )
 
 

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -30,14 +31,21 @@ TICKET_DETAILS_ACTION = re.compile(DETAILS_ACTION_PATTERN)
 ActionHandler = Callable[[Mapping[str, Any]], None]
 
 
+@dataclass
+class Interactions:
+    """Handlers for Details clicks and mentions, attached once the drill-down is built (run off the ack)."""
+
+    ticket_details: ActionHandler | None = None
+    mention: ActionHandler | None = None
+
+
 def register_listeners(
     app: App,
     *,
     commands: SlashCommands,
     poster: SlackPoster,
     executor: Executor,
-    on_ticket_details: ActionHandler | None = None,
-    on_mention: ActionHandler | None = None,
+    interactions: Interactions,
 ) -> None:
     """Attach every listener of the bot to `app`."""
 
@@ -53,8 +61,8 @@ def register_listeners(
     @app.action(TICKET_DETAILS_ACTION)
     def ticket_details(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        if on_ticket_details is not None:
-            executor.submit(_logged(on_ticket_details), body)
+        if interactions.ticket_details is not None:
+            executor.submit(_logged(interactions.ticket_details), body)
             return
         # HOOK (issue 4): until the drill-down lands, say so instead of leaving the click unanswered.
         requester = Requester(
@@ -66,9 +74,8 @@ def register_listeners(
 
     @app.event("app_mention")
     def app_mention(body: dict[str, Any]) -> None:  # Events are acknowledged by Bolt itself
-        if on_mention is not None:
-            executor.submit(_logged(on_mention), body)
-        # HOOK (issue 4): `@ticket-report 686` in a report's thread answers with the drill-down.
+        if interactions.mention is not None:  # `@ticket-report 686` in a report's thread
+            executor.submit(_logged(interactions.mention), body)
 
 
 def _logged(handler: ActionHandler) -> ActionHandler:

@@ -451,3 +451,33 @@ def digest_github_failed(user_message: str) -> str:
 
 def digest_internal_error() -> str:
     return "something went wrong on my side; the details are in the bot's log"
+
+
+# --- the drill-down (issue 4) -------------------------------------------------------------------
+
+
+def looking_up(label: str) -> str:
+    return f"Looking up {_plain(label)}…"
+
+
+def drilldown_exists(label: str, *, link: str | None) -> str:
+    where = f"<{link}|in this thread>" if link else "in this thread"
+    return f"The details of {_plain(label)} are already posted {where}."
+
+
+def drilldown_in_progress(label: str) -> str:
+    return f"The details of {_plain(label)} are being posted in this thread; give it a moment."
+
+
+def which_repo_for_ticket(number: int, *, allowed: Sequence[str]) -> str:
+    return (
+        f"This channel reports on several repositories ({_repo_list(allowed)}): name the one you mean, "
+        f"e.g. `{COMMAND} {escape_slack(allowed[0])}#{number}`."
+    )
+
+
+def mention_usage() -> str:
+    return (
+        f"Mention me with a ticket number to see its details, e.g. `@{BOT_NAME} 686` or "
+        f"`@{BOT_NAME} owner/repo#686`."
+    )

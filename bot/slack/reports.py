@@ -72,6 +72,9 @@ class ReportRunner:
         self._max_pending = max_pending
         self._pending = 0
         self._lock = threading.Lock()
+        # Called with (channel, ts, report) after a report is posted in a channel (the drill-down
+        # remembers the report's context there); its failures are logged, never shown.
+        self.on_posted: Callable[[str, str, Report], None] | None = None
 
     def submit(self, job: ReportJob) -> bool:
         """Queue the job; False (nothing queued) when too many reports are already waiting."""
@@ -96,6 +99,14 @@ class ReportRunner:
         with self._lock:
             self._pending -= 1
 
+    def _posted(self, channel: str, ts: str, report: Report) -> None:
+        if self.on_posted is None:
+            return
+        try:
+            self.on_posted(channel, ts, report)
+        except Exception:
+            log.exception("remembering the report posted as %s in %s failed", ts, channel)
+
     def run(self, job: ReportJob) -> None:
         """Build and post one report; never raises."""
         started = time.monotonic()
@@ -117,7 +128,8 @@ class ReportRunner:
             if job.command.private:
                 self._poster.answer(requester, rendered)
             else:
-                self._poster.post_report(requester.channel_id, rendered)
+                ts = self._poster.post_report(requester.channel_id, rendered)
+                self._posted(requester.channel_id, ts, report)
         except PeriodError as exc:  # valid in the fallback zone at the ack, not in the user's own
             self._poster.tell(requester, messages.bad_period(str(exc)))
         except RateLimited as exc:

@@ -210,6 +210,13 @@ class FakeSlack:
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
+        if method == "chat.getPermalink":
+            channel, ts = str(body.get("channel", "")), str(body.get("message_ts", ""))
+            return {
+                "ok": True,
+                "channel": channel,
+                "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}",
+            }
         return {"ok": False, "error": "unknown_method"}
 
     def _users_info(self, user: str) -> dict[str, Any]:
@@ -252,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(status, b"ok" if status == 200 else b"expired_url", content_type="text/plain")
         if not split.path.startswith("/api/"):
             return self._send(404, b"not found", content_type="text/plain")
-        method = split.path[len("/api/"):]
+        method = split.path[len("/api/") :]
         retry_after = fake._take_rate_limit(method)
         if retry_after is not None:
             fake._record(SlackCall(method, body, headers, split.path, 429))

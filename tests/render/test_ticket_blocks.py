@@ -29,7 +29,9 @@ from .test_hostile import HOSTILE, hostile_text, hostile_url
 NOW = datetime(2025, 4, 14, 21, 0, tzinfo=UTC)
 REPO = "pieces-app/support"
 URL = f"https://github.com/{REPO}/issues/686"
-PERIOD = Period(start=datetime(2025, 4, 14, tzinfo=UTC), end=datetime(2025, 4, 15, tzinfo=UTC), label="2025-04-14")
+PERIOD = Period(
+    start=datetime(2025, 4, 14, tzinfo=UTC), end=datetime(2025, 4, 15, tzinfo=UTC), label="2025-04-14"
+)
 
 
 def make_detail(**overrides: object) -> TicketDetail:
@@ -68,14 +70,20 @@ def make_detail(**overrides: object) -> TicketDetail:
         description="Database corruption after 11.3.0 on Windows.",
         versions=("11.3.0",),
         recent_comments=(
-            CommentSummary("dan", "community", NOW - timedelta(hours=5), "Same here", URL + "#issuecomment-1"),
+            CommentSummary(
+                "dan", "community", NOW - timedelta(hours=5), "Same here", URL + "#issuecomment-1"
+            ),
             CommentSummary("carol", "reporter", NOW - timedelta(hours=4), "Any news?"),
             CommentSummary("maint", "team", NOW - timedelta(hours=2), "Fixed in 11.3.1"),
         ),
         related=(
-            RelatedTicket(REPO, 685, "same_group", "Stuck at authentication", f"https://github.com/{REPO}/issues/685"),
+            RelatedTicket(
+                REPO, 685, "same_group", "Stuck at authentication", f"https://github.com/{REPO}/issues/685"
+            ),
             RelatedTicket(REPO, 12, "duplicate_of", "", f"https://github.com/{REPO}/issues/12"),
-            RelatedTicket("other/repo", 3, "similar", "Database will not open", "https://github.com/other/repo/issues/3"),
+            RelatedTicket(
+                "other/repo", 3, "similar", "Database will not open", "https://github.com/other/repo/issues/3"
+            ),
         ),
         group_title="Pieces OS launch failure",
     )
@@ -195,7 +203,9 @@ def test_an_unsafe_url_is_neither_a_link_nor_a_button() -> None:
 
 def test_the_fallback_text_names_the_ticket_inertly() -> None:
     message = render_ticket_detail(make_detail(title="<!channel> @here fix"))
-    assert message["text"].startswith("pieces-app/support#686: &lt;!channel&gt; @\u200bhere fix (closed as completed")
+    assert message["text"].startswith(
+        "pieces-app/support#686: &lt;!channel&gt; @\u200bhere fix (closed as completed"
+    )
 
 
 # --- limits and hostile text ----------------------------------------------------------------------------
@@ -262,10 +272,14 @@ def test_any_text_and_url_give_one_valid_inert_message(text: str, url: str | Non
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=hostile_text, body=hostile_text, said=st.lists(hostile_text, min_size=0, max_size=5))
-def test_a_detail_built_from_hostile_github_text_renders_validly(title: str, body: str, said: list[str]) -> None:
+def test_a_detail_built_from_hostile_github_text_renders_validly(
+    title: str, body: str, said: list[str]
+) -> None:
     ticket = _ticket(title=title, body=body, comments_count=len(said))
     comments = [_comment(ticket, i, text) for i, text in enumerate(said)]
-    detail = build_ticket_detail(ticket, comments, now=NOW, period=PERIOD, options=ReportOptions(), context=None)
+    detail = build_ticket_detail(
+        ticket, comments, now=NOW, period=PERIOD, options=ReportOptions(), context=None
+    )
     _check(detail)
 
 
@@ -273,7 +287,9 @@ def test_a_60000_character_body_and_500_comments_full_of_code_and_mentions_fit_o
     noise = "<!channel> ```rm -rf /``` <@U123> & <https://evil.example|click> *bold* " * 1000
     ticket = _ticket(title="&" * 60_000, body=noise[:60_000], comments_count=500)
     comments = [_comment(ticket, i, noise[: 60_000 - i]) for i in range(500)]
-    detail = build_ticket_detail(ticket, comments, now=NOW, period=PERIOD, options=ReportOptions(), context=None)
+    detail = build_ticket_detail(
+        ticket, comments, now=NOW, period=PERIOD, options=ReportOptions(), context=None
+    )
     message = _check(detail)
     assert len(message["blocks"]) <= 10
     assert json.dumps(message)  # plain data, ready for chat.postMessage

@@ -20,6 +20,7 @@ import yaml
 from bot.app_runner import RunningBot, build_bot
 from bot.settings import Settings, load_settings
 from bot.slack.serving import create_http_server, make_wsgi_app, run_in_thread
+from bot.store import Store
 from tests.fakes.github_data import make_comment, make_issue
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.slack_server import FakeSlack
@@ -111,11 +112,16 @@ StartApp = Callable[..., AppUnderTest]
 
 @pytest.fixture
 def start_app(fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path) -> Iterator[StartApp]:
-    """Start the app; keyword arguments: config (dict for the YAML file), env (extra variables), workers."""
+    """Start the app; keyword arguments: config (dict for the YAML file), env (extra variables), workers,
+    store (a bot.store.Store: subscriptions and the drill-down are attached)."""
     running: list[tuple[Callable[[], None], RunningBot]] = []
 
     def start(
-        *, config: dict[str, Any] | None = None, env: dict[str, str] | None = None, workers: int = 8
+        *,
+        config: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        workers: int = 8,
+        store: Store | None = None,
     ) -> AppUnderTest:
         environ = {
             "SLACK_BOT_TOKEN": TOKEN,
@@ -130,7 +136,7 @@ def start_app(fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path) ->
             path.write_text(yaml.safe_dump(config), encoding="utf-8")
             environ["TICKET_REPORT_CONFIG"] = str(path)
         settings = load_settings(environ)
-        bot = build_bot(settings, workers=workers, clock=lambda: NOW)
+        bot = build_bot(settings, workers=workers, clock=lambda: NOW, store=store)
         server = create_http_server(
             make_wsgi_app(bot.slack.app, signing_secret=SECRET), host="127.0.0.1", port=0, threads=16
         )

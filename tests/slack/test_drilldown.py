@@ -1,0 +1,189 @@
+"""The threaded drill-down end to end: signed clicks and mentions, the thread, the duplicate guard, errors."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.render import validate_message
+from bot.store import Store
+from tests.fakes.github_data import make_issue
+from tests.slack.conftest import NOW, AppUnderTest, StartApp
+from tests.slack.signing import signed_headers
+
+
+@pytest.fixture
+def app(start_app: StartApp, tmp_path) -> AppUnderTest:
+    store = Store(f"sqlite:///{tmp_path / 'drill.db'}")
+    yield start_app(store=store)
+    store.close()
+
+
+def post_report(app: AppUnderTest) -> str:
+    """`/ticket-report today` in C1; returns the report message's ts (the fake records what it answered)."""
+    assert app.command("today").status_code == 200
+
+    def top_level(slack):
+        return [
+            c for c in slack.calls_to("chat.postMessage") if not c.body.get("thread_ts") and "ts" in c.body
+        ]
+
+    assert app.slack.wait_for(lambda s: bool(top_level(s)))
+    ts = top_level(app.slack)[0].body["ts"]
+    # the report's context is stored once the post returns
+    assert app.slack.wait_for(
+        lambda s: app.bot.store.load_report_context(channel_id="C1", message_ts=ts) is not None
+    )
+    return ts
+
+
+def click(
+    app: AppUnderTest,
+    *,
+    report_ts: str,
+    repo: str = "acme/support",
+    number: int = 685,
+    user: str = "U5",
+    response: str = "click",
+):
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0FAKE"},
+        "user": {"id": user},
+        "api_app_id": "A0FAKE",
+        "channel": {"id": "C1"},
+        "container": {"type": "message", "message_ts": report_ts, "channel_id": "C1"},
+        "message": {"ts": report_ts, "text": "report"},
+        "response_url": app.slack.response_url(response),
+        "trigger_id": "1.2.3",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "ticket_details:0",
+                "block_id": "b0",
+                "value": json.dumps({"repo": repo, "number": number}),
+                "action_ts": "1700000001.0",
+            }
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    response = app.post(body, headers=signed_headers(body))
+    assert response.status_code == 200
+    return response
+
+
+def mention(app: AppUnderTest, text: str, *, thread_ts: str, event_id: str = "Ev1"):
+    event = {
+        "token": "x",
+        "team_id": "T0FAKE",
+        "api_app_id": "A0FAKE",
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": 1700000000,
+        "event": {
+            "type": "app_mention",
+            "user": "U5",
+            "text": text,
+            "ts": "1700000099.000100",
+            "thread_ts": thread_ts,
+            "channel": "C1",
+            "event_ts": "1700000099.000100",
+        },
+    }
+    body = json.dumps(event).encode()
+    assert app.post(body, headers=signed_headers(body, content_type="application/json")).status_code == 200
+
+
+def thread_posts(app: AppUnderTest, ts: str):
+    return [c for c in app.slack.calls_to("chat.postMessage") if c.body.get("thread_ts") == ts]
+
+
+def ephemeral_texts(app: AppUnderTest) -> list[str]:
+    calls = app.slack.calls_to("response_url") + app.slack.calls_to("chat.postEphemeral")
+    return [str(c.body.get("text", "")) for c in calls]
+
+
+def test_details_posts_the_tickets_story_in_the_reports_thread_within_three_requests(app):
+    report_ts = post_report(app)
+    app.github.clear_requests()
+    click(app, report_ts=report_ts, number=685)
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    (reply,) = thread_posts(app, report_ts)
+    message = {"text": reply.body["text"], "blocks": reply.blocks}
+    validate_message(message)
+    text = json.dumps(reply.blocks)
+    assert "#685" in text and "Stuck at" in text
+    assert "score" in text.lower()  # the report's score and why
+    assert "https://github.com/acme/support/issues/685" in text  # Open on GitHub
+    assert len(app.github.requests) <= 3
+
+
+def test_a_second_click_links_to_the_existing_reply_instead_of_posting_again(app):
+    report_ts = post_report(app)
+    click(app, report_ts=report_ts, number=686)
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    click(app, report_ts=report_ts, number=686, user="U6", response="second")
+    assert app.slack.wait_for(lambda s: any("already posted" in t for t in ephemeral_texts(app)))
+    assert len(thread_posts(app, report_ts)) == 1
+    assert any("https://fake.slack.test/archives/C1/" in t for t in ephemeral_texts(app))
+
+
+def test_a_mention_with_a_number_answers_in_that_thread(app):
+    report_ts = post_report(app)
+    mention(app, "<@UBOT> 687", thread_ts=report_ts)
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    text = json.dumps(thread_posts(app, report_ts)[0].blocks)
+    assert "#687" in text
+    assert "<!channel>" not in text and "<@U123>" not in text and "<!everyone>" not in text
+
+
+@pytest.mark.parametrize(
+    ("repo", "number", "needle"),
+    [
+        ("acme/support", 9999, "9999"),  # unknown number
+        ("acme/private", 685, "acme/private"),  # not allowed in this channel
+    ],
+)
+def test_bad_tickets_get_a_clear_ephemeral_answer_and_no_post(app, repo, number, needle):
+    report_ts = post_report(app)
+    app.github.clear_requests()
+    click(app, report_ts=report_ts, repo=repo, number=number)
+    assert app.slack.wait_for(lambda s: any(needle in t for t in ephemeral_texts(app)))
+    assert thread_posts(app, report_ts) == []
+    if repo == "acme/private":
+        assert app.github.requests == []  # refused before GitHub is asked
+
+
+def test_a_pull_request_number_is_refused(app):
+    app.github.add_repo(
+        "acme/support", issues=[make_issue(700, title="A fix", created_at=NOW, pull_request=True)]
+    )
+    report_ts = post_report(app)
+    click(app, report_ts=report_ts, number=700)
+    assert app.slack.wait_for(lambda s: any("pull request" in t for t in ephemeral_texts(app)))
+    assert thread_posts(app, report_ts) == []
+
+
+def test_a_failed_reply_does_not_block_the_next_click(app):
+    report_ts = post_report(app)
+    app.slack.fail_thread_replies("msg_too_long")
+    click(app, report_ts=report_ts, number=685)
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 1)
+    assert (
+        app.bot.store.find_drilldown(channel_id="C1", thread_ts=report_ts, repo="acme/support", number=685)
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["issue 686", "#686", "acme/support#686", "https://github.com/acme/support/issues/686"]
+)
+def test_the_slash_command_posts_a_drilldown_as_a_new_channel_message(app, text):
+    response = app.command(text)
+    assert response.status_code == 200 and "686" in response.text
+    assert app.slack.wait_for(lambda s: len(s.calls_to("chat.postMessage")) == 1)
+    (post,) = app.slack.calls_to("chat.postMessage")
+    assert not post.body.get("thread_ts")
+    assert "#686" in json.dumps(post.blocks)
