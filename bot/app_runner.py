@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from types import FrameType
 
 from bot.digests import Digests, config_subscriptions, digest_grace
@@ -30,7 +31,7 @@ from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token
 from bot.slack.command_text import SubscriptionCommand
-from bot.slack.drilldown import DrillDowns
+from bot.slack.drilldown import DrillDowns, remember_report
 from bot.slack.managers import SubscriptionManagers, parse_managers
 from bot.slack.poster import SlackPoster, make_web_client
 from bot.slack.serving import (
@@ -157,6 +158,7 @@ def start_digests(
     if bot.store is None or bot.subscriptions is None:
         raise ValueError("attach_subscriptions(bot, ...) first: the scheduler needs the bot's store")
     digests = Digests(service=bot.service, poster=bot.slack.poster, rules=bot.slack.rules, clock=clock)
+    digests.on_posted = partial(remember_report, bot.store)
     scheduler = DigestScheduler(
         bot.store,
         digests.post_digest,
@@ -238,6 +240,7 @@ def run_clock(settings: Settings) -> int:
         source=source, options=settings.report_options(), cache_seconds=settings.config.cache_seconds
     )
     digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
+    digests.on_posted = partial(remember_report, store)
     scheduler = DigestScheduler(
         store, digests.post_digest, config_subscriptions=declared, grace=digest_grace(settings)
     )

@@ -70,6 +70,9 @@ class Digests:
         self._rules = rules
         self._clock = clock
         self._render = render
+        # Called with (channel, ts, report) after a digest report is posted, so its Details buttons
+        # drill down with the digest's own scores (bot.slack.drilldown.remember_report).
+        self.on_posted: Callable[[str, str, Report], None] | None = None
 
     def post_digest(self, subscription: Subscription, fire_time: datetime) -> None:
         """Post the digest that fired at `fire_time`; DigestError (readable) when it was not posted."""
@@ -110,7 +113,12 @@ class Digests:
             line = {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
             self._poster.post_report(channel, [line])
             return
-        self._poster.post_report(channel, self._render(report))
+        ts = self._poster.post_report(channel, self._render(report))
+        if self.on_posted is not None:
+            try:
+                self.on_posted(channel, ts, report)
+            except Exception:  # the digest is posted; only the drill-down context is missing
+                log.exception("remembering digest %s posted as %s failed", subscription.key, ts)
 
 
 def config_subscriptions(settings: Settings) -> list[Subscription]:

@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,14 @@ import yaml
 from bot.digests import DigestError, Digests, config_subscriptions, digest_grace
 from bot.github_source import GitHubSource
 from bot.render import render_messages, validate_message
+from bot.report.drilldown import ReportContext
 from bot.report.options import ReportOptions
 from bot.service import ReportService
 from bot.settings import SettingsError, load_settings
 from bot.slack.access import ChannelRules
+from bot.slack.drilldown import remember_report
 from bot.slack.poster import SlackPoster, make_web_client
-from bot.store import Subscription
+from bot.store import Store, Subscription
 from tests.fakes.github_data import make_issue, synthetic_repo
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.slack_server import FakeSlack, SlackCall
@@ -92,6 +95,18 @@ def test_a_daily_digest_posts_the_previous_days_report_in_the_channel(parts: Par
     assert "2025-04-14 to 2025-04-14" in blocks
     assert "#685" in blocks and "#686" in blocks
     assert "acme/support" in blocks and "acme/private" not in blocks
+
+
+def test_a_posted_digest_is_remembered_for_its_details_buttons(parts: Parts, tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'digests.db'}")
+    parts.digests.on_posted = partial(remember_report, store)
+    parts.digests.post_digest(daily("C1"), TUESDAY_0900)
+    [post] = parts.posts()
+    raw = store.load_report_context(channel_id="C1", message_ts=post.body["ts"])
+    store.close()
+    context = ReportContext.from_dict(json.loads(raw))
+    assert {t.number for t in context.tickets} >= {685, 686}
+    assert context.period.label == "2025-04-14 to 2025-04-14"
 
 
 def test_the_period_is_the_subscriptions_local_previous_day(parts: Parts) -> None:

@@ -33,6 +33,14 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 DEFAULT_PERIOD = "week"
 
 
+def remember_report(store: Store, channel: str, ts: str, report: Report) -> None:
+    """Store what a posted report knew, for Details clicks in its thread."""
+    context = context_from_report(report)
+    store.save_report_context(
+        channel_id=channel, message_ts=ts, context=json.dumps(context.to_dict(), ensure_ascii=False)
+    )
+
+
 class TicketFetcher(Protocol):
     def fetch_ticket(self, repo: str, number: int) -> tuple[Ticket, tuple[Comment, ...]]: ...
 
@@ -69,10 +77,7 @@ class DrillDowns:
     # --- entry points ------------------------------------------------------------------------------
 
     def remember_report(self, channel: str, ts: str, report: Report) -> None:
-        context = context_from_report(report)
-        self._store.save_report_context(
-            channel_id=channel, message_ts=ts, context=json.dumps(context.to_dict(), ensure_ascii=False)
-        )
+        remember_report(self._store, channel, ts, report)
 
     def route(self, request: SlashRequest, command: TicketCommand) -> Reply:
         """`/ticket-report #686`: checked within the ack, posted as a new channel message afterwards."""
