@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # PyGithub logs every retry at INFO, and one of its messages breaks logging's formatting.
     logging.getLogger("github").setLevel(logging.WARNING)
     try:
-        settings = load_settings(config_path=args.config)
+        settings = load_settings(config_path=args.config, slack=args.command == "serve")
         if args.command == "report":
             return _report(args, settings)
         if args.command == "snapshot":

@@ -134,24 +134,34 @@ class Settings:
 
     def require_slack(self) -> None:
         """Stop start-up of the Slack app with every missing Slack variable named."""
-        problems = [
-            f"{name} is not set ({hint})"
-            for name, value, hint in (
-                ("SLACK_BOT_TOKEN", self.slack_bot_token, "the app's Bot User OAuth Token, xoxb-..."),
-                ("SLACK_SIGNING_SECRET", self.slack_signing_secret, "Basic Information → Signing Secret"),
-            )
-            if not value
-        ]
-        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
-            problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
-        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
-            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset)")
+        problems = slack_problems(self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
         if problems:
             raise SettingsError(problems)
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, config_path: str | None = None) -> Settings:
-    """Read the environment and the config file; raise SettingsError listing every problem."""
+def slack_problems(bot_token: str | None, signing_secret: str | None, app_token: str | None) -> list[str]:
+    problems = [
+        f"{name} is not set ({hint})"
+        for name, value, hint in (
+            ("SLACK_BOT_TOKEN", bot_token, "the app's Bot User OAuth Token, xoxb-..."),
+            ("SLACK_SIGNING_SECRET", signing_secret, "Basic Information → Signing Secret"),
+        )
+        if not value
+    ]
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (or unset)")
+    return problems
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, config_path: str | None = None, slack: bool = False
+) -> Settings:
+    """Read the environment and the config file; raise SettingsError listing every problem.
+
+    With `slack`, the Slack app's own variables are required too, and their problems listed alongside.
+    """
     env = os.environ if environ is None else environ
     problems: list[str] = []
     path = config_path or env.get("TICKET_REPORT_CONFIG") or None
@@ -176,6 +186,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, config_path: str 
     port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else 0
     if not port:
         problems.append(f"PORT must be a number from 1 to 65535, got {port_text!r}")
+    if slack:
+        problems += slack_problems(
+            env.get("SLACK_BOT_TOKEN"), env.get("SLACK_SIGNING_SECRET"), env.get("SLACK_APP_TOKEN")
+        )
     if problems:
         raise SettingsError(problems)
     return Settings(
