@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.render import DETAILS_ACTION_PATTERN
+from bot.render.ticket_blocks import OPEN_ON_GITHUB_ACTION
 from bot.slack import messages
 from bot.slack.commands import Reply, SlashCommands, SlashRequest
 from bot.slack.poster import Requester, SlackPoster
@@ -71,6 +72,11 @@ def register_listeners(
             response_url=body.get("response_url") or None,
         )
         executor.submit(poster.tell, requester, messages.not_available_yet("Ticket details"))
+
+    @app.action(OPEN_ON_GITHUB_ACTION)
+    def open_on_github(ack: Ack) -> None:
+        # Slack sends an interaction for link buttons too; unanswered, the clicker sees a warning.
+        ack()
 
     @app.event("app_mention")
     def app_mention(body: dict[str, Any]) -> None:  # Events are acknowledged by Bolt itself

@@ -128,7 +128,10 @@ def run_in_thread(server: Any) -> Callable[[], None]:
             dispatcher.close()
 
     def stop() -> None:
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError:  # the server's trigger is already closed: it is stopping anyway
+            close_all()
         thread.join(timeout=10)
         server.task_dispatcher.shutdown()
 

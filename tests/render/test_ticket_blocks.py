@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -328,11 +327,11 @@ def _comment(ticket: Ticket, index: int, body: str) -> Comment:
     )
 
 
-def test_hostile_fixture_is_really_at_the_limits() -> None:
-    """The hostile detail must be big enough that budgets, not luck, keep it within Slack's limits."""
-    detail = _hostile_detail("&" * 5000, URL)
-    message = render_ticket_detail(detail)
-    validate_message(message)
-    assert blocks_json_size(message["blocks"]) > MAX_BLOCKS_JSON // 3
-    small = render_ticket_detail(replace(detail, title="t"))
-    validate_message(small)
+@pytest.mark.parametrize(
+    "text", ["&" * 5000, '"' * 5000, "\\" * 5000, "😀" * 3000], ids=["amp", "quote", "bs", "emoji"]
+)
+def test_text_that_grows_in_json_still_gives_one_valid_message(text: str) -> None:
+    """Quotes and backslashes double in JSON: the budgets shrink until the message fits, never dropping it."""
+    message = _check(_hostile_detail(text, URL))
+    assert blocks_json_size(message["blocks"]) > MAX_BLOCKS_JSON // 3  # big enough that budgets did the work
+    assert message["blocks"][0]["text"]["text"].startswith(f"*<{URL}|#686 ")

@@ -47,21 +47,28 @@ def click(
     number: int = 685,
     user: str = "U5",
     response: str = "click",
+    message_ts: str | None = None,
+    action_id: str = "ticket_details:0",
 ):
+    """A signed Details click; `message_ts` names a continuation message in the report's thread."""
+    message = {"ts": message_ts or report_ts, "text": "report"}
+    container = {"type": "message", "message_ts": message_ts or report_ts, "channel_id": "C1"}
+    if message_ts:
+        message["thread_ts"] = container["thread_ts"] = report_ts
     payload = {
         "type": "block_actions",
         "team": {"id": "T0FAKE"},
         "user": {"id": user},
         "api_app_id": "A0FAKE",
         "channel": {"id": "C1"},
-        "container": {"type": "message", "message_ts": report_ts, "channel_id": "C1"},
-        "message": {"ts": report_ts, "text": "report"},
+        "container": container,
+        "message": message,
         "response_url": app.slack.response_url(response),
         "trigger_id": "1.2.3",
         "actions": [
             {
                 "type": "button",
-                "action_id": "ticket_details:0",
+                "action_id": action_id,
                 "block_id": "b0",
                 "value": json.dumps({"repo": repo, "number": number}),
                 "action_ts": "1700000001.0",
@@ -115,7 +122,7 @@ def test_details_posts_the_tickets_story_in_the_reports_thread_within_three_requ
     validate_message(message)
     text = json.dumps(reply.blocks)
     assert "#685" in text and "Stuck at" in text
-    assert "score" in text.lower()  # the report's score and why
+    assert "in the report for 2025-04-14 to 2025-04-14" in text  # the report's own score and why
     assert "https://github.com/acme/support/issues/685" in text  # Open on GitHub
     assert len(app.github.requests) <= 3
 
@@ -124,6 +131,9 @@ def test_a_second_click_links_to_the_existing_reply_instead_of_posting_again(app
     report_ts = post_report(app)
     click(app, report_ts=report_ts, number=686)
     assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    # The fake records the reply before the bot hears its ts back; click again once it is stored.
+    key = {"channel_id": "C1", "thread_ts": report_ts, "repo": "acme/support", "number": 686}
+    assert app.slack.wait_for(lambda s: app.bot.store.find_drilldown(**key) is not None)
     click(app, report_ts=report_ts, number=686, user="U6", response="second")
     assert app.slack.wait_for(lambda s: any("already posted" in t for t in ephemeral_texts(app)))
     assert len(thread_posts(app, report_ts)) == 1
@@ -187,3 +197,62 @@ def test_the_slash_command_posts_a_drilldown_as_a_new_channel_message(app, text)
     (post,) = app.slack.calls_to("chat.postMessage")
     assert not post.body.get("thread_ts")
     assert "#686" in json.dumps(post.blocks)
+
+
+def test_a_click_in_a_continuation_message_replies_in_the_reports_thread(app):
+    report_ts = post_report(app)
+    click(app, report_ts=report_ts, number=685, message_ts="1700000000.999999")
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    assert thread_posts(app, "1700000000.999999") == []
+
+
+def test_a_deleted_issue_gets_a_clear_ephemeral_answer(app):
+    report_ts = post_report(app)
+    app.github.delete_issue("acme/support", 686)
+    click(app, report_ts=report_ts, number=686)
+    assert app.slack.wait_for(lambda s: any("deleted" in t for t in ephemeral_texts(app)))
+    assert thread_posts(app, report_ts) == []
+
+
+def test_the_open_on_github_link_button_is_acknowledged_and_does_nothing_else(app):
+    report_ts = post_report(app)
+    before = len(app.slack.calls)
+    app.github.clear_requests()
+    response = click(app, report_ts=report_ts, action_id="ticket_open_github")
+    assert response.status_code == 200  # Bolt answers 404 for an action nobody listens to
+    assert len(app.slack.calls) == before and app.github.requests == []
+
+
+def test_a_mention_without_a_ticket_number_says_how_to_ask(app):
+    report_ts = post_report(app)
+    mention(app, "<@UBOT> what is this?", thread_ts=report_ts)
+    assert app.slack.wait_for(lambda s: any("ticket number" in t for t in ephemeral_texts(app)))
+    assert thread_posts(app, report_ts) == []
+
+
+def test_a_mention_and_a_click_for_the_same_ticket_post_it_once(app):
+    report_ts = post_report(app)
+    mention(app, "<@UBOT> #685", thread_ts=report_ts)
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    key = {"channel_id": "C1", "thread_ts": report_ts, "repo": "acme/support", "number": 685}
+    assert app.slack.wait_for(lambda s: app.bot.store.find_drilldown(**key) is not None)
+    click(app, report_ts=report_ts, number=685)
+    assert app.slack.wait_for(lambda s: any("already posted" in t for t in ephemeral_texts(app)))
+    assert len(thread_posts(app, report_ts)) == 1
+
+
+def test_a_number_alone_is_ambiguous_in_a_channel_with_several_repositories(start_app, tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'drill2.db'}")
+    try:
+        config = {"channels": {"CBOTH": {"repos": ["acme/support", "acme/private"]}}}
+        app = start_app(config=config, store=store)
+        app.github.clear_requests()
+        answer = app.command("#686", channel="CBOTH").json()["text"]
+        assert "name the one you mean" in answer and "acme/support#686" in answer
+        assert app.github.requests == [] and app.slack.calls_to("chat.postMessage") == []
+        named = app.command("acme/private#686", channel="CBOTH").json()["text"]
+        assert "Looking up acme/private#686" in named
+        assert app.slack.wait_for(lambda s: len(s.calls_to("chat.postMessage")) == 1)
+        assert len(app.github.requests) <= 3
+    finally:
+        store.close()
