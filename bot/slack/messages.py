@@ -446,7 +446,8 @@ def digest_slack_refused(error_code: str) -> str:
 
 
 def digest_github_failed(user_message: str) -> str:
-    return f"GitHub: {user_message}"
+    # "GitHub rejected the token" needs no "GitHub: " in front of it.
+    return user_message if user_message.startswith("GitHub") else f"GitHub: {user_message}"
 
 
 def digest_internal_error() -> str:
