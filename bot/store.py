@@ -236,6 +236,9 @@ class Store:
         if url.startswith("sqlite"):
             # Wait for another process's write lock instead of failing at once ("database is locked").
             options["connect_args"] = {"timeout": 30}
+        elif url.startswith("postgresql"):
+            # An unreachable server fails in seconds rather than hanging a command's acknowledgement.
+            options["connect_args"] = {"connect_timeout": 5}
         engine = sa.create_engine(url, **options)
         if schema is not None:
             if not _SCHEMA_NAME_RE.fullmatch(schema):
