@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,9 @@ from bot.slack.subscription_text import (
 )
 from bot.slack.user_tz import UserTimezones
 from bot.store import Store, Subscription
+
+# How long the acknowledgement waits for the store before answering later instead (Slack allows 3 s).
+ACK_DEADLINE = 1.5
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +82,28 @@ class SubscriptionCommands:
         self.on_change = on_change
 
     def accept(self, request: SlashRequest, command: SubscriptionCommand) -> Reply:
-        """The acknowledgement; slow Slack look-ups are queued, never done here."""
+        """The acknowledgement: the answer if the store gives it within ACK_DEADLINE, else a note
+        now and the answer ephemerally once it is done (a locked or slow database must not make the
+        acknowledgement miss Slack's three seconds)."""
+        try:
+            future = self._executor.submit(self._answer, request, command)
+        except RuntimeError:  # shutting down
+            return Reply(messages.busy())
+        try:
+            return future.result(timeout=ACK_DEADLINE)
+        except FutureTimeout:
+            future.add_done_callback(lambda done: self._tell_late(request, done))
+            return Reply(messages.subscription_pending())
+
+    def _tell_late(self, request: SlashRequest, done: Future[Reply]) -> None:
+        try:
+            text = done.result().text
+        except Exception:
+            log.exception("a late subscription answer for %s failed", request.channel_id)
+            text = messages.internal_error()
+        self._poster.tell(request.requester, text)
+
+    def _answer(self, request: SlashRequest, command: SubscriptionCommand) -> Reply:
         try:
             if command.action == "subscribe":
                 return self._subscribe(request, parse_subscribe(command.words))

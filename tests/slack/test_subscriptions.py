@@ -736,3 +736,23 @@ def _healthy(url: str) -> bool:
         return requests.get(url + "/healthz", timeout=5).status_code == 200
     except requests.ConnectionError:
         return False
+
+
+def test_a_locked_database_does_not_make_the_acknowledgement_miss_slacks_deadline(
+    start_digest_app: StartDigestApp, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    app = start_digest_app()
+    app.ack("subscriptions")  # the user's timezone and the tables are warm
+    blocker = sqlite3.connect(tmp_path / "digests.db", timeout=0)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        ack, name = app.ack("subscribe daily 10:00 UTC")
+        assert ack in PENDING  # answered at once, not after the lock is gone
+        assert app.subscriptions("C1") == []
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert "10:00" in app.follow_up(name).body["text"]
+    assert len(app.subscriptions("C1")) == 1
