@@ -65,8 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # PyGithub logs every retry at INFO, and one of its messages breaks logging's formatting.
-    logging.getLogger("github").setLevel(logging.WARNING)
+    _quiet_libraries(one_line=args.command in ("report", "snapshot"))
     try:
         settings = load_settings(config_path=args.config, slack=args.command == "serve")
         if args.command == "report":
@@ -87,6 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TicketReportError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2
+
+
+def _quiet_libraries(*, one_line: bool) -> None:
+    """PyGithub and urllib3 log every retry; a failed report must end in one line on stderr."""
+    import github  # its import sets its logger to INFO with a handler of its own: undo that here
+
+    github_log = logging.getLogger("github")
+    github_log.handlers.clear()  # the root handler prints it once (not twice)
+    github_log.setLevel(logging.ERROR if one_line else logging.WARNING)
+    if one_line:
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
+    del github
 
 
 def _now(text: str | None) -> datetime:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -140,8 +142,9 @@ def test_snapshot_command_writes_a_file_that_reports_offline(capsys, monkeypatch
     with FakeGitHub() as gh:
         _fake_repo(gh)
         monkeypatch.setenv("GITHUB_API_URL", gh.url)
-        code, _, err = run(capsys, "snapshot", "--repo", "acme/support", "--since", "2025-04-10",
-                           "--output", str(output))
+        code, _, err = run(
+            capsys, "snapshot", "--repo", "acme/support", "--since", "2025-04-10", "--output", str(output)
+        )
         assert code == 0, err
         assert "GitHub requests" in err
     data = json.loads(output.read_text())
@@ -149,3 +152,22 @@ def test_snapshot_command_writes_a_file_that_reports_offline(capsys, monkeypatch
     code, out, err = run(capsys, "report", "today", "--source", str(output), "--now", NOW.isoformat())
     assert code == 0, err
     assert "Login &lt;!here&gt; broken" in out
+
+
+def test_an_unreachable_github_ends_in_one_line_on_stderr_with_no_retry_noise():
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GITHUB_API_URL": f"http://127.0.0.1:{port}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "today", "--repo", "acme/support"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: Could not reach GitHub at 127.0.0.1:{port}; try again later"
+    ]

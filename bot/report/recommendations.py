@@ -46,7 +46,7 @@ def recommend(
         _awaiting(response, by_key, period=period, options=options, several_repos=several_repos),
         _shared_version(active, period=period, several_repos=several_repos),
         _reopened(active, period=period, several_repos=several_repos),
-        _label_rise(labels),
+        _label_rise(labels, active, period=period),
         _long_open(active, comments, period=period, options=options, several_repos=several_repos),
     ]
     return tuple(r for r in found if r is not None)[: options.max_recommendations]
@@ -141,7 +141,9 @@ def _reopened(active: Sequence[Ticket], *, period: Period, several_repos: bool) 
     )
 
 
-def _label_rise(labels: Sequence[LabelStat]) -> Recommendation | None:
+def _label_rise(
+    labels: Sequence[LabelStat], active: Sequence[Ticket], *, period: Period
+) -> Recommendation | None:
     risen = [
         row
         for row in labels
@@ -163,7 +165,11 @@ def _label_rise(labels: Sequence[LabelStat]) -> Recommendation | None:
             f"Label '{row.label}' received {row.received} new tickets in this period, {change}; "
             f"{row.pending} are pending."
         ),
-        tickets=(),
+        tickets=tuple(
+            ref(t)
+            for t in sorted(active, key=lambda t: t.number)
+            if row.label in t.labels and period.contains(t.created_at)
+        ),
     )
 
 

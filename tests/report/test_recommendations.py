@@ -66,10 +66,12 @@ def test_a_label_that_rose_is_reported_with_both_figures():
         LabelStat(label="bug", received=6, resolved=1, pending=5, previous_received=2),
         LabelStat(label="docs", received=2, resolved=0, pending=2, previous_received=2),
     ]
-    t = ticket(1, created="2025-04-14 08:00", comments_count=1)
-    cs = [comment(t, at_="2025-04-14 09:00", author="staff", association="MEMBER")]
-    (rec,) = run([t], cs, labels=labels)
+    t = ticket(1, created="2025-04-14 08:00", comments_count=1, labels=("bug",))
+    older = ticket(2, created="2025-04-01 08:00", comments_count=1, labels=("bug",))
+    cs = [comment(x, at_="2025-04-14 09:00", author="staff", association="MEMBER") for x in (t, older)]
+    (rec,) = run([t, older], cs, labels=labels)
     assert "'bug'" in rec.title and "6 new tickets" in rec.text and "up from 2" in rec.text
+    assert [r.number for r in rec.tickets] == [1]  # the label's new tickets, cited
 
 
 def test_at_most_five_recommendations():
