@@ -38,6 +38,21 @@ def valid_repo(name: str) -> bool:
     return bool(REPO_PATTERN.match(name)) and ".." not in name
 
 
+def parse_issue_ref(value: int | str) -> tuple[str | None, int] | None:
+    """12 or "12" -> (None, 12); "octo/support#12" -> ("octo/support", 12); anything else -> None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return (None, value) if value > 0 else None
+    text = str(value).strip().lstrip("#")
+    if text.isdigit() and int(text) > 0:
+        return (None, int(text))
+    repo, sep, number = text.rpartition("#")
+    if sep and valid_repo(repo) and number.isdigit() and int(number) > 0:
+        return (repo.lower(), int(number))
+    return None
+
+
 def valid_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -80,7 +95,13 @@ class FileConfig(BaseModel):
     repos: list[str] = []
     timezone: str = "UTC"
     top: int = Field(5, ge=1, le=50)
-    exclude_labels: list[str] = []
+    exclude_labels: list[str] = ["announcement", "pinned"]
+    exclude_issues: list[int | str] = []
+    exclude_pinned: bool = True
+    workflow_labels: list[str] = ["status:*", "triage*", "needs-*", "waiting*"]
+    label_rise_min: int = Field(3, ge=1)
+    label_rise_factor: float = Field(2.0, ge=1)
+    llm_timeout_seconds: float = Field(8, gt=0, le=120)
     team_logins: list[str] = []
     score_weights: WeightsConfig = WeightsConfig()
     response_target_hours: float = Field(24, gt=0)
@@ -97,6 +118,14 @@ class FileConfig(BaseModel):
         bad = [r for r in value if not valid_repo(r)]
         if bad:
             raise ValueError(f"not OWNER/NAME: {', '.join(bad)}")
+        return value
+
+    @field_validator("exclude_issues")
+    @classmethod
+    def _issues(cls, value: list[int | str]) -> list[int | str]:
+        bad = [str(v) for v in value if parse_issue_ref(v) is None]
+        if bad:
+            raise ValueError(f"not an issue number or OWNER/NAME#N: {', '.join(bad)}")
         return value
 
     @field_validator("timezone")
@@ -120,6 +149,10 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
+    # Optional OpenAI-compatible model that writes the headline and group summaries (off when unset).
+    llm_url: str | None = None
+    llm_model: str | None = None
+    llm_key: str | None = None
 
     def report_options(self, *, top: int | None = None) -> ReportOptions:
         cfg = self.config
@@ -128,6 +161,13 @@ class Settings:
             weights=ScoreWeights(**cfg.score_weights.model_dump()),
             team_logins=frozenset(login.lower() for login in cfg.team_logins),
             exclude_labels=frozenset(label.lower() for label in cfg.exclude_labels),
+            exclude_issues=frozenset(
+                ref for ref in (parse_issue_ref(v) for v in cfg.exclude_issues) if ref is not None
+            ),
+            exclude_pinned=cfg.exclude_pinned,
+            workflow_labels=tuple(label.lower() for label in cfg.workflow_labels),
+            label_rise_min=cfg.label_rise_min,
+            label_rise_factor=cfg.label_rise_factor,
             response_target=timedelta(hours=cfg.response_target_hours),
             long_open=timedelta(days=cfg.long_open_days),
         )
@@ -182,6 +222,16 @@ def load_settings(
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if not database_url.startswith(("sqlite", "postgresql", "postgres://")):
         problems.append("DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DB")
+    llm_url = (env.get("TICKET_REPORT_LLM_URL") or "").strip() or None
+    llm_model = (env.get("TICKET_REPORT_LLM_MODEL") or "").strip() or None
+    if llm_url and not llm_url.startswith(("https://", "http://")):
+        problems.append(
+            f"TICKET_REPORT_LLM_URL must be an http(s) base URL like http://127.0.0.1:8080/v1, got {llm_url!r}"
+        )
+    if llm_url and not llm_model:
+        problems.append("TICKET_REPORT_LLM_MODEL is not set (the model name to ask, e.g. llama3.1:8b)")
+    if llm_model and not llm_url:
+        problems.append("TICKET_REPORT_LLM_URL is not set (an OpenAI-compatible base URL), but a model is")
     port_text = env.get("PORT") or "3000"
     port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else 0
     if not port:
@@ -204,6 +254,9 @@ def load_settings(
         slack_api_url=slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/",
         database_url=database_url,
         port=port,
+        llm_url=llm_url.rstrip("/") if llm_url else None,
+        llm_model=llm_model,
+        llm_key=env.get("TICKET_REPORT_LLM_KEY") or None,
     )
 
 

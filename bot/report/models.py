@@ -46,6 +46,7 @@ class Ticket:
     closed_at: datetime | None
     comments_count: int  # GitHub's count of all comments, not only those fetched
     reactions: int = 0
+    pinned: bool = False  # pinned to the repository's issue list (an announcement, not a ticket)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -165,16 +166,79 @@ class ResponseTimes:
 
 
 @dataclass(frozen=True)
+class Cited:
+    """One statement of the report and the tickets it rests on."""
+
+    text: str
+    tickets: tuple[TicketRef, ...] = ()
+
+
+# What the team's latest word on a problem says, most settled first.
+STATUS_KINDS = (
+    "fix_released",  # a release with the fix is out ("fixed in 11.3.1")
+    "fix_coming",  # a fix is announced for a coming release
+    "workaround",  # the team gave a workaround
+    "needs_info",  # the team asked the reporter for something
+    "investigating",  # the team is looking into it
+    "answered",  # the team replied, none of the above
+    "no_reply",  # no team reply yet
+)
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A common issue's summary in four parts, each citing its tickets.
+
+    problem: the symptom (an error line or the clearest sentence a reporter wrote);
+    affected: product, version, platforms and how many people reported it;
+    status: the team's latest word, classified (`status_kind`), plus a later report that the fix fails;
+    tell_users: the workaround or fix in the team's own words, with ticket, author and date.
+    """
+
+    problem: Cited
+    affected: Cited
+    status: Cited
+    tell_users: Cited
+    status_kind: str = "no_reply"  # one of STATUS_KINDS
+    fix_fails: Cited | None = None  # a reporter says the fix does not work
+    product: str | None = None  # "Acme Notes Desktop"
+    version: str | None = None  # the product version the reports share
+    error: str | None = None  # the error line, when the problem is one
+
+    def text(self) -> str:
+        """The four parts as one paragraph (plain text, for fallbacks and the JSON `summary`)."""
+        parts = [
+            f"Problem: {self.problem.text}",
+            f"Affected: {self.affected.text}",
+            f"Status: {self.status.text}",
+            f"Tell users: {self.tell_users.text}",
+        ]
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
 class IssueGroup:
     title: str
     summary: str
     tickets: tuple[TicketRef, ...]
+    parts: GroupSummary | None = None
+    written_by: str = "offline"  # "offline" or "model": who wrote `summary`
 
 
 @dataclass(frozen=True)
 class Recommendation:
     title: str
     text: str
+    tickets: tuple[TicketRef, ...]
+    kind: str = ""  # which rule made it: "duplicates", "triage", "waiting", "fix_fails", ...
+    impact: float = 0.0  # recommendations are ordered by this, largest first
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Tickets active in the period that the report leaves out, and why."""
+
+    reason: str  # "pinned", "label announcement", "excluded in config"
     tickets: tuple[TicketRef, ...]
 
 
@@ -193,6 +257,11 @@ class Report:
     recommendations: tuple[Recommendation, ...]
     # Every ticket active in the period, scored, best first (drill-downs and digests use it).
     tickets: tuple[ScoredTicket, ...] = field(default=())
+    # Two or three sentences on what matters in the period, citing tickets.
+    headline: Cited = field(default_factory=lambda: Cited(""))
+    headline_written_by: str = "offline"  # "offline" or "model"
+    excluded: tuple[Exclusion, ...] = ()
+    model: str | None = None  # the language model that wrote parts of the report, if any
 
 
 def ref(ticket: Ticket) -> TicketRef:

@@ -27,7 +27,16 @@ class ReportOptions:
     team_logins: frozenset[str] = (
         frozenset()
     )  # lower-case logins counted as team besides OWNER/MEMBER/COLLABORATOR
-    exclude_labels: frozenset[str] = frozenset()  # lower-case label names whose tickets are left out
+    # Lower-case label names whose tickets are left out: announcements and pinned notices by default.
+    exclude_labels: frozenset[str] = frozenset({"announcement", "pinned"})
+    # Issues left out by number: (lower-case "owner/name" or None for every repository, number).
+    exclude_issues: frozenset[tuple[str | None, int]] = frozenset()
+    exclude_pinned: bool = True  # pinned issues are announcements, not tickets
+    # Labels that track the team's workflow, not the problem (fnmatch globs, lower-case): a rise in
+    # them is no news.
+    workflow_labels: tuple[str, ...] = ("status:*", "triage*", "needs-*", "waiting*")
+    label_rise_min: int = 3  # a label "rises" with at least this many new tickets...
+    label_rise_factor: float = 2.0  # ... and at least this many times the previous period's
     response_target: timedelta = timedelta(hours=24)  # first team response expected within this
     long_open: timedelta = timedelta(days=30)  # an open ticket older than this is "long open"
     max_groups: int = 5
