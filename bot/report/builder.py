@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.report.activity import comments_by_ticket, is_active
+from bot.report.activity import (
+    comments_by_ticket,
+    first_team_response,
+    history_complete,
+    is_active,
+    not_planned_by,
+    resolved_by,
+)
 from bot.report.grouping import find_common_issues
-from bot.report.models import Period, Report, Ticket, TicketData
+from bot.report.headline import build_headline
+from bot.report.models import Comment, Exclusion, Period, Report, Ticket, TicketData, ref
 from bot.report.options import ReportOptions
 from bot.report.recommendations import recommend
+from bot.report.relations import ticket_links
 from bot.report.scoring import rank, score_ticket
 from bot.report.stats import label_breakdown, response_times, totals
 
@@ -24,8 +33,17 @@ def build_report(
 ) -> Report:
     """Build the report of `period` from `data`, which must cover the previous period too."""
     previous = period.previous()
-    tickets = [t for t in data.tickets if not _excluded(t, options.exclude_labels)]
     comments = comments_by_ticket(data.comments)
+    reasons = {t.key: _excluded(t, options) for t in data.tickets}
+    tickets = [t for t in data.tickets if reasons[t.key] is None]
+    excluded = _exclusions(
+        [
+            t
+            for t in data.tickets
+            if reasons[t.key] is not None and is_active(t, period, comments.get(t.key, ()))
+        ],
+        reasons,
+    )
     active = [t for t in tickets if is_active(t, period, comments.get(t.key, ()))]
     previous_active = [t for t in tickets if is_active(t, previous, comments.get(t.key, ()))]
 
@@ -50,18 +68,43 @@ def build_report(
         comments_since=data.comments_since,
     )
     active_comments = [c for t in active for c in comments.get(t.key, ())]
+    links = {t.key: ticket_links(t, comments.get(t.key, ()), team_logins=options.team_logins) for t in active}
     groups = find_common_issues(
-        active, active_comments, team_logins=options.team_logins, max_groups=options.max_groups
+        active,
+        active_comments,
+        team_logins=options.team_logins,
+        max_groups=options.max_groups,
+        links=links,
+        tz=period.start.tzinfo,
     )
     recommendations = recommend(
-        active, comments, period=period, labels=labels, response=response, options=options
+        active,
+        comments,
+        period=period,
+        labels=labels,
+        response=response,
+        options=options,
+        groups=groups,
+        links=links,
+    )
+    current = totals(active, period)
+    several_repos = len({t.repo for t in tickets}) > 1
+    headline = build_headline(
+        period=period,
+        totals=current,
+        groups=groups,
+        most_active=scored,
+        waiting=_waiting(
+            tickets, comments, period=period, options=options, comments_since=data.comments_since
+        ),
+        several_repos=several_repos,
     )
     return Report(
         generated_at=now,
         period=period,
         previous_period=previous,
         repos=tuple(repos),
-        totals=totals(active, period),
+        totals=current,
         previous_totals=totals(previous_active, previous),
         labels=labels,
         response_times=response,
@@ -69,8 +112,54 @@ def build_report(
         common_issues=groups,
         recommendations=recommendations,
         tickets=scored,
+        headline=headline,
+        excluded=excluded,
     )
 
 
-def _excluded(ticket: Ticket, exclude_labels: frozenset[str]) -> bool:
-    return any(label.lower() in exclude_labels for label in ticket.labels)
+def _excluded(ticket: Ticket, options: ReportOptions) -> str | None:
+    """Why a ticket is left out of the report, or None when it is a ticket like any other."""
+    if options.exclude_pinned and ticket.pinned:
+        return "pinned"
+    for label in ticket.labels:
+        if label.lower() in options.exclude_labels:
+            return f"labelled {label}"
+    if (None, ticket.number) in options.exclude_issues or (
+        ticket.repo.lower(),
+        ticket.number,
+    ) in options.exclude_issues:
+        return "excluded in the config"
+    return None
+
+
+def _exclusions(left_out: list[Ticket], reasons: dict[tuple[str, int], str | None]) -> tuple[Exclusion, ...]:
+    by_reason: dict[str, list[Ticket]] = {}
+    for ticket in sorted(left_out, key=lambda t: t.key):
+        by_reason.setdefault(reasons[ticket.key] or "", []).append(ticket)
+    return tuple(
+        Exclusion(reason=reason, tickets=tuple(ref(t) for t in items))
+        for reason, items in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0]))
+    )
+
+
+def _waiting(
+    tickets: list[Ticket],
+    comments: dict[tuple[str, int], list[Comment]],
+    *,
+    period: Period,
+    options: ReportOptions,
+    comments_since: datetime | None,
+) -> list[Ticket]:
+    """Open tickets at the period's end, created before it, known to have no team reply: oldest first."""
+    waiting = []
+    for ticket in tickets:
+        if ticket.created_at >= period.end or ticket.author_is_bot:
+            continue
+        if resolved_by(ticket, period.end) or not_planned_by(ticket, period.end):
+            continue
+        said = [c for c in comments.get(ticket.key, ()) if c.created_at < period.end]
+        if not history_complete(ticket, comments.get(ticket.key, ()), comments_since):
+            continue
+        if first_team_response(ticket, said, options.team_logins) is None:
+            waiting.append(ticket)
+    return sorted(waiting, key=lambda t: (t.created_at, t.key))

@@ -12,12 +12,13 @@ How it works:
    most distinctive terms, so cost grows linearly. Each connected set of similar pairs is then split
    by average-linkage agglomerative clustering (SciPy), so one loose chain of similar pairs does not
    become one huge group.
-4. "Duplicate of #N" in a ticket's body or comments joins it to #N's group (same repository).
+4. "Duplicate of #N" in a ticket's body or comments joins it to #N's group (same repository); a team
+   member's "same as #N", "similar issue to <URL>" joins it only when the texts are also somewhat
+   similar (`relations.py`).
 5. Groups of at least two tickets are ranked by size, then activity; each ticket is in at most one.
 
-The title is the member title closest to the group's centroid; the summary quotes the symptom
-sentence closest to the centroid, the versions and platforms the tickets share, and the fix or
-workaround a team member proposed in the comments.
+The title is the member title closest to the group's centroid; the summary has four parts
+(`summaries.py`): the problem, who and what is affected, the team's status and what to tell users.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -36,16 +38,10 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from bot.report.models import TEAM_ASSOCIATIONS, Comment, IssueGroup, Ticket, ref
-from bot.report.text import (
-    clean_lines,
-    clean_text,
-    duplicate_refs,
-    excerpt,
-    find_versions,
-    form_fields,
-    join_lines,
-)
+from bot.report.models import Comment, IssueGroup, Ticket, ref
+from bot.report.relations import TicketLink, ticket_links
+from bot.report.summaries import summarize
+from bot.report.text import clean_lines, excerpt
 
 # Text budget per ticket, in characters, before vectorising.
 _TITLE_CHARS = 300
@@ -72,6 +68,8 @@ _PROBE_SHARE = 0.25  # ... whose top terms alone reach this share of the similar
 _CHUNK_ROWS = 1000
 _PAIR_BATCH = 100_000
 _MIN_FEATURES = 5  # fewer distinct terms (about three words and their pairs): too little to group by
+# A team member's "same as #N" joins two tickets when their texts are at least this similar.
+_LINK_SIMILARITY = 0.08
 
 # A line in at least this share of tickets (and at least _MIN_REPEATS of them) is template text.
 _REPEATED_LINE_SHARE = 0.3
@@ -143,6 +141,8 @@ def find_common_issues(
     *,
     team_logins: frozenset[str],
     max_groups: int = 5,
+    links: Mapping[tuple[str, int], Sequence[TicketLink]] | None = None,
+    tz: tzinfo | None = None,
 ) -> tuple[IssueGroup, ...]:
     """Groups of at least two related tickets, largest and most active first, at most `max_groups`.
 
@@ -166,7 +166,9 @@ def find_common_issues(
     docs = _drop_repeated_lines([_document(t, by_ticket.get(t.key, ())) for t in ordered])
     vectorizer, matrix = _vectorize(docs)
     clusters = _clusters(matrix) if matrix is not None else []
-    groups = _merge(len(ordered), clusters, _duplicate_pairs(ordered, index, by_ticket))
+    if links is None:
+        links = {t.key: ticket_links(t, by_ticket.get(t.key, ()), team_logins=team) for t in ordered}
+    groups = _merge(len(ordered), clusters, _link_pairs(ordered, index, links, matrix))
 
     def activity(member: int) -> int:
         ticket = ordered[member]
@@ -174,6 +176,7 @@ def find_common_issues(
         return ticket.comments_count + ticket.reactions + sum(c.reactions for c in said)
 
     groups.sort(key=lambda g: (-len(g), -sum(activity(m) for m in g), ordered[g[0]].key))
+    several_repos = len({ticket.repo for ticket in ordered}) > 1
     return tuple(
         _describe(
             [docs[m] for m in members],
@@ -181,6 +184,8 @@ def find_common_issues(
             vectorizer,
             threads=by_ticket,
             team_logins=team,
+            tz=tz,
+            several_repos=several_repos,
         )
         for members in groups[:max_groups]
     )
@@ -405,19 +410,23 @@ def _average_linkage(matrix: csr_matrix, component: list[int]) -> list[list[int]
     return [cluster for cluster in members.values() if len(cluster) >= 2]
 
 
-def _duplicate_pairs(
+def _link_pairs(
     ordered: list[Ticket],
     index: dict[tuple[str, int], int],
-    threads: dict[tuple[str, int], list[Comment]],
+    links: Mapping[tuple[str, int], Sequence[TicketLink]],
+    matrix: csr_matrix | None,
 ) -> list[tuple[int, int]]:
+    """Pairs joined by people's words: every duplicate, and team links between similar texts."""
     pairs: list[tuple[int, int]] = []
     for i, ticket in enumerate(ordered):
-        texts = [ticket.body, *(c.body for c in threads.get(ticket.key, ()))]
-        for text in texts:
-            for number in duplicate_refs(text, repo=ticket.repo):
-                other = index.get((ticket.repo, number))
-                if other is not None and other != i:
-                    pairs.append((i, other))
+        for link in links.get(ticket.key, ()):
+            other = index.get((ticket.repo, link.target))
+            if other is None or other == i:
+                continue
+            if link.kind == "duplicate" or (
+                matrix is not None and float(matrix[i].multiply(matrix[other]).sum()) >= _LINK_SIMILARITY
+            ):
+                pairs.append((i, other))
     return pairs
 
 
@@ -457,8 +466,9 @@ def _describe(
     *,
     threads: dict[tuple[str, int], list[Comment]],
     team_logins: frozenset[str],
+    tz: tzinfo | None,
+    several_repos: bool,
 ) -> IssueGroup:
-    refs = tuple(ref(doc.ticket) for doc in docs)
     centroid = _centroid(vectors)
 
     def closeness(texts: list[str]) -> list[float]:
@@ -466,14 +476,13 @@ def _describe(
             return [0.0] * len(texts)
         return [float(x) for x in (vectorizer.transform(texts) @ centroid)]
 
-    # Title and symptom come from the members closest to the centroid (a few suffice).
+    # The title comes from the members closest to the centroid (a few suffice).
     if centroid is not None and vectors is not None:
         near = np.asarray(vectors @ centroid).ravel()
         picked = sorted(range(len(docs)), key=lambda i: (-float(near[i]), i))[:_REPRESENTATIVES]
     else:
         picked = list(range(min(len(docs), _REPRESENTATIVES)))
     representatives = [docs[i] for i in sorted(picked)]
-
     title_scores = closeness([doc.title for doc in representatives])
     # The title closest to the centroid, preferring titles of at least three words.
     chosen = min(
@@ -484,24 +493,21 @@ def _describe(
     title = (
         excerpt(best.title or (best.ticket.title or "").strip(), limit=_TITLE_CHARS_OUT) or "Related tickets"
     )
-
-    bodies = [join_lines(doc.body) for doc in docs]
-    # The symptom in the reporters' own words: the body sentence closest to the centroid, else a title.
-    sentences = [s for doc in representatives for s in _sentences(join_lines(doc.body))]
-    sentences = sentences or [doc.title for doc in representatives if doc.title]
-    symptom = _best(sentences, closeness(sentences))
-    multi_repo = len({doc.ticket.repo for doc in docs}) > 1
-
-    parts = [f'{len(docs)} tickets report: "{excerpt(symptom or title, limit=_SYMPTOM_CHARS)}"']
-    shared = _shared_facts(docs, bodies)
-    if shared:
-        parts.append(shared)
-    fix = _team_fix(docs, threads=threads, team_logins=team_logins, closeness=closeness)
-    if fix is not None:
-        sentence, ticket = fix
-        name = f"{ticket.repo}#{ticket.number}" if multi_repo else f"#{ticket.number}"
-        parts.append(f'Team suggestion on {name}: "{excerpt(sentence, limit=_FIX_CHARS)}"')
-    return IssueGroup(title=title, summary=" ".join(parts), tickets=refs)
+    members = [doc.ticket for doc in docs]
+    parts = summarize(
+        members,
+        threads,
+        team_logins=team_logins,
+        closeness=closeness,
+        tz=tz,
+        several_repos=several_repos,
+    )
+    return IssueGroup(
+        title=title,
+        summary=parts.text(),
+        tickets=tuple(ref(ticket) for ticket in members),
+        parts=parts,
+    )
 
 
 def _centroid(vectors: csr_matrix | None) -> np.ndarray | None:
@@ -509,102 +515,3 @@ def _centroid(vectors: csr_matrix | None) -> np.ndarray | None:
         return None
     mean = np.asarray(vectors.mean(axis=0))
     return normalize(mean)[0]
-
-
-def _fits(sentence: str) -> bool:
-    words = len(sentence.split())
-    return 4 <= words <= 60 and len(sentence) <= 400
-
-
-def _sentences(text: str, *, limit: int = 12) -> list[str]:
-    return [s for s in _SENTENCE_SPLIT.split(text) if _fits(s)][:limit]
-
-
-def _best(candidates: list[str], scores: list[float]) -> str | None:
-    if not candidates:
-        return None
-    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
-    return candidates[best]
-
-
-def _shared_facts(docs: list[_Doc], bodies: list[str]) -> str:
-    """'3 of 4 mention version 11.3.0; platforms: macOS (2), Windows (1).' or ''."""
-    versions: Counter[str] = Counter()
-    first_seen: dict[str, int] = {}
-    platforms: Counter[str] = Counter()
-    for doc, body in zip(docs, bodies, strict=True):
-        fields = form_fields(doc.ticket.body)
-        found: list[str] = []
-        for key, value in fields.items():
-            if _VERSION_FIELD.search(key):
-                found.extend(find_versions(value) or ([value] if _looks_like_version(value) else []))
-        found.extend(find_versions(f"{doc.title} {body}"))
-        for version in dict.fromkeys(found):
-            versions[version] += 1
-            first_seen.setdefault(version, len(first_seen))
-        named = [v for k, v in fields.items() if _PLATFORM_FIELD.search(k) and not _VERSION_FIELD.search(k)]
-        platforms.update(_platforms(" ".join(named) if named else f"{doc.title} {body}"))
-
-    facts: list[str] = []
-    common = sorted((v for v, n in versions.items() if n >= 2), key=lambda v: (-versions[v], first_seen[v]))
-    for position, version in enumerate(common[:2]):
-        count = versions[version]
-        if position == 0:
-            who = f"{count} of {len(docs)}"
-            if count == len(docs):
-                who = "both" if count == 2 else f"all {count}"
-            facts.append(f"{who} mention version {version}")
-        else:
-            facts.append(f"{count} mention {version}")
-    if sum(platforms.values()) >= 2:
-        listed = sorted(platforms.items(), key=lambda item: (-item[1], item[0]))
-        facts.append("platforms: " + ", ".join(f"{name} ({count})" for name, count in listed))
-    if not facts:
-        return ""
-    sentence = "; ".join(facts)
-    return sentence[0].upper() + sentence[1:] + "."
-
-
-def _looks_like_version(value: str) -> bool:
-    return len(value) <= 20 and any(ch.isdigit() for ch in value) and " " not in value
-
-
-def _platforms(text: str) -> set[str]:
-    text = text[:_SUMMARY_BODY_CHARS]
-    return {name for name, pattern in _PLATFORMS if pattern.search(text)}
-
-
-def _is_team(comment: Comment, team_logins: frozenset[str]) -> bool:
-    return comment.author_association in TEAM_ASSOCIATIONS or (comment.author or "").lower() in team_logins
-
-
-def _team_fix(
-    docs: list[_Doc],
-    *,
-    threads: dict[tuple[str, int], list[Comment]],
-    team_logins: frozenset[str],
-    closeness: Callable[[list[str]], list[float]],
-) -> tuple[str, Ticket] | None:
-    """The sentence of a team comment that best states a fix or workaround, and its ticket."""
-    candidates: list[tuple[str, Ticket, Comment]] = []
-    for doc in docs:
-        ticket = doc.ticket
-        for comment in threads.get(ticket.key, ()):
-            if (comment.author or "").lower() == (ticket.author or "").lower():
-                continue  # the ticket author's own words are never the team's answer
-            if not _is_team(comment, team_logins):
-                continue
-            for sentence in _sentences(clean_text(comment.body, max_chars=_SUMMARY_BODY_CHARS), limit=20):
-                if _FIX_WORDS.search(sentence):
-                    candidates.append((sentence, ticket, comment))
-    if not candidates:
-        return None
-    scores = closeness([sentence for sentence, _, _ in candidates])
-
-    def rank(i: int) -> tuple[int, float, float, int]:
-        sentence, _, comment = candidates[i]
-        hits = len({m.lower() for m in _FIX_WORDS.findall(sentence)})
-        return (-min(hits, 3), -scores[i], -comment.created_at.timestamp(), comment.id)
-
-    sentence, ticket, _ = candidates[min(range(len(candidates)), key=rank)]
-    return sentence, ticket

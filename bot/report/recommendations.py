@@ -1,22 +1,32 @@
-"""Recommendations derived from the period's data, each citing its tickets and the figure behind it.
+"""Recommendations derived from the period's data: each actionable, citing its tickets and its figure.
 
-Only rules whose evidence is in the data fire; there is no generic advice. In order of urgency:
-1. tickets waiting longer than the response target for a first team response;
-2. a version number shared by several active tickets (a likely regression);
-3. tickets reopened (a fix that did not hold);
-4. a label whose new tickets rose against the previous period;
-5. long-open tickets with new community activity.
+Only rules whose evidence is in the data fire; there is no generic advice. Each rule has a weight; a
+recommendation's impact is its weight times the tickets (or people) it concerns, and at most
+`max_recommendations` (5) are kept, largest impact first:
+
+| kind        | what                                                                   | weight |
+|-------------|------------------------------------------------------------------------|--------|
+| fix_fails   | a reporter says it still fails after the team's "fixed in X"           | 4      |
+| waiting     | open tickets past the response target without a team reply             | 3      |
+| regression  | a product version shared by tickets that also share a symptom (a group) | 2.5    |
+| reopened    | tickets reopened after being closed                                     | 2      |
+| triage      | new open tickets without any label                                      | 1.5    |
+| label_rise  | a label (not a workflow label) whose new tickets rose: at least         | 1.5    |
+|             | `label_rise_min` and `label_rise_factor` times the previous period's    |        |
+| duplicates  | open tickets the team marked as duplicates: close them                  | 1      |
+| long_open   | tickets open longer than `long_open` with new community comments        | 1      |
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from fnmatch import fnmatchcase
 
 from bot.report.activity import comments_in, is_team, not_planned_by, resolved_by
 from bot.report.models import (
     Comment,
+    IssueGroup,
     LabelStat,
     Period,
     Recommendation,
@@ -26,9 +36,20 @@ from bot.report.models import (
     ref,
 )
 from bot.report.options import ReportOptions
-from bot.report.text import find_versions
+from bot.report.relations import TicketLink, marked_duplicates
 
 MAX_CITED = 8  # tickets named in one recommendation's text
+
+WEIGHTS = {
+    "fix_fails": 4.0,
+    "waiting": 3.0,
+    "regression": 2.5,
+    "reopened": 2.0,
+    "triage": 1.5,
+    "label_rise": 1.5,
+    "duplicates": 1.0,
+    "long_open": 1.0,
+}
 
 
 def recommend(
@@ -39,26 +60,46 @@ def recommend(
     labels: Sequence[LabelStat],
     response: ResponseTimes,
     options: ReportOptions,
+    groups: Sequence[IssueGroup] = (),
+    links: Mapping[tuple[str, int], Sequence[TicketLink]] | None = None,
 ) -> tuple[Recommendation, ...]:
     by_key = {t.key: t for t in active}
-    several_repos = len({t.repo for t in active}) > 1
+    names = _Names(several_repos=len({t.repo for t in active}) > 1)
     found = [
-        _awaiting(response, by_key, period=period, options=options, several_repos=several_repos),
-        _shared_version(active, period=period, several_repos=several_repos),
-        _reopened(active, period=period, several_repos=several_repos),
-        _label_rise(labels, active, period=period),
-        _long_open(active, comments, period=period, options=options, several_repos=several_repos),
+        *_fix_fails(groups, names=names),
+        _awaiting(response, by_key, period=period, options=options, names=names),
+        *_regressions(groups, by_key, period=period, names=names),
+        _reopened(active, names=names),
+        _triage(active, period=period, names=names),
+        _label_rise(labels, active, period=period, options=options),
+        _duplicates(active, links or {}, period=period, names=names),
+        _long_open(active, comments, period=period, options=options, names=names),
     ]
-    return tuple(r for r in found if r is not None)[: options.max_recommendations]
+    kept = [r for r in found if r is not None]
+    kept.sort(key=lambda r: (-r.impact, list(WEIGHTS).index(r.kind)))
+    return tuple(kept[: options.max_recommendations])
 
 
-def _name(ticket: Ticket | TicketRef, several_repos: bool) -> str:
-    return f"{ticket.repo}#{ticket.number}" if several_repos else f"#{ticket.number}"
+class _Names:
+    def __init__(self, *, several_repos: bool) -> None:
+        self.several_repos = several_repos
+
+    def one(self, ticket: Ticket | TicketRef) -> str:
+        return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
+
+    def many(self, items: Sequence[str]) -> str:
+        shown = ", ".join(items[:MAX_CITED])
+        return shown + (f" and {len(items) - MAX_CITED} more" if len(items) > MAX_CITED else "")
 
 
-def _names(items: Sequence[str]) -> str:
-    shown = ", ".join(items[:MAX_CITED])
-    return shown + (f" and {len(items) - MAX_CITED} more" if len(items) > MAX_CITED else "")
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 ticket", "2 tickets"."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def verb(n: int, singular: str, plural: str) -> str:
+    """ "is" for 1, "are" for the rest."""
+    return singular if n == 1 else plural
 
 
 def human_duration(delta: timedelta) -> str:
@@ -72,13 +113,64 @@ def human_duration(delta: timedelta) -> str:
     return f"{mins}m"
 
 
+def _open_at(ticket: Ticket, period: Period) -> bool:
+    return not (resolved_by(ticket, period.end) or not_planned_by(ticket, period.end))
+
+
+def _make(kind: str, *, title: str, text: str, tickets: Sequence[TicketRef], size: int) -> Recommendation:
+    return Recommendation(
+        title=title, text=text, tickets=tuple(tickets), kind=kind, impact=round(WEIGHTS[kind] * size, 2)
+    )
+
+
+def _fix_fails(groups: Sequence[IssueGroup], *, names: _Names) -> list[Recommendation]:
+    out = []
+    for group in groups:
+        parts = group.parts
+        if (
+            parts is None
+            or parts.fix_fails is None
+            or parts.status_kind not in ("fix_released", "fix_coming")
+        ):
+            continue
+        version = parts.version if parts.status_kind == "fix_coming" else None
+        fix = _fix_name(parts.status.text) or version or "the fix"
+        failing = parts.fix_fails.tickets
+        still = f"{count(len(failing), 'ticket')} {verb(len(failing), 'says', 'say')} it still fails"
+        out.append(
+            _make(
+                "fix_fails",
+                title=f"Check the fix: {fix} does not work for everyone",
+                text=(
+                    f"{still} after the team's fix for {_quoted_title(group)} "
+                    f"({names.many([names.one(t) for t in failing])}); {parts.fix_fails.text} "
+                    f"The group has {count(len(group.tickets), 'ticket')}."
+                ),
+                tickets=_unique_refs([*failing, *group.tickets]),
+                size=len(group.tickets),
+            )
+        )
+    return out
+
+
+def _fix_name(status_text: str) -> str | None:
+    for lead in ("Fix released in ", "A fix is coming in "):
+        if status_text.startswith(lead):
+            return status_text[len(lead) :].split(" ", 1)[0].rstrip(".,")
+    return None
+
+
+def _quoted_title(group: IssueGroup) -> str:
+    return f"“{group.title}”"
+
+
 def _awaiting(
     response: ResponseTimes,
     by_key: Mapping[tuple[str, int], Ticket],
     *,
     period: Period,
     options: ReportOptions,
-    several_repos: bool,
+    names: _Names,
 ) -> Recommendation | None:
     late = [
         by_key[(r.repo, r.number)]
@@ -89,67 +181,110 @@ def _awaiting(
     if not late:
         return None
     late.sort(key=lambda t: t.created_at)
-    waits = [f"{_name(t, several_repos)} ({human_duration(period.end - t.created_at)})" for t in late]
+    waits = [f"{names.one(t)} ({human_duration(period.end - t.created_at)})" for t in late]
     hours = options.response_target.total_seconds() / 3600
     target = f"{hours:g}-hour" if hours < 72 else human_duration(options.response_target)
     noun = "ticket has" if len(late) == 1 else "tickets have"
-    return Recommendation(
+    return _make(
+        "waiting",
         title="Answer the tickets waiting for a first response",
         text=(
             f"{len(late)} open {noun} waited longer than the {target} response target "
-            f"without a team reply: {_names(waits)}."
+            f"without a team reply, the longest first: {names.many(waits)}."
         ),
-        tickets=tuple(ref(t) for t in late),
+        tickets=[ref(t) for t in late],
+        size=len(late),
     )
 
 
-def _shared_version(
-    active: Sequence[Ticket], *, period: Period, several_repos: bool
-) -> Recommendation | None:
-    mentions: dict[str, list[Ticket]] = defaultdict(list)
-    for ticket in active:
-        for version in dict.fromkeys(find_versions(f"{ticket.title}\n{ticket.body[:20000]}")):
-            mentions[version].append(ticket)
-    candidates = [(v, ts) for v, ts in mentions.items() if len(ts) >= 2]
-    if not candidates:
-        return None
-    version, tickets = max(candidates, key=lambda item: (len(item[1]), item[0]))
-    tickets.sort(key=lambda t: t.number)
-    still_open = sum(not (resolved_by(t, period.end) or not_planned_by(t, period.end)) for t in tickets)
-    return Recommendation(
-        title=f"Check version {version} for a regression",
-        text=(
-            f"{len(tickets)} tickets active in this period mention version {version} "
-            f"({_names([_name(t, several_repos) for t in tickets])}); {still_open} of them are still open."
-        ),
-        tickets=tuple(ref(t) for t in tickets),
-    )
+def _regressions(
+    groups: Sequence[IssueGroup],
+    by_key: Mapping[tuple[str, int], Ticket],
+    *,
+    period: Period,
+    names: _Names,
+) -> list[Recommendation]:
+    """A product version shared by at least two tickets of one group: same symptom, same version."""
+    out = []
+    for group in groups:
+        parts = group.parts
+        if parts is None or parts.version is None or parts.product is None:
+            continue
+        holders = [by_key[(t.repo, t.number)] for t in parts.affected.tickets if (t.repo, t.number) in by_key]
+        if len(holders) < 2:
+            continue
+        if parts.status_kind in ("fix_released",) and parts.fix_fails is None:
+            continue  # fixed and nobody says otherwise: nothing to check
+        still_open = sum(_open_at(t, period) for t in holders)
+        tail = f"; {still_open} {verb(still_open, 'is', 'are')} still open" if still_open else ""
+        symptom = parts.error or group.title
+        out.append(
+            _make(
+                "regression",
+                title=f"Check {parts.product} {parts.version} for a regression",
+                text=(
+                    f"{len(holders)} tickets on {parts.product} {parts.version} report the same problem, "
+                    f"“{symptom}” ({names.many([names.one(t) for t in holders])}){tail}."
+                ),
+                tickets=[ref(t) for t in holders],
+                size=len(holders),
+            )
+        )
+    return out
 
 
-def _reopened(active: Sequence[Ticket], *, period: Period, several_repos: bool) -> Recommendation | None:
+def _reopened(active: Sequence[Ticket], *, names: _Names) -> Recommendation | None:
     reopened = sorted((t for t in active if t.state_reason == "reopened"), key=lambda t: t.number)
     if not reopened:
         return None
     noun = "ticket was" if len(reopened) == 1 else "tickets were"
-    return Recommendation(
+    return _make(
+        "reopened",
         title="Review reopened tickets",
         text=(
             f"{len(reopened)} {noun} reopened after being closed "
-            f"({_names([_name(t, several_repos) for t in reopened])}): the fix or answer may not have held."
+            f"({names.many([names.one(t) for t in reopened])}): the fix or answer may not have held."
         ),
-        tickets=tuple(ref(t) for t in reopened),
+        tickets=[ref(t) for t in reopened],
+        size=len(reopened),
     )
 
 
+def _triage(active: Sequence[Ticket], *, period: Period, names: _Names) -> Recommendation | None:
+    unlabelled = sorted(
+        (t for t in active if period.contains(t.created_at) and not t.labels and _open_at(t, period)),
+        key=lambda t: t.number,
+    )
+    if not unlabelled:
+        return None
+    n = len(unlabelled)
+    return _make(
+        "triage",
+        title="Triage new tickets without a label",
+        text=(
+            f"{count(n, 'new ticket')} {verb(n, 'has', 'have')} no label yet "
+            f"({names.many([names.one(t) for t in unlabelled])}); label {verb(n, 'it', 'them')} so "
+            f"{verb(n, 'it reaches', 'they reach')} the right people."
+        ),
+        tickets=[ref(t) for t in unlabelled],
+        size=n,
+    )
+
+
+def is_workflow_label(label: str, patterns: Sequence[str]) -> bool:
+    lowered = label.lower()
+    return any(fnmatchcase(lowered, pattern) for pattern in patterns)
+
+
 def _label_rise(
-    labels: Sequence[LabelStat], active: Sequence[Ticket], *, period: Period
+    labels: Sequence[LabelStat], active: Sequence[Ticket], *, period: Period, options: ReportOptions
 ) -> Recommendation | None:
     risen = [
         row
         for row in labels
-        if row.received >= 2
-        and row.received > row.previous_received
-        and (row.previous_received == 0 or row.received >= 1.5 * row.previous_received)
+        if not is_workflow_label(row.label, options.workflow_labels)
+        and row.received >= options.label_rise_min
+        and row.received >= options.label_rise_factor * row.previous_received
     ]
     if not risen:
         return None
@@ -159,17 +294,44 @@ def _label_rise(
         if row.previous_received
         else "none in the previous period of equal length"
     )
-    return Recommendation(
+    pending = f"; {row.pending} {verb(row.pending, 'is', 'are')} still open" if row.pending else ""
+    return _make(
+        "label_rise",
         title=f"More '{row.label}' tickets than before",
-        text=(
-            f"Label '{row.label}' received {row.received} new tickets in this period, {change}; "
-            f"{row.pending} are pending."
-        ),
-        tickets=tuple(
+        text=f"{count(row.received, 'new ticket')} labelled '{row.label}' in this period, {change}{pending}.",
+        tickets=[
             ref(t)
             for t in sorted(active, key=lambda t: t.number)
             if row.label in t.labels and period.contains(t.created_at)
+        ],
+        size=row.received,
+    )
+
+
+def _duplicates(
+    active: Sequence[Ticket],
+    links: Mapping[tuple[str, int], Sequence[TicketLink]],
+    *,
+    period: Period,
+    names: _Names,
+) -> Recommendation | None:
+    still_open = [t for t in active if _open_at(t, period)]
+    marked = sorted(
+        marked_duplicates(still_open, {k: list(v) for k, v in links.items()}), key=lambda i: i[0].number
+    )
+    if not marked:
+        return None
+    described = [f"{names.one(t)} (of #{original})" if original else names.one(t) for t, original in marked]
+    n = len(marked)
+    return _make(
+        "duplicates",
+        title="Close tickets marked as duplicates",
+        text=(
+            f"{count(n, 'open ticket')} {verb(n, 'was', 'were')} marked as a duplicate by the team but "
+            f"{verb(n, 'is', 'are')} still open: {names.many(described)}."
         ),
+        tickets=[ref(t) for t, _ in marked],
+        size=n,
     )
 
 
@@ -179,13 +341,11 @@ def _long_open(
     *,
     period: Period,
     options: ReportOptions,
-    several_repos: bool,
+    names: _Names,
 ) -> Recommendation | None:
     found: list[tuple[Ticket, int]] = []
     for ticket in active:
-        if resolved_by(ticket, period.end) or not_planned_by(ticket, period.end):
-            continue
-        if period.end - ticket.created_at <= options.long_open:
+        if not _open_at(ticket, period) or period.end - ticket.created_at <= options.long_open:
             continue
         community = [
             c
@@ -198,15 +358,21 @@ def _long_open(
         return None
     found.sort(key=lambda item: (-item[1], item[0].number))
     described = [
-        f"{_name(t, several_repos)} ({human_duration(period.end - t.created_at).split()[0]} open, "
-        f"{n} new comment{'s' if n != 1 else ''})"
+        f"{names.one(t)} ({human_duration(period.end - t.created_at).split()[0]} open, "
+        f"{count(n, 'new comment')})"
         for t, n in found
     ]
-    return Recommendation(
+    return _make(
+        "long_open",
         title="Revisit long-open tickets that are active again",
         text=(
-            f"{len(found)} ticket{'s' if len(found) != 1 else ''} open longer than "
-            f"{human_duration(options.long_open)} got new community comments: {_names(described)}."
+            f"{count(len(found), 'ticket')} open longer than {human_duration(options.long_open)} "
+            f"got new community comments: {names.many(described)}."
         ),
-        tickets=tuple(ref(t) for t, _ in found),
+        tickets=[ref(t) for t, _ in found],
+        size=len(found),
     )
+
+
+def _unique_refs(refs: Sequence[TicketRef]) -> list[TicketRef]:
+    return list(dict.fromkeys(refs))

@@ -28,7 +28,7 @@ _FORM_VALUE_MAX = 1_000
 _METADATA_WORD_LIST = """
 version versions software platform platforms os browser browsers checked ide ides editor editors environment
 plugin plugins extension extensions integration integrations architecture cpu ram memory hardware device
-devices terms contact email e-mail discord llm llms model models
+devices terms contact email e-mail discord llm llms model models diagnostic diagnostics specs logs log
 """
 _METADATA_WORDS = frozenset(_METADATA_WORD_LIST.split())
 _METADATA_PHRASES = (
@@ -37,6 +37,10 @@ _METADATA_PHRASES = (
     "code of conduct",
     "install method",
     "installation",
+    "system info",
+    "device info",
+    "crash report",
+    "stack trace",
 )
 _WORD = re.compile(r"[a-z][a-z-]*")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
@@ -73,7 +77,7 @@ _LOG_ANYWHERE = re.compile(
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _HAS_ALNUM = re.compile(r"[^\W_]")
 _DIGIT = re.compile(r"\d")
-_TEXT, _LOG, _FRAME = 0, 1, 2  # kinds of line
+_TEXT, _LOG, _FRAME, _KV = 0, 1, 2, 3  # kinds of line
 # A line from a stack trace is noise even on its own.
 _FRAME_LINE = re.compile(
     r"^at [\w$.<>\[\]/@-]{1,300}[ (:]|^file \"[^\"]{1,500}\", line \d|^#\d{1,4} {1,12}\S"
@@ -82,6 +86,27 @@ _FRAME_LINE = re.compile(
 )
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]")
 _LOG_RUN = 3  # this many log-looking lines in a row are a pasted log
+# A "Key: value" line, as system-information blocks are pasted ("Max Version Supported: 4.9.9",
+# "CPU: Intel(R) Core(TM) i7", "- OS Build = 22631"). Runs of them are diagnostics, not a description.
+_KEY_VALUE = re.compile(
+    r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z0-9 ()/._#-]{0,40}?)(?:\*\*|__)?[ \t]*"
+    r"(?:[:=]|\t)[ \t]*(?!//)\S[^\n]{0,400}$"
+)
+_KV_RUN = 3  # this many "Key: value" lines in a row are a diagnostic block...
+_KV_DIAGNOSTIC_RUN = 2  # ... or this many when their keys name hardware or versions
+_DIAGNOSTIC_KEY = re.compile(
+    r"\b(?:version|versions|cpu|gpu|ram|memory|os|build|kernel|arch|architecture|platform|processor|cores?"
+    r"|model|device|disk|browser|locale|runtime|supported|min|max|edition|hostname|uptime|vram)\b",
+    re.IGNORECASE,
+)
+# Dumps: JSON members and brackets, table rows. Noise even on their own.
+_DUMP_LINE = re.compile(r'^(?:[\[\]{}(),]{1,3}|"[^"\n]{1,120}"[ \t]*:[^\n]{0,400}|\|[^\n]{0,600}\|)$')
+# "On Mon, 2 Jun 2025 at 10:00, Dana <dana@x.com> wrote:" starts a quoted earlier reply, as does
+# Outlook's "-----Original Message-----"; everything after it is someone else's earlier words.
+_REPLY_HEADER = re.compile(
+    r"^(?:on [^\n]{4,200} wrote:?|-{2,}\s*original message\s*-{2,}|from: [^\n]{1,200}<[^\n]{1,200}>)$",
+    re.IGNORECASE,
+)
 _ERROR_MESSAGE = re.compile(r"\b[A-Z][A-Za-z0-9_.]{0,80}(?:Error|Exception|Failure)\b:? [^\n]{0,300}")
 _MAX_SALVAGED = 2
 _SALVAGED_CHARS = 200
@@ -212,6 +237,8 @@ class _Collector:
         self.run: list[str] = []
         self.kinds: list[int] = []
         self.salvaged = 0
+        self.kv: list[str] = []
+        self.kv_keys: list[str] = []
 
     @property
     def full(self) -> bool:
@@ -220,11 +247,30 @@ class _Collector:
     def text(self, raw: str) -> None:
         if self.run:
             self.flush()
+        if self.kv:
+            self.flush_kv()
         self._emit(raw)
 
     def log(self, raw: str, kind: int) -> None:
+        if self.kv:
+            self.flush_kv()
         self.run.append(raw)
         self.kinds.append(kind)
+
+    def key_value(self, raw: str, key: str) -> None:
+        if self.run:
+            self.flush()
+        self.kv.append(raw)
+        self.kv_keys.append(key)
+
+    def flush_kv(self) -> None:
+        """A run of "Key: value" lines is a pasted diagnostic block: dropped whole. One line stays."""
+        diagnostic = sum(bool(_DIAGNOSTIC_KEY.search(key)) for key in self.kv_keys)
+        if len(self.kv) < _KV_RUN and diagnostic < _KV_DIAGNOSTIC_RUN:
+            for raw in self.kv:
+                self._emit(raw)
+        self.kv.clear()
+        self.kv_keys.clear()
 
     def flush(self) -> None:
         if len(self.run) >= _LOG_RUN:
@@ -254,6 +300,9 @@ class _Collector:
 def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
     """The human lines of a markdown body, each plain text, boilerplate and logs dropped.
 
+    Dropped: issue-form boilerplate and metadata answers, code, pasted logs and stack traces (the
+    first error message a log names is kept), diagnostic blocks of "Key: value" lines, JSON-ish
+    dumps and tables, and quoted earlier replies ("> ..." lines, "On ... wrote:" and what follows).
     At most about `max_chars` characters in total; only a bounded prefix of the input is read.
     """
     if not markdown or max_chars <= 0:
@@ -294,15 +343,28 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
             continue
         if _PLACEHOLDER.match(stripped):
             continue
-        lowered = stripped.lstrip("> \t")
-        if _FRAME_LINE.match(lowered):
+        if len(stripped) <= 40 and stripped[-1] not in ".!?" and _is_metadata_label(stripped.rstrip(":")):
+            continue  # a label over a pasted block ("System information:")
+        if stripped[0] == ">":
+            continue  # a quoted earlier reply: someone else's words, said before
+        if _REPLY_HEADER.match(stripped[:300]):
+            break
+        lowered = stripped
+        key_value = _KEY_VALUE.match(raw[:500]) if (":" in raw or "=" in raw or "\t" in raw) else None
+        if _FRAME_LINE.match(lowered) or _DUMP_LINE.match(lowered[:700]):
             out.log(raw, _FRAME)
+        elif _LOG_START.match(lowered[:400]):
+            out.log(raw, _LOG)
+        elif key_value and len(key_value.group("key").split()) <= 5:
+            out.key_value(raw, key_value.group("key"))
         elif _is_log_line(lowered, raw):
             out.log(raw, _LOG)
         else:
             out.text(raw)
     if out.run:
         out.flush()
+    if out.kv:
+        out.flush_kv()
     return out.lines
 
 
@@ -420,3 +482,77 @@ def duplicate_refs(text: str | None, *, repo: str | None = None) -> list[int]:
         elif repo is None or match.group("repo").lower() == repo.lower():
             found.setdefault(int(match.group("urlnum")), None)
     return list(found)
+
+
+# --- error lines ---------------------------------------------------------------------------------------
+
+# An error named with its message: "FormatException: Invalid port ...", "java.lang.IllegalStateException:
+# ...", "LateInitializationError: Field 'db' ...", "panic: runtime error: ...", "Uncaught TypeError: ...".
+_ERROR_LINE = re.compile(
+    r"(?<![\w.$])(?P<type>(?:[a-z][\w$]{0,40}\.){0,6}[A-Z][\w$]{0,80}?(?:Error|Exception|Failure|Fault)"
+    r"(?:\(\d{1,5}\))?|panic|fatal error|Fatal error|FATAL ERROR)"
+    r"(?::|\s+-)[ \t]+(?P<message>\S[^\n]{2,400})"
+)
+# Where a message stops and its stack frames or log tail begin.
+_MESSAGE_END = re.compile(
+    r"\s+(?:at [\w$.<>/-]{1,300}\s*\(|#\d{1,4}\s{1,12}\S|\(package:|\(dart:|in <module>)"
+    r"|\s*[`'\"]{1,3}\s*$",
+)
+_BARE_URL = re.compile(r"^[a-z][a-z0-9+.-]{1,20}://\S{1,400}$", re.IGNORECASE)
+_ERROR_SCAN = 64_000
+_ERROR_CHARS = 240
+
+
+def error_lines(markdown: str | None, *, limit: int = 3) -> list[str]:
+    """The error messages a body names (exception and message), in order, at most `limit`.
+
+    Read from code blocks and logs too (where reporters paste them), but not from quoted earlier
+    replies or the words after an "On ... wrote:" line. Each is cut before its stack frames and
+    keeps its text otherwise as written: URLs, ports and quotes stay as they are.
+    """
+    if not markdown or limit <= 0:
+        return []
+    found: dict[str, None] = {}
+    lines = _strip_html_comments(_prefix(markdown, _ERROR_SCAN)).split("\n")
+    for position, raw in enumerate(lines):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if stripped[0] == ">":
+            continue
+        if _REPLY_HEADER.match(stripped[:300]):
+            break
+        if not any(word in stripped for word in ("rror", "xception", "ailure", "ault", "panic", "FATAL")):
+            continue
+        match = _ERROR_LINE.search(stripped[:1000])
+        if not match:
+            continue
+        message = match.group("message")
+        end = _MESSAGE_END.search(message)
+        if end:
+            message = message[: end.start()]
+        message = message.strip().rstrip("`'\" ").strip()
+        following = lines[position + 1].strip() if position + 1 < len(lines) else ""
+        if not end and _BARE_URL.match(following[:500]):
+            message = f"{message} {following}"  # the message went on with the URL it names
+        if len(message) < 3 or not _HAS_ALNUM.search(message):
+            continue
+        line = excerpt(f"{match.group('type')}: {message}", limit=_ERROR_CHARS)
+        found.setdefault(line, None)
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
+def error_type(line: str) -> str:
+    """The exception's short name: "java.lang.IllegalStateException: x" -> "IllegalStateException"."""
+    head = line.split(":", 1)[0]
+    return head.rsplit(".", 1)[-1].split("(", 1)[0].strip()
+
+
+def quote(text: str) -> str:
+    """`text` in typographic quotes, without the quotes or backticks it already had."""
+    inner = text.strip().strip("\"'`“”‘’").strip()
+    if inner.endswith(".") and not inner.endswith(".."):
+        inner = inner[:-1]
+    return f"“{inner}”" if inner else ""

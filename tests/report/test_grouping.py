@@ -150,26 +150,43 @@ def test_group_titles_are_short_representative_titles():
     assert all(len(g.title) <= 80 for g in (launch, login))
 
 
-def test_summary_states_symptom_shared_version_platforms_and_team_workaround():
+def test_summary_has_four_parts_each_citing_its_tickets():
     tickets = support_tickets()
     launch, login = find_common_issues(tickets, support_comments(tickets), team_logins=NO_TEAM)
-    assert launch.summary == (
-        '3 tickets report: "Since the update to 11.3.0 the app fails to launch with a database error." '
-        "All 3 mention version 11.3.0; platforms: macOS (2), Windows (1). "
-        'Team suggestion on #41: "As a workaround, delete the database folder and restart Acme OS; '
-        '11.3.1 will fix this."'
+    parts = launch.parts
+    assert parts.problem.text == (
+        "“Since the update to 11.3.0 the app fails to launch with a database error” (the reporter of #42)."
     )
-    assert "Both mention version 11.2.1" in login.summary
-    assert "Team suggestion" not in login.summary  # the team's comment proposes nothing
+    assert [t.number for t in parts.problem.tickets] == [42, 41, 43]
+    assert parts.affected.text == (
+        "Acme OS 11.3.0 (all 3 tickets); on macOS (2), Windows (1); "
+        "reported by 4 people (3 tickets, 1 more in comments)."
+    )
+    assert (parts.product, parts.version) == ("Acme OS", "11.3.0")
+    assert parts.status_kind == "workaround"
+    assert parts.status.text == "The team gave a workaround (mark on #41, 14 Apr 2025)."
+    assert parts.tell_users.text == (
+        "“As a workaround, delete the database folder and restart Acme OS; 11.3.1 will fix this” "
+        "(mark on #41, 14 Apr 2025)"
+    )
+    assert [t.number for t in parts.tell_users.tickets] == [41]
+    assert launch.summary.startswith("Problem: “Since the update") and "Tell users: “As a workaround" in (
+        launch.summary
+    )
+    assert login.parts.status_kind == "investigating"
+    assert login.parts.tell_users.text.startswith("Nothing yet")  # the team's comment proposes nothing
+    assert login.parts.tell_users.tickets == ()
 
 
-def test_a_versions_shared_by_some_tickets_only_is_counted():
+def test_a_version_shared_by_some_tickets_only_is_counted():
     tickets = support_tickets()
     t = by_number(tickets)
     changed = form("The app crashes on launch with a database corruption error.", version="11.2.9")
     tickets[tickets.index(t[43])] = replace(t[43], body=changed)
     launch = find_common_issues(tickets, [], team_logins=NO_TEAM)[0]
-    assert "2 of 3 mention version 11.3.0" in launch.summary
+    assert launch.parts.affected.text.startswith("Acme OS 11.3.0 (2 of 3 tickets), also 11.2.9;")
+    assert [r.number for r in launch.parts.affected.tickets] == [41, 42]
+    assert launch.parts.status.text == "No team reply yet."
 
 
 def test_the_ticket_authors_own_words_are_never_the_team_suggestion():
@@ -185,7 +202,8 @@ def test_the_ticket_authors_own_words_are_never_the_team_suggestion():
         body="Workaround: delete the cache folder, then reinstall and restart the update.",
     )
     launch = find_common_issues(tickets, [own], team_logins=NO_TEAM)[0]
-    assert "Team suggestion" not in launch.summary
+    assert launch.parts.status_kind == "no_reply"
+    assert "Workaround" not in launch.parts.tell_users.text
 
 
 def test_configured_team_logins_and_not_bots_supply_the_suggestion():
@@ -208,11 +226,12 @@ def test_configured_team_logins_and_not_bots_supply_the_suggestion():
         author_is_bot=True,
     )
     launch = find_common_issues(tickets, [helper, bot], team_logins=frozenset({"helper-dana"}))[0]
-    assert launch.summary.endswith(
-        'Team suggestion on #42: "Try the 11.3.1 update we released today, it fixes the database error."'
+    assert launch.parts.status_kind == "fix_released"
+    assert launch.parts.tell_users.text == (
+        "“Try the 11.3.1 update we released today, it fixes the database error” (Helper-Dana on #42, 14 Apr 2025)"
     )
     launch = find_common_issues(tickets, [helper, bot], team_logins=NO_TEAM)[0]
-    assert "Team suggestion" not in launch.summary
+    assert launch.parts.status_kind == "no_reply"
 
 
 def test_duplicate_of_in_a_comment_joins_the_ticket_to_that_group():
@@ -389,7 +408,8 @@ def test_tickets_from_several_repositories_are_named_with_their_repository():
         (REPO, 41),
         (REPO, 43),
     ]
-    assert 'Team suggestion on octo-org/desktop#42: "Please update to 11.3.1' in launch.summary
+    assert launch.parts.status.text == "Fix released in 11.3.1 (mark on octo-org/desktop#42, 14 Apr 2025)."
+    assert launch.parts.tell_users.text.startswith("“Please update to 11.3.1")
 
 
 def _pseudo_words(rng: random.Random, count: int) -> list[str]:
