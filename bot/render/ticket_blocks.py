@@ -50,9 +50,10 @@ _RELATIONS = {
     "duplicate_of": "Duplicate of",
     "duplicated_by": "Duplicated by",
     "same_group": "Same common issue",
+    "team_link": "Linked by the team",
     "similar": "Similar title",
 }
-_RELATION_ORDER = ("duplicate_of", "duplicated_by", "same_group", "similar")
+_RELATION_ORDER = ("duplicate_of", "duplicated_by", "same_group", "team_link", "similar")
 _STATE_REASONS = {
     "completed": "Closed as completed",
     "not_planned": "Closed as not planned",

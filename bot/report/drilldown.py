@@ -34,6 +34,7 @@ from sklearn.metrics.pairwise import linear_kernel
 from bot.report.activity import first_team_response, is_team
 from bot.report.models import Comment, Period, Report, ScoreItem, Ticket
 from bot.report.options import ReportOptions
+from bot.report.relations import ticket_links
 from bot.report.scoring import score_ticket
 from bot.report.text import clean_text, duplicate_refs, excerpt, find_versions
 
@@ -57,7 +58,7 @@ _SCAN_COMMENTS = 200  # comments searched for "duplicate of #N" (newest first)
 
 Role = Literal["team", "reporter", "community", "bot"]
 ResponseKind = Literal["answered", "waiting", "closed_unanswered", "unknown"]
-Relation = Literal["same_group", "duplicate_of", "duplicated_by", "similar"]
+Relation = Literal["same_group", "duplicate_of", "duplicated_by", "team_link", "similar"]
 
 _DUPLICATED_BY = re.compile(r"\bdup(?:e|licate)?d?\s+by\b", re.IGNORECASE)
 _TITLE_NOISE = re.compile(
@@ -408,7 +409,7 @@ def build_ticket_detail(
         recent_comments=tuple(
             _summary(c, ticket, zone=zone, options=options) for c in own[-RECENT_COMMENTS:]
         ),
-        related=related_tickets(ticket, own, context=context),
+        related=related_tickets(ticket, own, context=context, team_logins=options.team_logins),
         group_title=group_title,
         context_repos=context.repos if context is not None else (),
     )
@@ -461,9 +462,14 @@ def _summary(
 
 
 def related_tickets(
-    ticket: Ticket, comments: Sequence[Comment], *, context: ReportContext | None
+    ticket: Ticket,
+    comments: Sequence[Comment],
+    *,
+    context: ReportContext | None,
+    team_logins: frozenset[str] = frozenset(),
 ) -> tuple[RelatedTicket, ...]:
-    """Same group, duplicates named either way, then the most similar titles; each ticket once."""
+    """Duplicates named either way, the same group, tickets the team pointed at ("same as #N",
+    "similar issue to <URL>"), then the most similar titles; each ticket once."""
     seen = {(ticket.repo.lower(), ticket.number)}
     related: list[RelatedTicket] = []
 
@@ -497,6 +503,14 @@ def related_tickets(
         if group is not None:
             for repo, number in context.groups[group][: MAX_GROUP_RELATED + 1]:
                 add(repo, number, "same_group")
+    linked = [
+        link.target
+        for link in ticket_links(ticket, list(comments)[-_SCAN_COMMENTS:], team_logins=team_logins)
+        if link.kind == "team_link"
+    ]
+    for number in linked[:MAX_DUPLICATES]:
+        add(ticket.repo, number, "team_link")
+    if context is not None:
         for stored, similarity in similar_titles(ticket, context, exclude=seen):
             add(stored.repo, stored.number, "similar", similarity=round(similarity, 3))
     return tuple(related)

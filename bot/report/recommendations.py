@@ -136,15 +136,14 @@ def _fix_fails(groups: Sequence[IssueGroup], *, names: _Names) -> list[Recommend
         version = parts.version if parts.status_kind == "fix_coming" else None
         fix = _fix_name(parts.status.text) or version or "the fix"
         failing = parts.fix_fails.tickets
-        still = f"{count(len(failing), 'ticket')} {verb(len(failing), 'says', 'say')} it still fails"
+        members = names.many([names.one(t) for t in group.tickets])
         out.append(
             _make(
                 "fix_fails",
                 title=f"Check the fix: {fix} does not work for everyone",
                 text=(
-                    f"{still} after the team's fix for {_quoted_title(group)} "
-                    f"({names.many([names.one(t) for t in failing])}); {parts.fix_fails.text} "
-                    f"The group has {count(len(group.tickets), 'ticket')}."
+                    f"{parts.fix_fails.text.rstrip('.')}, after the team's fix for {_quoted_title(group)} "
+                    f"({count(len(group.tickets), 'ticket')}: {members})."
                 ),
                 tickets=_unique_refs([*failing, *group.tickets]),
                 size=len(group.tickets),

@@ -255,9 +255,15 @@ def product_version(ticket: Ticket) -> tuple[str | None, str | None]:
     product: str | None = None
     version: str | None = None
     for key, value in fields.items():
-        if product is None and _PRODUCT_FIELD.search(key) and not _VERSION_FIELD.search(key):
-            if len(value) <= 40 and len(value.split()) <= 5 and not find_versions(value):
-                product = value.strip(" .")
+        if (
+            product is None
+            and _PRODUCT_FIELD.search(key)
+            and not _VERSION_FIELD.search(key)
+            and len(value) <= 40
+            and len(value.split()) <= 5
+            and not find_versions(value)
+        ):
+            product = value.strip(" .")
     for key, value in fields.items():
         if not _VERSION_FIELD.search(key):
             continue
@@ -287,7 +293,7 @@ def product_version(ticket: Ticket) -> tuple[str | None, str | None]:
 def _original_case(name: str, body: str | None) -> str:
     """`name` as the body spells it ("acme notes" -> "Acme Notes"), else title-cased."""
     if body:
-        at = body[:_BODY_CHARS * 8].lower().find(name.lower())
+        at = body[: _BODY_CHARS * 8].lower().find(name.lower())
         if at >= 0:
             return body[at : at + len(name)]
     return name.title()
@@ -495,7 +501,7 @@ def _tell_users(
 
 def _quoted(word: TeamWord, *, naming: Naming) -> Cited:
     sentence = excerpt(word.said.sentence, limit=_TEAM_CHARS)
-    return Cited(text=f"{quote(sentence)} ({naming.by(word)})", tickets=(ref(word.ticket),))
+    return Cited(text=f"{quote(sentence)} ({naming.by(word)}).", tickets=(ref(word.ticket),))
 
 
 # --- words ---------------------------------------------------------------------------------------------

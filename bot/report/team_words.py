@@ -25,17 +25,21 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:fixed|resolved|addressed|patched) (?:it )?in (?:v(?:ersion)?\s*)?\d"
             r"|\b\d{1,5}(?:\.\d{1,5}){1,3}\b[^.!?]{0,40}\b(?:is|was|has been|are) (?:now )?"
             r"(?:out|live|available|released|published|shipped)"
-            r"|\b(?:released|shipped|published|rolled out|pushed out)\b[^.!?]{0,40}\b(?:fix(?:es|ed)?|patch|hotfix)\b"
-            r"|\b(?:fix|patch|hotfix)\b[^.!?]{0,30}\b(?:is|has been|was) (?:now )?(?:out|live|released|shipped"
+            r"|\b(?:released|shipped|published|rolled out|pushed out)\b[^.!?]{0,40}\b(?:fix(?:es"
+            r"|ed)?|patch|hotfix)\b"
+            r"|\b(?:fix|patch|hotfix)\b[^.!?]{0,30}\b(?:is|has been"
+            r"|was) (?:now )?(?:out|live|released|shipped"
             r"|available)"
-            r"|\bplease (?:update|upgrade) to\b|\b(?:update|upgrade) to [^.!?]{0,30}\bwhich (?:fixes|resolves)",
+            r"|\bplease (?:update|upgrade) to\b|\b(?:update|upgrade) to [^.!?]{0,30}\bwhich (?:fixes"
+            r"|resolves)",
             re.IGNORECASE,
         ),
     ),
     (
         "fix_coming",
         re.compile(
-            r"\b(?:fix|patch|hotfix)\b[^.!?]{0,80}\b(?:next|upcoming|coming|following|future) (?:release|version"
+            r"\b(?:fix|patch|hotfix)\b[^.!?]{0,80}\b(?:next|upcoming"
+            r"|coming|following|future) (?:release|version"
             r"|update|build|patch)"
             r"|\b(?:will|should) be (?:fixed|resolved|addressed|patched) in\b"
             r"|\b(?:fix|patch|hotfix) (?:is |will be )?(?:coming|on (?:its|the) way|landing|planned|scheduled"
@@ -48,8 +52,10 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "workaround",
         re.compile(
             r"\bwork ?-?around\b|\bin the meantime\b|\bas a temporary\b|\btemporary fix\b"
-            r"|\b(?:you can|you could|please|try|for now,?|for now you can)\s+(?:also\s+)?(?:try\s+)?(?:to\s+)?"
-            r"(?:delete|deleting|remove|removing|rename|renaming|reinstall|re-install|reinstalling|restart|restarting"
+            r"|\b(?:you can|you could|please|try|for now,?"
+            r"|for now you can)\s+(?:also\s+)?(?:try\s+)?(?:to\s+)?"
+            r"(?:delete|deleting|remove|removing|rename|renaming|reinstall"
+            r"|re-install|reinstalling|restart|restarting"
             r"|clear|clearing|downgrade|downgrading|roll back|disable|disabling|enable|set|run|move|turn off"
             r"|switch|log out|sign out|reset|resetting)\b",
             re.IGNORECASE,
@@ -58,7 +64,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "needs_info",
         re.compile(
-            r"\b(?:could|can|would) you (?:please )?(?:share|send|provide|attach|post|upload|paste|tell|confirm"
+            r"\b(?:could|can|would) you (?:please )?(?:share|send"
+            r"|provide|attach|post|upload|paste|tell|confirm"
             r"|check|let us know|record|run)\b"
             r"|\bplease (?:share|send|provide|attach|post|upload|paste|let us know|confirm)\b"
             r"|\bwhat (?:version|os|platform|operating system)\b[^.!]{0,60}\?"
@@ -76,7 +83,7 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-KIND_ORDER = tuple(kind for kind, _ in _KINDS) + ("answered",)
+KIND_ORDER = (*tuple(kind for kind, _ in _KINDS), "answered")
 
 # A reporter saying the fix did not help.
 _STILL_FAILS = re.compile(

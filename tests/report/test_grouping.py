@@ -167,7 +167,7 @@ def test_summary_has_four_parts_each_citing_its_tickets():
     assert parts.status.text == "The team gave a workaround (mark on #41, 14 Apr 2025)."
     assert parts.tell_users.text == (
         "“As a workaround, delete the database folder and restart Acme OS; 11.3.1 will fix this” "
-        "(mark on #41, 14 Apr 2025)"
+        "(mark on #41, 14 Apr 2025)."
     )
     assert [t.number for t in parts.tell_users.tickets] == [41]
     assert launch.summary.startswith("Problem: “Since the update") and "Tell users: “As a workaround" in (
@@ -228,7 +228,8 @@ def test_configured_team_logins_and_not_bots_supply_the_suggestion():
     launch = find_common_issues(tickets, [helper, bot], team_logins=frozenset({"helper-dana"}))[0]
     assert launch.parts.status_kind == "fix_released"
     assert launch.parts.tell_users.text == (
-        "“Try the 11.3.1 update we released today, it fixes the database error” (Helper-Dana on #42, 14 Apr 2025)"
+        "“Try the 11.3.1 update we released today, it fixes the database error” "
+        "(Helper-Dana on #42, 14 Apr 2025)."
     )
     launch = find_common_issues(tickets, [helper, bot], team_logins=NO_TEAM)[0]
     assert launch.parts.status_kind == "no_reply"

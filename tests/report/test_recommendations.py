@@ -124,7 +124,10 @@ def test_a_fix_that_does_not_work_comes_first():
     )
     assert [r.kind for r in recs] == ["fix_fails", "regression", "waiting"]
     assert recs[0].title == "Check the fix: 11.3.1 does not work for everyone"
-    assert "1 ticket says it still fails" in recs[0].text
+    assert recs[0].text == (
+        "user3 says “11.3.1 still fails” (#3, 14 Apr 2025), after the team's fix for “App fails to launch” "
+        "(3 tickets: #1, #2, #3)."
+    )
     assert [r.impact for r in recs] == sorted((r.impact for r in recs), reverse=True)
 
 

@@ -1,0 +1,281 @@
+"""What a report says: cleaned text, error lines, the team's status, relations, headline, exclusions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.report.builder import build_report
+from bot.report.drilldown import build_ticket_detail
+from bot.report.grouping import find_common_issues
+from bot.report.models import TicketData
+from bot.report.options import ReportOptions
+from bot.report.relations import team_link_refs, ticket_links
+from bot.report.team_words import classify, still_fails
+from bot.report.text import clean_text, error_lines, quote
+
+from .factories import REPO, at, comment, day, ticket
+
+NOW = at("2025-04-14 21:00")
+PERIOD = day("2025-04-14")
+NO_TEAM: frozenset[str] = frozenset()
+
+SYSTEM_INFO = """System information
+Min Version Supported: 3.0.0
+Max Version Supported: 4.9.9
+CPU: Intel(R) Core(TM) i7-1165G7 @ 2.80GHz (8 cores)
+OS Build: 22631.3447
+Memory: 16 GB
+GPU: Intel Iris Xe Graphics"""
+
+
+# --- cleaning -----------------------------------------------------------------------------------------
+
+
+def test_a_pasted_system_information_block_is_dropped_whole():
+    text = clean_text(f"The editor freezes when I paste a table.\n\n{SYSTEM_INFO}\n\nIt started today.")
+    assert text == "The editor freezes when I paste a table. It started today."
+
+
+def test_two_key_value_lines_naming_versions_are_a_diagnostic_block_but_one_line_is_kept():
+    assert (
+        clean_text("Sync stops.\nMin Version Supported: 3.0.0\nMax Version Supported: 4.9.9") == "Sync stops."
+    )
+    assert clean_text("Sync stops.\nNote: only on Wi-Fi") == "Sync stops. Note: only on Wi-Fi."
+
+
+def test_json_dumps_tables_and_quoted_replies_are_dropped():
+    body = (
+        "Export fails for big notes.\n{\n"
+        '  "id": 12,\n  "status": "failed",\n  "reason": "quota"\n}\n'
+        "| CPU | i7 |\n| RAM | 16 GB |\n"
+        "> Did you try restarting?\n"
+        "Restarting did not help.\n\n"
+        "On Mon, 14 Apr 2025 at 10:00, Dana <dana@acme.test> wrote:\nPlease restart the app."
+    )
+    assert clean_text(body) == "Export fails for big notes. Restarting did not help."
+
+
+# --- error lines ----------------------------------------------------------------------------------------
+
+
+def test_error_lines_keep_urls_and_quotes_and_drop_frames():
+    body = (
+        "After the update:\n```\n2025-06-02 10:00:01 [ERROR] Unhandled exception:\n"
+        "FormatException: Invalid port (at character 18)\nhttp://127.0.0.1:null/connect\n"
+        "#0 main (package:x/main.dart:3)\n```\n"
+        'Exception in thread "main" java.lang.IllegalStateException: Sync closed at com.x.Y.run(Y.java:3)\n'
+        "> ValueError: only quoted\n"
+    )
+    assert error_lines(body, limit=5) == [
+        "FormatException: Invalid port (at character 18) http://127.0.0.1:null/connect",
+        "java.lang.IllegalStateException: Sync closed",
+    ]
+
+
+def test_quote_never_doubles_quotes():
+    assert quote('"FormatException: Invalid port."') == "“FormatException: Invalid port”"
+    assert quote("`code`") == "“code”"
+    assert quote("") == ""
+
+
+# --- the team's words -------------------------------------------------------------------------------------
+
+
+def test_a_fix_announced_with_its_version_on_the_next_line_keeps_the_version():
+    said = classify(
+        "Sorry to hear this, we have a possible fix in the next release in roughly 30 min:\n4.2.1"
+    )
+    assert said.kind == "fix_coming" and said.version == "4.2.1"
+    assert said.sentence.startswith("We have a possible fix")  # the apology is not the team's word
+
+
+def test_team_comments_are_classified_most_settled_first():
+    assert classify("4.2.1 is out with the fix, please update.").kind == "fix_released"
+    assert classify("Fixed in v4.2.1").version == "4.2.1"
+    assert classify("As a workaround, delete the cache folder and restart.").kind == "workaround"
+    assert classify("Could you send us the logs?").kind == "needs_info"
+    assert classify("We're looking into this.").kind == "investigating"
+    assert classify("Thanks!").kind == "answered"
+    assert classify("") is None
+
+
+def test_a_reporter_saying_it_still_fails_is_found_and_thanks_are_not():
+    assert still_fails("Updated to 4.2.1 and it still fails with the same error.")
+    assert still_fails("The update did not fix it for me.")
+    assert still_fails("Works now, thanks!") is None
+
+
+def _crash_group():
+    a = ticket(
+        1,
+        created="2025-04-14 08:00",
+        title="Crash on start after update",
+        body="### Your Lumen Desktop Version\n\n4.2.0\n\n### What happened\n\n"
+        "The app crashes on start with FormatException: Invalid port (at character 18)\n"
+        "http://127.0.0.1:null/connect",
+        comments_count=3,
+    )
+    b = ticket(
+        2,
+        created="2025-04-14 08:30",
+        title="App crashes on start, invalid port",
+        body=(
+            "Lumen Desktop 4.2.0 crashes on start.\n```\n"
+            "FormatException: Invalid port (at character 18)\n```"
+        ),
+        comments_count=0,
+    )
+    said = [
+        comment(
+            a,
+            at_="2025-04-14 09:00",
+            author="dana",
+            association="MEMBER",
+            body="Sorry to hear this, we have a possible fix in the next release:\n4.2.1",
+        ),
+        comment(
+            a,
+            at_="2025-04-14 12:00",
+            author="dana",
+            association="MEMBER",
+            body="4.2.1 is out with the fix, please update.",
+        ),
+        comment(a, at_="2025-04-14 15:00", author="erin", body="Updated to 4.2.1 and it still fails."),
+    ]
+    return [a, b], said
+
+
+def test_a_group_summary_names_the_error_product_fix_and_that_the_fix_fails():
+    tickets, said = _crash_group()
+    (group,) = find_common_issues(tickets, said, team_logins=NO_TEAM)
+    parts = group.parts
+    assert parts.error == "FormatException: Invalid port (at character 18) http://127.0.0.1:null/connect"
+    assert parts.problem.text.startswith("“FormatException: Invalid port (at character 18)")
+    assert '""' not in parts.problem.text
+    assert (parts.product, parts.version) == ("Lumen Desktop", "4.2.0")
+    assert parts.status_kind == "fix_released"
+    assert parts.status.text.startswith(
+        "Fix released in 4.2.1 (dana on #1, 14 Apr 2025), but it does not work"
+    )
+    assert "erin says “Updated to 4.2.1 and it still fails”" in parts.fix_fails.text
+    assert [t.number for t in parts.fix_fails.tickets] == [1]
+    assert "no workaround yet" in parts.tell_users.text
+
+
+# --- relations ------------------------------------------------------------------------------------------
+
+
+def test_team_links_are_read_from_phrases_and_urls_of_the_same_repository():
+    text = (
+        f"Same as #12. Similar issue to https://github.com/{REPO}/issues/30 and "
+        "https://github.com/other/repo/issues/31; see also #40"
+    )
+    assert team_link_refs(text, repo=REPO) == [12, 30, 40]
+
+
+def test_only_the_teams_links_count_and_a_duplicate_wins():
+    t = ticket(5, created="2025-04-14 08:00", comments_count=3)
+    said = [
+        comment(t, at_="2025-04-14 09:00", body="same as #7 for me"),  # a user: not a team link
+        comment(t, at_="2025-04-14 10:00", author="m", association="MEMBER", body="Similar issue to #8"),
+        comment(
+            t, at_="2025-04-14 11:00", author="m", association="MEMBER", body="Duplicate of #9. Same as #9"
+        ),
+    ]
+    got = {(link.target, link.kind, link.by_team) for link in ticket_links(t, said, team_logins=NO_TEAM)}
+    assert got == {(8, "team_link", True), (9, "duplicate", True)}
+
+
+def test_a_team_link_between_unrelated_texts_is_related_only_but_between_similar_ones_joins():
+    sync = ticket(
+        1,
+        created="2025-04-14 08:00",
+        title="Sync stops after an hour on Wi-Fi",
+        body="Notes stop syncing after about an hour; restarting sync helps for a while.",
+    )
+    sync2 = ticket(
+        2,
+        created="2025-04-14 08:00",
+        title="Notes no longer sync after some time",
+        body="After some time notes no longer sync between laptop and phone.",
+    )
+    printing = ticket(
+        3,
+        created="2025-04-14 08:00",
+        title="Printing a note cuts off images",
+        body="When I print a note with pictures, the images are cut in half on paper.",
+    )
+    link = comment(
+        printing,
+        at_="2025-04-14 09:00",
+        author="m",
+        association="MEMBER",
+        body=f"similar issue to https://github.com/{REPO}/issues/1",
+    )
+    link2 = comment(sync2, at_="2025-04-14 09:00", author="m", association="MEMBER", body="Same as #1")
+    groups = find_common_issues([sync, sync2, printing], [link, link2], team_logins=NO_TEAM)
+    assert [[t.number for t in g.tickets] for g in groups] == [[1, 2]]
+    detail = build_ticket_detail(
+        printing, [link], now=NOW, period=PERIOD, options=ReportOptions(), context=None
+    )
+    assert [(r.number, r.relation) for r in detail.related] == [(1, "team_link")]
+
+
+# --- builder: headline and exclusions ---------------------------------------------------------------------
+
+
+def test_pinned_announcement_and_configured_issues_are_left_out_and_counted():
+    pinned = replace(ticket(1, created="2025-01-01 08:00", title="Scheduled maintenance"), pinned=True)
+    announcement = ticket(2, created="2025-04-14 08:00", labels=("Announcement",))
+    configured = ticket(3, created="2025-04-14 08:00")
+    real = ticket(4, created="2025-04-14 08:00", labels=("bug",))
+    said = [comment(t, at_="2025-04-14 10:00", author="u") for t in (pinned, announcement, configured, real)]
+    options = ReportOptions(exclude_issues=frozenset({(None, 3)}))
+    data = TicketData(tickets=(pinned, announcement, configured, real), comments=tuple(said))
+    report = build_report(data, period=PERIOD, now=NOW, repos=[REPO], options=options)
+    assert [s.ticket.number for s in report.tickets] == [4]
+    assert {(e.reason, tuple(t.number for t in e.tickets)) for e in report.excluded} == {
+        ("pinned", (1,)),
+        ("labelled Announcement", (2,)),
+        ("excluded in the config", (3,)),
+    }
+    assert not any(r.kind == "long_open" for r in report.recommendations)
+    kept = build_report(
+        data,
+        period=PERIOD,
+        now=NOW,
+        repos=[REPO],
+        options=ReportOptions(exclude_pinned=False, exclude_labels=frozenset()),
+    )
+    assert len(kept.tickets) == 4 and kept.excluded == ()
+
+
+def test_the_headline_names_the_main_problem_its_fix_and_the_longest_wait():
+    tickets, said = _crash_group()
+    waiting = ticket(9, created="2025-04-13 07:00", title="Cannot log in", labels=("bug",))
+    data = TicketData(
+        tickets=(*tickets, waiting), comments=tuple(said), comments_since=at("2025-04-01 00:00")
+    )
+    report = build_report(data, period=PERIOD, now=NOW, repos=[REPO], options=ReportOptions())
+    text = report.headline.text
+    assert text.startswith(
+        "The main problem is “FormatException: Invalid port (at character 18) http://127.0.0.1:null/connect” "
+        "on Lumen Desktop 4.2.0: 2 tickets from 3 people (#1, #2)."
+    )
+    assert "A reporter says the fix in 4.2.1 does not work (#1)." in text
+    assert text.endswith(
+        "#9 has waited longest for a first team reply (1d 17h); 2 tickets are waiting in all."
+    )
+    assert {t.number for t in report.headline.tickets} == {1, 2, 9}
+
+
+def test_an_empty_period_says_so_in_one_line_and_names_what_still_waits():
+    old = ticket(9, created="2025-04-10 07:00", title="Cannot log in", labels=("bug",))
+    data = TicketData(tickets=(old,), comments=(), comments_since=at("2025-04-01 00:00"))
+    report = build_report(data, period=PERIOD, now=NOW, repos=[REPO], options=ReportOptions())
+    assert report.headline.text == (
+        "No ticket activity in 2025-04-14 to 2025-04-14; "
+        "1 ticket still waits for a first team reply: #9 (4d 17h)."
+    )
+    nothing = build_report(TicketData((), ()), period=PERIOD, now=NOW, repos=[REPO], options=ReportOptions())
+    assert nothing.headline.text.endswith("and no ticket is waiting for a first team reply.")
