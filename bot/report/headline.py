@@ -127,6 +127,9 @@ def _fix_sentence(group: IssueGroup) -> str | None:
         return (
             f"A fix is coming in {fix}; no workaround yet." if fix else "A fix is coming; no workaround yet."
         )
+    said_on = parts.status.tickets[0].number if parts.status.tickets else None
+    if kind == "workaround" and said_on is not None:
+        return f"The team gave a workaround (#{said_on})."
     return {
         "workaround": "The team gave a workaround.",
         "needs_info": "The team asked reporters for more information.",

@@ -212,8 +212,8 @@ def _regressions(
         holders = [by_key[(t.repo, t.number)] for t in parts.affected.tickets if (t.repo, t.number) in by_key]
         if len(holders) < 2:
             continue
-        if parts.status_kind in ("fix_released",) and parts.fix_fails is None:
-            continue  # fixed and nobody says otherwise: nothing to check
+        if parts.status_kind in ("fix_released", "fix_coming"):
+            continue  # the team has a fix: a failing one is its own recommendation
         still_open = sum(_open_at(t, period) for t in holders)
         tail = f"; {still_open} {verb(still_open, 'is', 'are')} still open" if still_open else ""
         symptom = parts.error or group.title

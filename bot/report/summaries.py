@@ -160,7 +160,11 @@ def summarize(
     latest = _latest(words)
     fails = fix_failure(tickets, threads, words, team_logins=team_logins, naming=naming)
     status = _status(latest, fails, naming=naming)
+    if not status.tickets:
+        status = Cited(text=status.text, tickets=_refs(tickets))
     tell = _tell_users(words, latest, fails, naming=naming)
+    if not tell.tickets:
+        tell = Cited(text=tell.text, tickets=_refs(tickets))
     return GroupSummary(
         problem=problem,
         affected=affected,
@@ -410,11 +414,23 @@ def fix_failure(
     fixes = [w for w in words if w.said.kind in ("fix_released", "fix_coming")]
     if not fixes:
         return None
-    since = fixes[0].comment.created_at
+    released = [w for w in fixes if w.said.kind == "fix_released"]
+    versions = {w.said.version for w in fixes if w.said.version}
+    since = (released or fixes)[0].comment.created_at
+
+    def fails(text: str | None) -> str | None:
+        sentence = still_fails(text)
+        if sentence is None:
+            return None
+        # Before a release, only a word about the announced version itself says the fix fails.
+        if released or any(version in sentence for version in versions):
+            return sentence
+        return None
+
     found: list[tuple[datetime, str, str, Ticket]] = []
     for ticket in tickets:
         if ticket.created_at > since:
-            sentence = still_fails(ticket.body)
+            sentence = fails(ticket.body)
             if sentence:
                 found.append((ticket.created_at, sentence, ticket.author, ticket))
         for comment in threads.get(ticket.key, ()):
@@ -422,7 +438,7 @@ def fix_failure(
                 continue
             if is_team(comment, ticket, team_logins):
                 continue
-            sentence = still_fails(comment.body)
+            sentence = fails(comment.body)
             if sentence:
                 found.append((comment.created_at, sentence, comment.author, ticket))
     if not found:

@@ -109,6 +109,7 @@ _REPLY_HEADER = re.compile(
 )
 _ERROR_MESSAGE = re.compile(r"\b[A-Z][A-Za-z0-9_.]{0,80}(?:Error|Exception|Failure)\b:? [^\n]{0,300}")
 _MAX_SALVAGED = 2
+_CODE_LINES = 400  # lines of one code block searched for an error message
 _SALVAGED_CHARS = 200
 
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^\s<>]{1,2000})>", re.IGNORECASE)
@@ -257,6 +258,19 @@ class _Collector:
         self.run.append(raw)
         self.kinds.append(kind)
 
+    def salvage_code(self, code: list[str]) -> None:
+        """A code block is dropped, but the first error message it names is kept as a line."""
+        if self.salvaged >= _MAX_SALVAGED or not code:
+            return
+        found = error_lines("\n".join(code), limit=1)
+        if found:
+            if self.run:
+                self.flush()
+            if self.kv:
+                self.flush_kv()
+            self.salvaged += 1
+            self._emit(found[0])
+
     def key_value(self, raw: str, key: str) -> None:
         if self.run:
             self.flush()
@@ -310,6 +324,7 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
     text = _strip_html_comments(_prefix(markdown, max(max_chars * _SCAN_FACTOR, _MIN_SCAN)))
     out = _Collector(max_chars)
     fence: str | None = None
+    code: list[str] = []  # the lines of the code block being skipped
     skip_answer = False  # inside the answer to a metadata question of an issue form
     for raw in text.split("\n"):
         fence_match = _FENCE.match(raw) if ("```" in raw or "~~~" in raw) else None
@@ -317,6 +332,10 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
             marker = fence_match.group(1) if fence_match else ""
             if marker[:1] == fence[0] and len(marker) >= len(fence):
                 fence = None
+                out.salvage_code(code)
+                code = []
+            elif len(code) < _CODE_LINES:
+                code.append(raw)
             continue
         if out.full:
             break
@@ -361,6 +380,8 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
             out.log(raw, _LOG)
         else:
             out.text(raw)
+    if fence is not None:
+        out.salvage_code(code)
     if out.run:
         out.flush()
     if out.kv:
@@ -490,7 +511,7 @@ def duplicate_refs(text: str | None, *, repo: str | None = None) -> list[int]:
 # ...", "LateInitializationError: Field 'db' ...", "panic: runtime error: ...", "Uncaught TypeError: ...".
 _ERROR_LINE = re.compile(
     r"(?<![\w.$])(?P<type>(?:[a-z][\w$]{0,40}\.){0,6}[A-Z][\w$]{0,80}?(?:Error|Exception|Failure|Fault)"
-    r"(?:\(\d{1,5}\))?|panic|fatal error|Fatal error|FATAL ERROR)"
+    r"(?:\(\d{1,5}\))?|panic|fatal error|Fatal error|FATAL ERROR|(?:[Ee]rror|ERROR) while [a-z][a-z ]{2,40})"
     r"(?::|\s+-)[ \t]+(?P<message>\S[^\n]{2,400})"
 )
 # Where a message stops and its stack frames or log tail begin.
