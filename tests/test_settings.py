@@ -44,3 +44,47 @@ def test_config_values_reach_the_report_options(tmp_path):
         and options.exclude_labels == {"announcement"}
     )
     assert options.response_target.total_seconds() == 4 * 3600 and options.weights.community_comment == 5
+
+
+def test_exclusions_workflow_labels_and_label_rise_reach_the_report_options(tmp_path):
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "exclude_labels: [Notice]\nexclude_issues: [12, 'octo/support#40', '#7']\nexclude_pinned: false\n"
+        "workflow_labels: ['State/*']\nlabel_rise_min: 4\nlabel_rise_factor: 3\n"
+    )
+    options = load_settings({}, config_path=str(config)).report_options()
+    assert options.exclude_labels == frozenset({"notice"})
+    assert options.exclude_issues == frozenset({(None, 12), ("octo/support", 40), (None, 7)})
+    assert options.exclude_pinned is False
+    assert options.workflow_labels == ("state/*",)
+    assert (options.label_rise_min, options.label_rise_factor) == (4, 3)
+
+
+def test_by_default_announcements_and_pinned_issues_are_not_tickets():
+    options = load_settings({}).report_options()
+    assert options.exclude_labels == frozenset({"announcement", "pinned"}) and options.exclude_pinned
+
+
+def test_a_malformed_excluded_issue_is_named(tmp_path):
+    config = tmp_path / "c.yml"
+    config.write_text("exclude_issues: [0, 'not an issue']\n")
+    with pytest.raises(SettingsError, match="exclude_issues.*not an issue"):
+        load_settings({}, config_path=str(config))
+
+
+def test_the_model_needs_both_its_url_and_its_name():
+    settings = load_settings(
+        {
+            "TICKET_REPORT_LLM_URL": "http://127.0.0.1:8080/v1/",
+            "TICKET_REPORT_LLM_MODEL": "m",
+            "TICKET_REPORT_LLM_KEY": "k",
+        }
+    )
+    assert (settings.llm_url, settings.llm_model, settings.llm_key) == ("http://127.0.0.1:8080/v1", "m", "k")
+    assert load_settings({}).llm_url is None
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"TICKET_REPORT_LLM_URL": "ftp://x"})
+    assert "TICKET_REPORT_LLM_URL must be an http(s)" in str(raised.value)
+    assert "TICKET_REPORT_LLM_MODEL is not set" in str(raised.value)
+    with pytest.raises(SettingsError, match="TICKET_REPORT_LLM_URL is not set"):
+        load_settings({"TICKET_REPORT_LLM_MODEL": "m"})
