@@ -171,6 +171,21 @@ def _is_metadata_label(label: str) -> bool:
     return not _METADATA_WORDS.isdisjoint(_WORD.findall(lowered))
 
 
+_BLOCK_LABELS = frozenset(
+    """system information|system info|system details|device information|device info|diagnostics
+    |diagnostic information|environment|logs|log|log output|specs|specifications|hardware|crash report
+    |stack trace|stacktrace|traceback|versions|version info""".replace("\n", "").split("|")
+)
+
+
+def _is_block_label(line: str) -> bool:
+    """ "System information", "Logs:", "**Environment**": the caption of a pasted block."""
+    label = line.strip("*_:# \t").lower()
+    if " ".join(label.split()) in _BLOCK_LABELS:
+        return True
+    return line.endswith(":") and len(label.split()) <= 4 and _is_metadata_label(label)
+
+
 def _is_log_line(stripped: str, raw: str) -> bool:
     head = stripped[:400]
     if _LOG_START.match(head):
@@ -362,7 +377,7 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
             continue
         if _PLACEHOLDER.match(stripped):
             continue
-        if len(stripped) <= 40 and stripped[-1] not in ".!?" and _is_metadata_label(stripped.rstrip(":")):
+        if len(stripped) <= 40 and _is_block_label(stripped):
             continue  # a label over a pasted block ("System information:")
         if stripped[0] == ">":
             continue  # a quoted earlier reply: someone else's words, said before

@@ -279,3 +279,10 @@ def test_an_empty_period_says_so_in_one_line_and_names_what_still_waits():
     )
     nothing = build_report(TicketData((), ()), period=PERIOD, now=NOW, repos=[REPO], options=ReportOptions())
     assert nothing.headline.text.endswith("and no ticket is waiting for a first team reply.")
+
+
+def test_short_lines_naming_a_metadata_word_are_kept_unless_they_caption_a_block():
+    assert clean_text("Cannot log in, page reloads") == "Cannot log in, page reloads."
+    assert clean_text("Wrong version shown") == "Wrong version shown."
+    assert clean_text("**Environment**\nSync stops") == "Sync stops."
+    assert clean_text("Logs:\nSync stops") == "Sync stops."
