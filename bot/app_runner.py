@@ -25,6 +25,7 @@ from functools import partial
 from types import FrameType
 
 from bot.digests import Digests, config_subscriptions, digest_grace
+from bot.llm import describe_model, model_writer
 from bot.scheduler import DigestScheduler
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
@@ -93,7 +94,10 @@ def build_bot(
 
         source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
     service = ReportService(
-        source=source, options=settings.report_options(), cache_seconds=settings.config.cache_seconds
+        source=source,
+        options=settings.report_options(),
+        cache_seconds=settings.config.cache_seconds,
+        writer=model_writer(settings, cache=store),
     )
     client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
@@ -122,6 +126,12 @@ def attach_drilldowns(
     )
     drilldowns.attach(bot.slack)
     return drilldowns
+
+
+def attach_model_writer(bot: RunningBot, settings: Settings, *, store: Store) -> None:
+    """Have the configured model (if any) rewrite reports' headlines and summaries, cached in `store`."""
+    bot.service.writer = model_writer(settings, cache=store)
+    log.info(describe_model(settings))
 
 
 def attach_subscriptions(
@@ -187,6 +197,7 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
         return 1
     attach_subscriptions(bot, settings, store=store)
     attach_drilldowns(bot, settings, store=store)
+    attach_model_writer(bot, settings, store=store)
     digests = start_digests(settings, bot) if scheduler else None
     if digests is None:
         log.info("digest scheduler not started here (--no-scheduler): `python -m bot clock` posts digests")
@@ -237,8 +248,12 @@ def run_clock(settings: Settings) -> int:
 
     source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
     service = ReportService(
-        source=source, options=settings.report_options(), cache_seconds=settings.config.cache_seconds
+        source=source,
+        options=settings.report_options(),
+        cache_seconds=settings.config.cache_seconds,
+        writer=model_writer(settings, cache=store),
     )
+    log.info(describe_model(settings))
     digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
     digests.on_posted = partial(remember_report, store)
     scheduler = DigestScheduler(

@@ -132,11 +132,16 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
     repos = _repos(args.repo or list(snapshot_repos), settings)
     period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
-    service = ReportService(source=source, options=settings.report_options())
+    writer, store = _model_writer(settings)
+    service = ReportService(source=source, options=settings.report_options(), writer=writer)
     request = ReportRequest(
         period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
     )
-    report = service.build_for(period, request=request, now=now)
+    try:
+        report = service.build_for(period, request=request, now=now)
+    finally:
+        if store is not None:
+            store.close()
     if args.format == "markdown":
         output = render_markdown(report)
     elif args.format == "json":
@@ -145,6 +150,26 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         output = json.dumps(render_messages(report), indent=2, ensure_ascii=False)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
+
+
+def _model_writer(settings: Settings):
+    """The model writer when a model is configured, its answers cached in the store at DATABASE_URL.
+
+    Returns (writer, store to close); (None, None) without a model. A database that cannot be opened
+    only costs the cache.
+    """
+    if not settings.llm_url:
+        return None, None
+    from bot.llm import model_writer
+    from bot.store import Store
+
+    try:
+        store: Store | None = Store(settings.database_url)
+    except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        log.warning("model answers are not cached: cannot open the database at DATABASE_URL: %s", first)
+        store = None
+    return model_writer(settings, cache=store), store
 
 
 def _source(path: str | None, settings: Settings):

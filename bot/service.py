@@ -26,6 +26,12 @@ class TicketSource(Protocol):
     ) -> TicketData: ...
 
 
+class ReportWriter(Protocol):
+    """Rewrites parts of a built report (bot.llm.ModelWriter: the headline and group summaries)."""
+
+    def rewrite(self, report: Report, data: TicketData) -> Report: ...
+
+
 @dataclass(frozen=True)
 class ReportRequest:
     period_text: str
@@ -44,7 +50,10 @@ class _CacheEntry:
 
 
 class ReportService:
-    """Builds reports; identical fetches within `cache_seconds` reuse the data already fetched."""
+    """Builds reports; identical fetches within `cache_seconds` reuse the data already fetched.
+
+    With a `writer`, each built report is handed to it (a model rewriting the headline and summaries).
+    """
 
     def __init__(
         self,
@@ -53,8 +62,10 @@ class ReportService:
         options: ReportOptions,
         cache_seconds: float = 300,
         monotonic: Callable[[], float] = time.monotonic,
+        writer: ReportWriter | None = None,
     ) -> None:
         self._source = source
+        self.writer = writer
         self._options = options
         self._cache_seconds = cache_seconds
         self._monotonic = monotonic
@@ -84,7 +95,10 @@ class ReportService:
             exclude_labels=self._options.exclude_labels | request.exclude_labels,
         )
         data = TicketData(tickets=tuple(tickets), comments=tuple(comments), comments_since=since)
-        return build_report(data, period=period, now=now, repos=request.repos, options=options)
+        report = build_report(data, period=period, now=now, repos=request.repos, options=options)
+        if self.writer is not None:
+            report = self.writer.rewrite(report, data)
+        return report
 
     def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData:
         # A period ending "now" is keyed as "now": five people asking for today share one fetch.

@@ -124,6 +124,19 @@ report_posts = sa.Table(
 )
 
 
+# Language-model answers accepted by the guard, keyed by a hash of the model and the messages asked,
+# so a repeated report, its digest and its drill-down ask the model once.
+llm_answers = sa.Table(
+    "llm_answers",
+    metadata,
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("model", sa.String(200), nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("key", name="pk_llm_answers"),
+)
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A channel's digest: when it fires, what it covers, and how its last run went.
@@ -495,6 +508,19 @@ class Store:
         )
         with self._engine.connect() as conn:
             return conn.execute(query).scalar_one_or_none()
+
+    # Language-model answers ----------------------------------------------------------------
+
+    def llm_answer(self, key: str) -> str | None:
+        """The cached answer stored under `key`, else None."""
+        query = sa.select(llm_answers.c.answer).where(llm_answers.c.key == key)
+        with self._engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
+    def save_llm_answer(self, key: str, *, model: str, answer: str, now: datetime | None = None) -> None:
+        """Cache `answer` under `key`; when two processes save one key at once, the first one stays."""
+        values = {"key": key, "model": model[:200], "answer": answer, "created_at": now or datetime.now(UTC)}
+        self._insert_once(llm_answers, values)
 
     def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
         """INSERT that reports False instead of failing when the primary key is taken."""
