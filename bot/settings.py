@@ -226,7 +226,8 @@ def load_settings(
     llm_model = (env.get("TICKET_REPORT_LLM_MODEL") or "").strip() or None
     if llm_url and not llm_url.startswith(("https://", "http://")):
         problems.append(
-            f"TICKET_REPORT_LLM_URL must be an http(s) base URL like http://127.0.0.1:8080/v1, got {llm_url!r}"
+            "TICKET_REPORT_LLM_URL must be an http(s) base URL like http://127.0.0.1:8080/v1, "
+            f"got {llm_url!r}"
         )
     if llm_url and not llm_model:
         problems.append("TICKET_REPORT_LLM_MODEL is not set (the model name to ask, e.g. llama3.1:8b)")

@@ -41,8 +41,11 @@ def test_readme_example_prints_the_report_of_the_bundled_snapshot(capsys):
     assert out.startswith("# Support Ticket Report")
     assert "- Period: 2025-04-14 to 2025-04-14" in out
     assert "- **Total tickets:** 8 (+6 vs previous period)" in out
-    # the announcement (excluded label) and the pull request are not tickets
-    assert "/issues/210" not in out and "/issues/211" not in out
+    # the announcement (excluded label) and the pull request are not tickets: only the footer names
+    # the announcement, as left out
+    body, footer = out.split("\n---\n")
+    assert "/issues/210" not in body and "/issues/211" not in out
+    assert "Left out: 1 ticket — 1 labelled announcement" in footer
     # the database crash tickets form one group, and the version behind them is recommended for a look
     group = out.split("## Common Issues")[1].split("## Recommendations")[0]
     for number in (201, 202, 203, 209):

@@ -1,8 +1,13 @@
 """Report -> Slack messages: Block Kit blocks plus fallback text, split across messages when needed.
 
-The report reads top to bottom as the Markdown does: a header and context (generated, period,
-repositories), Summary fields, tickets by label, response times, the most active tickets (one section
-each, with a Details button), common issues (with a Details button per ticket) and recommendations.
+The report reads top to bottom as the Markdown does: a header, the headline, context (generated,
+period, repositories), Summary fields, tickets by label, response times, the most active tickets (one
+section each, with a Details button), common issues (the four labelled parts of a summary written from
+the tickets, or the model's summary; a Details button per ticket) and recommendations; then, when they
+apply, a footer of context lines: the tickets left out and which parts a language model wrote. A
+statement that cites tickets (the headline, each part) links each cited ticket once, as `<url|#N>`:
+where its text names it, or in brackets after it (`citations.py`). The first message's notification
+text is the headline when there is one.
 Blocks are built with `slack_sdk.models.blocks` and `to_dict()`, which rejects some over-long parts;
 the rest of Slack's limits (`slack_limits.py`) are met by construction: every piece of text has a
 budget, lists are cut into several sections, and whole blocks are packed into messages of at most
@@ -26,8 +31,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, HeaderBlock
 
+from bot.render.citations import has_text, link_mentions, summary_parts
 from bot.render.escape import clip_slack, escape_slack, slack_link, utf16_len
 from bot.render.formatting import (
+    LEFT_OUT,
     NO_ACTIVITY,
     NO_GROUPS,
     NO_LABELS,
@@ -36,6 +43,8 @@ from bot.render.formatting import (
     TOTAL_WORDS,
     breakdown_line,
     describe_durations,
+    exclusion_reason,
+    exclusions_shown,
     format_datetime,
     format_score,
     home_repo,
@@ -44,9 +53,11 @@ from bot.render.formatting import (
     ticket_label,
     title_or_placeholder,
     with_change,
+    written_by_sentence,
 )
 from bot.render.slack_limits import (
     MAX_ACTIONS_ELEMENTS,
+    MAX_CONTEXT_TEXT,
     MAX_FALLBACK_TEXT,
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
@@ -68,7 +79,7 @@ from bot.render.slack_parts import (
     wrap,
     wrap_runs,
 )
-from bot.report.models import Report, ScoredTicket, TicketRef
+from bot.report.models import Cited, Exclusion, IssueGroup, Report, ScoredTicket, TicketRef
 
 __all__ = [
     "DETAILS_ACTION_ID",
@@ -90,6 +101,12 @@ _BREAKDOWN_LINE = 300
 _LABEL_NAME = 100
 _REPOS_LINE = 1500
 _LINK_LIST_LINE = 1500
+_PART_TEXT = 1200  # one labelled part of a group summary
+_CITED_LINKS = 600  # the links of one statement's cited tickets
+_HEADLINE_LINKS = 1000
+_FALLBACK_HEADLINE = 1000
+_REASON = 100  # an exclusion's reason
+_EXCLUSION_LINKS = 400
 _BUTTONS_PER_BLOCK = 10  # 25 are allowed; 10 keep an actions block small whatever the repo names
 _MORE_ROOM = 40  # room for "… and 12 more"
 
@@ -119,6 +136,51 @@ class _Context:
         """<url|#685> without the title (for lists of cited tickets)."""
         return slack_link(ticket.url, self.label(ticket.repo, ticket.number), max_label=_LINK_LABEL)
 
+    def short_links(self, tickets: tuple[TicketRef, ...], *, budget: int) -> tuple[list[str], int]:
+        """Short links of the first tickets that fit `budget` units (", " counted), and how many did not."""
+        links: list[str] = []
+        size = 0
+        for ticket in tickets:
+            link = self.short_link(ticket)
+            size += utf16_len(link) + 2
+            if size > budget:
+                break
+            links.append(link)
+        return links, len(tickets) - len(links)
+
+    def cited(
+        self,
+        statement: Cited,
+        *,
+        lead: str = "",
+        limit: int,
+        links_budget: int = _CITED_LINKS,
+        list_rest: bool = True,
+    ) -> str:
+        """`lead` and the statement's escaped text, its cited tickets linked, in at most `limit` units.
+
+        The text is clipped (visibly, "…") to leave room for the links, which are never cut: a
+        ticket the text names becomes a link in place, the others follow in brackets (unless
+        `list_rest` is false: a group's summary is followed by its ticket list anyway), and tickets
+        beyond `links_budget` are counted ("and 3 more").
+        """
+        links, hidden = self.short_links(statement.tickets, budget=links_budget)
+        shown = statement.tickets[: len(links)]
+        more = f"and {hidden} more" if hidden and list_rest else ""
+        # Each shown ticket adds at most its link and ", "; the brackets and "and N more" take the rest.
+        room = limit - utf16_len(lead) - sum(utf16_len(link) + 2 for link in links) - utf16_len(more) - 4
+        full = escape_slack(statement.text)
+        text, rest = link_mentions(
+            full,
+            shown,
+            link=lambda ticket, label: slack_link(ticket.url, label, max_label=_LINK_LABEL),
+            shown=clip_slack(full, room),
+        )
+        trailing = [*(self.short_link(ticket) for ticket in rest), *([more] if more else [])]
+        if trailing and list_rest:
+            text = f"{text} ({', '.join(trailing)})" if text else f"({', '.join(trailing)})"
+        return lead + text
+
 
 # Slack readers scan; a group of 80 tickets listed in full would flood the channel with messages.
 LIST_LIMIT = 8
@@ -127,6 +189,10 @@ LIST_LIMIT = 8
 def _top(ctx: _Context) -> list[Unit]:
     report = ctx.report
     header = HeaderBlock(text=plain(f"{REPORT_TITLE}: {report.period.label}", MAX_HEADER_TEXT)).to_dict()
+    top = (header,)
+    if has_text(report.headline.text):
+        headline = ctx.cited(report.headline, limit=MAX_SECTION_TEXT, links_budget=_HEADLINE_LINKS)
+        top = (header, section(headline))
     when = (
         f"Generated {escape_slack(format_datetime(report.generated_at))}"
         f" · Period: {clip_slack(escape_slack(report.period.label), 200)}"
@@ -137,7 +203,8 @@ def _top(ctx: _Context) -> list[Unit]:
     repos_line = "Repositories: " + (", ".join(runs[0]) if runs else "none")
     if len(runs) > 1:
         repos_line += f" and {len(repos) - len(runs[0])} more"
-    return [Unit(blocks=(header, context(when), context(repos_line)))]
+    # Two units: a headline near the section limit and the context lines may not fit one message's share.
+    return [Unit(blocks=top), Unit(blocks=(context(when), context(repos_line)))]
 
 
 def _summary(ctx: _Context) -> list[Unit]:
@@ -240,6 +307,19 @@ def _group_buttons(ctx: _Context, group_index: int, tickets: tuple[TicketRef, ..
     return units
 
 
+def _group_summary(ctx: _Context, group: IssueGroup, *, room: int) -> list[str]:
+    """The labelled parts written from the tickets, else the summary clipped to `room`."""
+    parts = summary_parts(group)
+    if parts is not None:
+        return [
+            ctx.cited(statement, lead=f"*{words}:* ", limit=_PART_TEXT + _CITED_LINKS)
+            for words, statement in parts
+        ]
+    if not has_text(group.summary):
+        return []
+    return [ctx.cited(Cited(group.summary, group.tickets), limit=room, list_rest=False)]
+
+
 def _common_issues(ctx: _Context) -> list[Unit]:
     heading = "Common issues"
     groups = ctx.report.common_issues
@@ -251,10 +331,7 @@ def _common_issues(ctx: _Context) -> list[Unit]:
         lines = [f"*{heading}*"] if first else []
         title = clip_slack(escape_slack(title_or_placeholder(group.title)), _TITLE_LINE)
         lines.append(f"*{index + 1}. {title}*")
-        room = MAX_SECTION_TEXT - utf16_len("\n".join(lines)) - 1
-        summary = clip_slack(escape_slack(group.summary), room)
-        if summary:
-            lines.append(summary)
+        lines.extend(_group_summary(ctx, group, room=MAX_SECTION_TEXT - utf16_len("\n".join(lines)) - 1))
         lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in group.tickets[:LIST_LIMIT])
         lines.extend(_more(len(group.tickets)))
         lead = (divider(),) if first else ()
@@ -280,12 +357,48 @@ def _recommendations(ctx: _Context) -> list[Unit]:
     return units_from_lines(lines, section_name=heading, lead=(divider(),))
 
 
+def _footer(ctx: _Context) -> list[Unit]:
+    """Context lines after a divider: the tickets left out, and which parts a model wrote."""
+    lines = []
+    count, excluded = exclusions_shown(ctx.report.excluded)
+    if excluded:
+        lines.append(_left_out(ctx, count, excluded))
+    written_by = written_by_sentence(ctx.report)
+    if written_by:
+        lines.append(clip_slack(escape_slack(written_by), MAX_CONTEXT_TEXT))
+    units = [Unit(blocks=(context(line),)) for line in lines]
+    if units:
+        units[0] = Unit(blocks=(divider(), *units[0].blocks))
+    return units
+
+
+def _left_out(ctx: _Context, count: int, excluded: list[Exclusion]) -> str:
+    """The line "Left out: 3 tickets — 2 pinned (#12, #14), 1 labelled announcement (#40)." for a context."""
+    head = f"{LEFT_OUT}: {plural(count, 'ticket')} — "
+    items: list[str] = []
+    size = utf16_len(head)
+    for shown, exclusion in enumerate(excluded):
+        reason = clip_slack(escape_slack(exclusion_reason(exclusion.reason)), _REASON)
+        links, hidden = ctx.short_links(exclusion.tickets, budget=_EXCLUSION_LINKS)
+        if hidden:
+            links.append(f"and {hidden} more")
+        item = f"{len(exclusion.tickets)} {reason} ({', '.join(links)})"
+        if size + utf16_len(item) + 2 > MAX_CONTEXT_TEXT - _MORE_ROOM:
+            items.append(f"and {len(excluded) - shown} more reasons")
+            break
+        items.append(item)
+        size += utf16_len(item) + 2
+    return head + ", ".join(items) + "."
+
+
 # --- messages ----------------------------------------------------------------------------------------
 
 
 def _fallback(report: Report, *, page: int, pages: int) -> str:
     label = clip_slack(escape_slack(report.period.label), 200)
-    if page == 1:
+    if page == 1 and has_text(report.headline.text):
+        text = f"Ticket report {label}: {clip_slack(escape_slack(report.headline.text), _FALLBACK_HEADLINE)}"
+    elif page == 1:
         totals = report.totals
         text = (
             f"Ticket report {label}: {plural(totals.total, 'ticket')},"
@@ -307,6 +420,7 @@ def render_messages(report: Report) -> list[SlackMessage]:
         *_most_active(ctx),
         *_common_issues(ctx),
         *_recommendations(ctx),
+        *_footer(ctx),
     ]
     label = clip_slack(escape_slack(report.period.label), 200)
     return paginate(

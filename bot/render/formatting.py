@@ -10,7 +10,7 @@ import math
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.report.models import DurationStats
+from bot.report.models import DurationStats, Exclusion, Report
 
 NOT_AVAILABLE = "n/a"
 UNTITLED = "(untitled)"
@@ -116,6 +116,16 @@ def title_or_placeholder(title: str | None) -> str:
 
 # Words every format uses for the same thing.
 REPORT_TITLE = "Support Ticket Report"
+HEADLINE_HEADING = "In short"
+LEFT_OUT = "Left out"
+# The labelled lines of a group summary written from the tickets (`GroupSummary`), in order.
+PART_LABELS = (
+    ("problem", "Problem"),
+    ("affected", "Affected"),
+    ("status", "Status"),
+    ("fix_fails", "Fix reported failing"),
+    ("tell_users", "Tell users"),
+)
 NO_ACTIVITY = "No ticket activity in this period."
 NO_LABELS = "No labelled tickets in this period."
 NO_GROUPS = "No common issues: no two tickets in this period look related."
@@ -150,3 +160,53 @@ def describe_durations(stats: DurationStats) -> str:
 def breakdown_line(reason: str, count: float, points: float) -> str:
     """One score line: "comments from the community ×3: +6.0" (pass the reason already escaped)."""
     return f"{reason} ×{format_count(count)}: {format_points(points)}"
+
+
+def join_words(words: list[str]) -> str:
+    """Words listed as a person lists them: 1; 1 and 3; 1, 2 and 3."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def exclusion_reason(reason: str) -> str:
+    """An exclusion's reason as words to follow a count: "label announcement" -> "labelled announcement"."""
+    reason = reason.strip()
+    if reason.startswith("label "):
+        return "labelled " + reason.removeprefix("label ").strip()
+    return reason or "excluded"
+
+
+def exclusions_shown(excluded: tuple[Exclusion, ...]) -> tuple[int, list[Exclusion]]:
+    """The exclusions worth a line (those with tickets) and how many distinct tickets they leave out."""
+    shown = [exclusion for exclusion in excluded if exclusion.tickets]
+    keys = {(ticket.repo, ticket.number) for exclusion in shown for ticket in exclusion.tickets}
+    return len(keys), shown
+
+
+def model_groups(report: Report) -> list[int]:
+    """0-based places in `report.common_issues` of the groups whose summary a model wrote."""
+    return [index for index, group in enumerate(report.common_issues) if group.written_by == "model"]
+
+
+def written_by_sentence(report: Report) -> str | None:
+    """Which parts of the report a language model wrote, in one sentence; None when no model took part.
+
+    "Headline and summaries of common issues 1 and 3 written by model llama3.1:8b; the rest computed
+    from the tickets." The model's name is configuration, not escaped here: the renderer escapes the
+    sentence.
+    """
+    groups = [str(index + 1) for index in model_groups(report)]
+    headline = report.headline_written_by == "model"
+    if report.model is None and not headline and not groups:
+        return None
+    name = report.model or "(unnamed)"
+    if not headline and not groups:
+        return f"Model {name} wrote no part of this report; all of it was computed from the tickets."
+    parts = ["headline"] if headline else []
+    if len(groups) == 1:
+        parts.append(f"summary of common issue {groups[0]}")
+    elif groups:
+        parts.append(f"summaries of common issues {join_words(groups)}")
+    written = " and ".join(parts)
+    return f"{written[0].upper()}{written[1:]} written by model {name}; the rest computed from the tickets."

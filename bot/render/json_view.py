@@ -1,17 +1,21 @@
 """Report -> JSON: a stable, documented schema for scripts and dashboards (`--format json`).
 
-Schema (version 1; also in docs/json-schema.md). Datetimes are ISO 8601 strings with their UTC offset;
-durations are whole seconds (null when there is nothing to measure); scores and points are rounded
-to two decimals, a breakdown count is an integer when whole. Titles, summaries and labels are
-GitHub's text as-is (not escaped: the consumer escapes for its own medium), except that lone UTF-16
-surrogates become U+FFFD.
+Schema (version 2; also in docs/json-schema.md). Version 2 only adds keys to version 1 (`headline`,
+`excluded`, `written_by`; `parts` and `written_by` on common issues; `kind` and `impact` on
+recommendations): a reader of version 1 reads version 2 unchanged. Datetimes are ISO 8601 strings
+with their UTC offset; durations are whole seconds (null when there is nothing to measure); scores,
+points and impacts are rounded to two decimals, a breakdown count is an integer when whole. Titles,
+summaries, labels, the headline and the parts are the text as GitHub, the report core or the model
+gave it (not escaped: the consumer escapes for its own medium), except that lone UTF-16 surrogates
+become U+FFFD.
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "generated_at": "2025-04-14T21:07:02+00:00",
       "period": {"start": ISO, "end": ISO, "label": "2025-04-14 to 2025-04-14", "spec": "today"},
       "previous_period": {"start": ISO, "end": ISO, "label": str, "spec": str},
       "repos": ["owner/name", ...],
+      "headline": {"text": str, "tickets": [TicketRef], "written_by": "offline"|"model"},
       "totals": {"total": int, "resolved": int, "not_planned": int, "open": int, "new": int},
       "previous_totals": {same keys},
       "changes": {same keys: totals minus previous_totals},
@@ -27,14 +31,26 @@ surrogates become U+FFFD.
                        "author": str, "created_at": ISO, "closed_at": ISO|null, "comments_count": int,
                        "score": float,
                        "score_breakdown": [{"reason": str, "count": number, "points": float}]}],
-      "common_issues": [{"title": str, "summary": str, "tickets": [TicketRef]}],
-      "recommendations": [{"title": str, "text": str, "tickets": [TicketRef]}],
+      "common_issues": [{"title": str, "summary": str, "tickets": [TicketRef],
+                         "written_by": "offline"|"model", "parts": Parts|null}],
+      "recommendations": [{"title": str, "text": str, "tickets": [TicketRef], "kind": str,
+                           "impact": float}],
+      "excluded": [{"reason": str, "count": int, "tickets": [TicketRef]}],
+      "written_by": {"model": str|null, "headline": "offline"|"model", "common_issues": [int]},
       "tickets": [{"repo": str, "number": int, "title": str, "url": str, "state": str,
                    "state_reason": str|null, "labels": [str], "score": float}]
     }
 
+    Parts = {"problem": Cited, "affected": Cited, "status": Cited + {"kind": str},
+             "tell_users": Cited, "fix_fails": Cited|null,
+             "product": str|null, "version": str|null, "error": str|null}
+    Cited = {"text": str, "tickets": [TicketRef]}
+
 TicketRef is {"repo": str, "number": int, "title": str, "url": str}. `tickets` lists every ticket
-active in the period, best score first (empty when the report was built without them).
+active in the period, best score first (empty when the report was built without them). The headline
+text is "" when the report has none. `written_by.common_issues` holds the 0-based places in
+`common_issues` of the groups whose `summary` a model wrote; `written_by.model` names the model
+(null when none took part). A status `kind` is one of `bot.report.models.STATUS_KINDS`.
 """
 
 from __future__ import annotations
@@ -43,18 +59,24 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from bot.render.citations import has_text
 from bot.render.escape import scrub
-from bot.render.formatting import iso
+from bot.render.formatting import iso, model_groups
 from bot.report.models import (
+    Cited,
     DurationStats,
+    Exclusion,
+    GroupSummary,
+    IssueGroup,
     Period,
+    Recommendation,
     Report,
     ScoredTicket,
     TicketRef,
     Totals,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _TOTAL_KEYS = ("total", "resolved", "not_planned", "open", "new")
 
 
@@ -90,6 +112,56 @@ def _durations(stats: DurationStats) -> dict[str, Any]:
 
 def _ref(ticket: TicketRef) -> dict[str, Any]:
     return {"repo": ticket.repo, "number": ticket.number, "title": ticket.title, "url": ticket.url}
+
+
+def _cited(statement: Cited) -> dict[str, Any]:
+    return {"text": statement.text, "tickets": [_ref(t) for t in statement.tickets]}
+
+
+def _parts(parts: GroupSummary | None) -> dict[str, Any] | None:
+    if parts is None:
+        return None
+    return {
+        "problem": _cited(parts.problem),
+        "affected": _cited(parts.affected),
+        "status": {**_cited(parts.status), "kind": parts.status_kind},
+        "tell_users": _cited(parts.tell_users),
+        "fix_fails": None if parts.fix_fails is None else _cited(parts.fix_fails),
+        "product": parts.product,
+        "version": parts.version,
+        "error": parts.error,
+    }
+
+
+def _group(group: IssueGroup) -> dict[str, Any]:
+    summary = group.summary
+    if not has_text(summary) and group.parts is not None:
+        summary = group.parts.text()
+    return {
+        "title": group.title,
+        "summary": summary,
+        "tickets": [_ref(t) for t in group.tickets],
+        "written_by": group.written_by,
+        "parts": _parts(group.parts),
+    }
+
+
+def _recommendation(rec: Recommendation) -> dict[str, Any]:
+    return {
+        "title": rec.title,
+        "text": rec.text,
+        "tickets": [_ref(t) for t in rec.tickets],
+        "kind": rec.kind,
+        "impact": _round(rec.impact),
+    }
+
+
+def _exclusion(exclusion: Exclusion) -> dict[str, Any]:
+    return {
+        "reason": exclusion.reason,
+        "count": len(exclusion.tickets),
+        "tickets": [_ref(t) for t in exclusion.tickets],
+    }
 
 
 def _most_active(rank: int, scored: ScoredTicket) -> dict[str, Any]:
@@ -155,6 +227,7 @@ def _report_dict(report: Report) -> dict[str, Any]:
         "period": _period(report.period),
         "previous_period": _period(report.previous_period),
         "repos": list(report.repos),
+        "headline": {**_cited(report.headline), "written_by": report.headline_written_by},
         "totals": totals,
         "previous_totals": previous,
         "changes": {key: totals[key] - previous[key] for key in _TOTAL_KEYS},
@@ -177,14 +250,14 @@ def _report_dict(report: Report) -> dict[str, Any]:
         "most_active": [
             _most_active(rank, scored) for rank, scored in enumerate(report.most_active, start=1)
         ],
-        "common_issues": [
-            {"title": group.title, "summary": group.summary, "tickets": [_ref(t) for t in group.tickets]}
-            for group in report.common_issues
-        ],
-        "recommendations": [
-            {"title": rec.title, "text": rec.text, "tickets": [_ref(t) for t in rec.tickets]}
-            for rec in report.recommendations
-        ],
+        "common_issues": [_group(group) for group in report.common_issues],
+        "recommendations": [_recommendation(rec) for rec in report.recommendations],
+        "excluded": [_exclusion(exclusion) for exclusion in report.excluded],
+        "written_by": {
+            "model": report.model,
+            "headline": report.headline_written_by,
+            "common_issues": model_groups(report),
+        },
         "tickets": [_ticket(scored) for scored in report.tickets],
     }
 

@@ -1,15 +1,23 @@
 """Report -> Markdown, in the layout and order of the report this product grew from.
 
-Every piece of GitHub text goes through `escape_markdown_cell`, so it stays one line of plain text:
-it cannot split a table row, forge a link, start a heading or carry raw HTML.
+The headline ("In short") follows the title lines; then the seed's sections; then a footer after a
+rule: the tickets left out of the report and which parts a language model wrote, when either applies.
+A statement that cites tickets (the headline, each part of a group summary) links each cited ticket
+once: where its text names it as `#N`, or in brackets after it (`citations.py`).
+
+Every piece of GitHub or model text goes through `escape_markdown_cell`, so it stays one line of plain
+text: it cannot split a table row, forge a link, start a heading or carry raw HTML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.render.citations import has_text, link_mentions, summary_parts
 from bot.render.escape import escape_markdown_cell, markdown_link
 from bot.render.formatting import (
+    HEADLINE_HEADING,
+    LEFT_OUT,
     NO_ACTIVITY,
     NO_AWAITING,
     NO_GROUPS,
@@ -19,6 +27,8 @@ from bot.render.formatting import (
     TOTAL_WORDS,
     breakdown_line,
     describe_durations,
+    exclusion_reason,
+    exclusions_shown,
     format_datetime,
     format_score,
     home_repo,
@@ -27,8 +37,9 @@ from bot.render.formatting import (
     ticket_label,
     title_or_placeholder,
     with_change,
+    written_by_sentence,
 )
-from bot.report.models import Report, TicketRef
+from bot.report.models import Cited, IssueGroup, Report, TicketRef
 
 
 def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> list[str]:
@@ -46,6 +57,22 @@ def _ref_item(ticket: TicketRef, *, home: str | None) -> str:
     return f"{link}: {escape_markdown_cell(title_or_placeholder(ticket.title))}"
 
 
+def _ref_links(tickets: tuple[TicketRef, ...], *, home: str | None) -> str:
+    return ", ".join(_ref_link(t.repo, t.number, t.url, home=home) for t in tickets)
+
+
+def _cited(statement: Cited, *, home: str | None) -> str:
+    """The statement's text with its cited tickets linked: where it names them, else "(#12, #40)" after it."""
+    text, rest = link_mentions(
+        escape_markdown_cell(statement.text),
+        statement.tickets,
+        link=lambda ticket, label: markdown_link(ticket.url, label),
+    )
+    if rest:
+        text = f"{text} ({_ref_links(rest, home=home)})" if text else f"({_ref_links(rest, home=home)})"
+    return text
+
+
 def _header(report: Report) -> list[str]:
     repos = ", ".join(escape_markdown_cell(repo) for repo in report.repos) or "none"
     return [
@@ -55,6 +82,12 @@ def _header(report: Report) -> list[str]:
         f"- Compared with: {escape_markdown_cell(report.previous_period.label)}",
         f"- Repositories: {repos}",
     ]
+
+
+def _headline(report: Report, *, home: str | None) -> list[str]:
+    if not has_text(report.headline.text):
+        return []
+    return [f"## {HEADLINE_HEADING}", _cited(report.headline, home=home)]
 
 
 def _summary(report: Report) -> list[str]:
@@ -118,13 +151,26 @@ def _common_issues(report: Report, *, home: str | None) -> list[str]:
         return [*lines, NO_GROUPS]
     for index, group in enumerate(report.common_issues, start=1):
         lines.append(f"### {index}. {escape_markdown_cell(title_or_placeholder(group.title))}")
-        summary = escape_markdown_cell(group.summary)
-        if summary:
-            lines.extend([summary, ""])
+        lines.extend(_group_summary(group, home=home))
         lines.append("**Related Issues:**")
         lines.extend(f"- {_ref_item(ticket, home=home)}" for ticket in group.tickets)
         lines.append("")
     return lines[:-1]
+
+
+def _group_summary(group: IssueGroup, *, home: str | None) -> list[str]:
+    """The labelled parts written from the tickets, else the summary as one paragraph."""
+    parts = summary_parts(group)
+    if parts is not None:
+        lines = [f"- **{words}:** {_cited(statement, home=home)}" for words, statement in parts]
+        return [*lines, ""] if lines else []
+    # The ticket list follows, so tickets the summary does not name need no brackets.
+    summary, _ = link_mentions(
+        escape_markdown_cell(group.summary),
+        group.tickets,
+        link=lambda ticket, label: markdown_link(ticket.url, label),
+    )
+    return [summary, ""] if summary else []
 
 
 def _recommendations(report: Report, *, home: str | None) -> list[str]:
@@ -135,8 +181,27 @@ def _recommendations(report: Report, *, home: str | None) -> list[str]:
         title = escape_markdown_cell(title_or_placeholder(rec.title))
         lines.append(f"- **{title}:** {escape_markdown_cell(rec.text)}")
         if rec.tickets:
-            links = ", ".join(_ref_link(t.repo, t.number, t.url, home=home) for t in rec.tickets)
-            lines.append(f"  - Tickets: {links}")
+            lines.append(f"  - Tickets: {_ref_links(rec.tickets, home=home)}")
+    return lines
+
+
+def _footer(report: Report, *, home: str | None) -> list[str]:
+    """What the report leaves out and who wrote it, as paragraphs after a rule; empty when neither applies."""
+    paragraphs = []
+    count, excluded = exclusions_shown(report.excluded)
+    if excluded:
+        reasons = ", ".join(
+            f"{len(exclusion.tickets)} {escape_markdown_cell(exclusion_reason(exclusion.reason))}"
+            f" ({_ref_links(exclusion.tickets, home=home)})"
+            for exclusion in excluded
+        )
+        paragraphs.append(f"{LEFT_OUT}: {plural(count, 'ticket')} — {reasons}.")
+    written_by = written_by_sentence(report)
+    if written_by:
+        paragraphs.append(escape_markdown_cell(written_by))
+    lines = ["---"] if paragraphs else []
+    for paragraph in paragraphs:
+        lines.extend(("", paragraph))
     return lines
 
 
@@ -145,11 +210,13 @@ def render_markdown(report: Report) -> str:
     home = home_repo(report.repos)
     sections = [
         _header(report),
+        _headline(report, home=home),
         _summary(report),
         _labels(report),
         _response_times(report, home=home),
         _most_active(report, home=home),
         _common_issues(report, home=home),
         _recommendations(report, home=home),
+        _footer(report, home=home),
     ]
-    return "\n\n".join("\n".join(section) for section in sections) + "\n"
+    return "\n\n".join("\n".join(section) for section in sections if section) + "\n"

@@ -38,7 +38,8 @@ from bot.render.slack_limits import (
 
 Block = dict[str, Any]
 
-# Room kept free in every message for the "continued (2/3)" context and a repeated section heading.
+# Room kept free in every message after the first for the "continued (2/3)" context and a repeated
+# section heading.
 _RESERVED_BLOCKS = 2
 _RESERVED_JSON = 600
 
@@ -154,14 +155,17 @@ def units_from_lines(
 
 
 def pack(units: Sequence[Unit]) -> list[list[Unit]]:
-    """Units in order into as few pages as fit Slack's block count and size, with room reserved."""
-    block_room = MAX_BLOCKS - _RESERVED_BLOCKS
-    size_room = MAX_BLOCKS_JSON - _RESERVED_JSON
+    """Units in order into as few pages as fit Slack's block count and size.
+
+    Pages after the first keep room for what `paginate` puts at their top; the first has none to keep.
+    """
     pages: list[list[Unit]] = []
     page: list[Unit] = []
     blocks = size = 0
     for unit in units:
         count, unit_size = len(unit.blocks), blocks_json_size(list(unit.blocks)) + 1
+        block_room = MAX_BLOCKS - (_RESERVED_BLOCKS if pages else 0)
+        size_room = MAX_BLOCKS_JSON - (_RESERVED_JSON if pages else 0)
         if page and (blocks + count > block_room or size + unit_size > size_room):
             pages.append(page)
             page, blocks, size = [], 0, 0

@@ -1,7 +1,9 @@
 """Reports built by hand from the core's models, for the renderer tests.
 
 `fixture_report()` is the fixed report behind the golden files (modelled on the seed report of
-pieces-app/support, with a title carrying `|`, `<b>` and backticks to pin the escaping).
+pieces-app/support, with a title carrying `|`, `<b>` and backticks to pin the escaping): a headline
+written from the tickets, one common issue summarised in four parts, one summarised by a model, and
+two tickets left out.
 `report_with_text()` puts given text everywhere a report carries GitHub text; `big_report()` makes
 a report far too large for one Slack message.
 """
@@ -11,7 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.report.models import (
+    Cited,
     DurationStats,
+    Exclusion,
+    GroupSummary,
     IssueGroup,
     LabelStat,
     Period,
@@ -131,18 +136,33 @@ def fixture_report() -> Report:
         ("comments from the community", 1, 2.0),
         ("recency", 0.5, 1.5),
     )
+    t690 = make_ticket(
+        690,
+        "Copilot replies `undefined` to every question since 11.3.0",
+        labels=("copilot",),
+        created_at=datetime(2025, 4, 14, 15, 40, tzinfo=UTC),
+    )
     s680 = scored(t680, ("recency", 0.33, 1.0))
+    s690 = scored(t690, ("opened in the period", 1, 2.0), ("recency", 0.25, 0.75))
+    pinned = make_ticket(12, "Read this before opening an issue", labels=("meta",))
+    announcement = make_ticket(40, "Pieces OS 11.3.1 is out", labels=("announcement",))
     return Report(
         generated_at=NOW,
         period=PERIOD,
         previous_period=PERIOD.previous(),
         repos=(REPO,),
-        totals=Totals(total=4, resolved=1, not_planned=1, open=2, new=2),
+        totals=Totals(total=5, resolved=1, not_planned=1, open=3, new=3),
         previous_totals=Totals(total=2, resolved=1, not_planned=0, open=1, new=1),
+        headline=Cited(
+            "5 tickets this period, 3 more than the period before. #686 and 1 more report Pieces OS failing"
+            " to start after updating to 11.3.0; the fix is out in 11.3.1. Copilot answers `undefined`"
+            " in #687 and #690, with no team reply yet.",
+            tickets=(ref(t686), ref(t685), ref(t687), ref(t690)),
+        ),
         labels=(
             LabelStat(label="bug", received=2, resolved=1, pending=1, previous_received=1),
+            LabelStat(label="copilot", received=2, resolved=0, pending=2, previous_received=2),
             LabelStat(label="auth", received=1, resolved=0, pending=1),
-            LabelStat(label="copilot", received=1, resolved=0, pending=1, previous_received=2),
             LabelStat(label="enhancement", received=1, resolved=1, pending=0),
         ),
         response_times=ResponseTimes(
@@ -150,33 +170,71 @@ def fixture_report() -> Report:
                 count=2, median=timedelta(hours=3, minutes=20), p90=timedelta(hours=9, minutes=45)
             ),
             close=DurationStats(count=2, median=timedelta(days=2, hours=4), p90=timedelta(days=11, hours=22)),
-            awaiting_response=(ref(t687),),
+            awaiting_response=(ref(t687), ref(t690)),
         ),
         most_active=(s685, s686, s687, s680),
         common_issues=(
             IssueGroup(
                 title="Pieces OS fails to launch after updating to 11.3.0",
-                summary=(
-                    "Users report Pieces OS failing to start after updating to 11.3.0, with database "
-                    "errors during the first boot. The team suggested deleting the database or waiting "
-                    "for 11.3.1."
-                ),
+                summary=launch_parts(t686, t685).text(),
                 tickets=(ref(t686), ref(t685)),
+                parts=launch_parts(t686, t685),
+            ),
+            IssueGroup(
+                title="Copilot answers `undefined`",
+                summary=(
+                    "Since updating to 11.3.0, Copilot replies with the word undefined to every question"
+                    " (#687, #690). Nobody from the team has answered yet."
+                ),
+                tickets=(ref(t687), ref(t690)),
+                written_by="model",
             ),
         ),
         recommendations=(
             Recommendation(
                 title="Answer tickets waiting for a first response",
-                text="1 open ticket has had no team response for 11h 7m (target 24h).",
-                tickets=(ref(t687),),
+                text="2 open tickets have had no team response for up to 11h 7m (target 24h).",
+                tickets=(ref(t687), ref(t690)),
+                kind="waiting",
+                impact=2.5,
             ),
             Recommendation(
                 title="Investigate launch failures after 11.3.0",
                 text="2 tickets this period report Pieces OS failing to start after updating to 11.3.0.",
                 tickets=(ref(t686), ref(t685)),
+                kind="fix_fails",
+                impact=1.75,
             ),
         ),
-        tickets=(s685, s686, s687, s680),
+        tickets=(s685, s686, s687, s690, s680),
+        excluded=(
+            Exclusion(reason="pinned", tickets=(ref(pinned),)),
+            Exclusion(reason="label announcement", tickets=(ref(announcement),)),
+        ),
+        model="llama3.1:8b",
+    )
+
+
+def launch_parts(t686: Ticket, t685: Ticket) -> GroupSummary:
+    """The four-part summary of the fixture's first common issue (a fix released, said to fail once)."""
+    return GroupSummary(
+        problem=Cited(
+            "LateInitializationError: Field 'database' has not been initialized.", tickets=(ref(t686),)
+        ),
+        affected=Cited(
+            "Pieces OS 11.3.0 on Windows and macOS; 2 people reported it.", (ref(t686), ref(t685))
+        ),
+        status=Cited("Fixed in 11.3.1, released on 14 Apr (team on #686).", tickets=(ref(t686),)),
+        tell_users=Cited(
+            '"Update to 11.3.1; if it still fails, delete the database folder and restart"'
+            " (team on #686, 14 Apr).",
+            tickets=(ref(t686),),
+        ),
+        status_kind="fix_released",
+        fix_fails=Cited("One reporter says 11.3.1 still hangs at sign-in.", tickets=(ref(t685),)),
+        product="Pieces OS",
+        version="11.3.0",
+        error="LateInitializationError: Field 'database' has not been initialized.",
     )
 
 
@@ -201,16 +259,40 @@ def empty_report() -> Report:
 
 
 def report_with_text(
-    *, title: str, summary: str = "", label: str = "bug", reason: str = "comments", url: str | None = None
+    *,
+    title: str,
+    summary: str = "",
+    label: str = "bug",
+    reason: str = "comments",
+    url: str | None = None,
+    model: str | None = None,
 ) -> Report:
-    """A report carrying the given text in every place GitHub text can appear.
+    """A report carrying the given text in every place GitHub or model text can appear.
 
-    Titles of tickets, groups and recommendations, the group summary, the recommendation text, the
-    label name and a score reason all get it; `url` (default a normal GitHub URL) is every ticket's URL.
+    `title`: the titles of tickets (tickets 1 to 3, and 4 and 5, which are left out), groups and
+    recommendations. `summary`: the first group's summary, the recommendation text, the headline
+    (followed by " #1 and #2", which it cites with #3), every part of the second group's four-part
+    summary and the third group's model-written summary. `label`: the label name and the reason
+    "label <label>" tickets 4 and 5 are left out. `reason`: a score reason. `url` (default a normal
+    GitHub URL): every ticket's URL. `model`: the model's name (the headline and the third group are
+    said to be the model's when it is given).
     """
     tickets = [make_ticket(number, title, labels=(label,), url=url) for number in (1, 2, 3)]
     scored_tickets = tuple(scored(ticket, (reason, 2, 4.0), ("recency", 1, 1.5)) for ticket in tickets)
     refs = tuple(ref(ticket) for ticket in tickets)
+    left_out = tuple(ref(make_ticket(number, title, url=url)) for number in (4, 5))
+    statement = Cited(summary, tickets=refs[:2])
+    parts = GroupSummary(
+        problem=statement,
+        affected=Cited(summary, tickets=refs),
+        status=statement,
+        tell_users=Cited(summary, tickets=refs[2:]),
+        fix_fails=statement,
+        product=summary,
+        version=summary,
+        error=summary,
+    )
+    by_model = "model" if model is not None else "offline"
     base = fixture_report()
     return Report(
         generated_at=NOW,
@@ -226,9 +308,17 @@ def report_with_text(
             awaiting_response=refs,
         ),
         most_active=scored_tickets,
-        common_issues=(IssueGroup(title=title, summary=summary, tickets=refs),),
-        recommendations=(Recommendation(title=title, text=summary, tickets=refs),),
+        common_issues=(
+            IssueGroup(title=title, summary=summary, tickets=refs),
+            IssueGroup(title=title, summary=summary, tickets=refs, parts=parts),
+            IssueGroup(title=title, summary=summary, tickets=refs, written_by=by_model),
+        ),
+        recommendations=(Recommendation(title=title, text=summary, tickets=refs, kind=reason),),
         tickets=scored_tickets,
+        headline=Cited(f"{summary} #1 and #2", tickets=refs),
+        headline_written_by=by_model,
+        excluded=(Exclusion(reason=f"label {label}", tickets=left_out),),
+        model=model,
     )
 
 

@@ -13,7 +13,8 @@ from bot.render import DETAILS_ACTION_PATTERN, render_messages
 from bot.render.blocks import InvalidSlackMessage, message_problems, validate_message
 from bot.render.formatting import NO_ACTIVITY
 from bot.render.slack_limits import MAX_BLOCKS, MAX_BLOCKS_JSON, blocks_json_size
-from bot.report.models import IssueGroup
+from bot.render.slack_parts import Unit, pack, paginate, section
+from bot.report.models import Cited, Exclusion, IssueGroup
 
 from .fixtures import big_report, empty_report, fixture_report, make_ticket, report_with_text, scored
 from .helpers import buttons, mrkdwn_texts
@@ -23,12 +24,20 @@ def _all_text(messages: list[Any]) -> str:
     return "\n".join(text for message in messages for text in mrkdwn_texts(message))
 
 
-def test_the_fixture_fits_one_valid_message_with_a_plain_fallback() -> None:
+def test_the_fixture_fits_one_valid_message_whose_notification_text_is_the_headline() -> None:
     messages = render_messages(fixture_report())
     assert len(messages) == 1
     validate_message(messages[0])
-    assert messages[0]["text"] == "Ticket report 2025-04-14 to 2025-04-14: 4 tickets, 1 resolved, 2 open"
+    assert messages[0]["text"].startswith(
+        "Ticket report 2025-04-14 to 2025-04-14: 5 tickets this period, 3 more than the period before. #686"
+    )
     assert messages[0]["blocks"][0]["type"] == "header"
+
+
+def test_without_a_headline_the_notification_text_gives_the_totals() -> None:
+    message = render_messages(empty_report())[0]
+    assert message["text"] == "Ticket report 2025-04-14 to 2025-04-14: 0 tickets, 0 resolved, 0 open"
+    assert [block["type"] for block in message["blocks"][:2]] == ["header", "context"]
 
 
 def test_each_most_active_ticket_has_a_details_button_naming_it() -> None:
@@ -54,6 +63,8 @@ def test_common_issue_tickets_get_their_own_buttons_all_matching_the_handler_pat
     assert [(b["action_id"], b["text"]["text"]) for b in group_buttons] == [
         ("ticket_details:group0:0", "Details #686"),
         ("ticket_details:group0:1", "Details #685"),
+        ("ticket_details:group1:0", "Details #687"),
+        ("ticket_details:group1:1", "Details #690"),
     ]
     action_ids = [button["action_id"] for button in buttons(message)]
     assert all(re.match(DETAILS_ACTION_PATTERN, action_id) for action_id in action_ids)
@@ -117,16 +128,25 @@ def test_a_message_starting_inside_a_section_repeats_its_heading() -> None:
     assert second[1]["text"]["text"] == "*200 Most Active Tickets (continued)*"
 
 
-def test_an_oversized_summary_is_shortened_visibly_and_the_message_stays_valid() -> None:
+def test_an_oversized_summary_headline_or_part_is_shortened_visibly_and_keeps_its_links() -> None:
     summary = "The app crashes on start. " * 200  # 5,200 characters
     messages = render_messages(report_with_text(title="Crash", summary=summary))
     for message in messages:
         validate_message(message)
-    text = _all_text(messages)
-    assert "The app crashes on start. The app" in text
-    group_text = next(t for t in text.split("\n") if t.startswith("The app crashes"))
+    lines = _all_text(messages).split("\n")
+    group_text = lines[lines.index("*1. Crash*") + 1]
+    assert group_text.startswith("The app crashes on start. The app")
     assert group_text.endswith("…")
     assert len(group_text) < 3000
+    link_1, link_2 = (f"<https://github.com/pieces-app/support/issues/{n}|#{n}>" for n in (1, 2))
+    headline = messages[0]["blocks"][1]["text"]["text"]
+    # The "#1 and #2" after the cut cannot be linked in place, so the cited tickets follow the text.
+    assert headline.startswith("The app crashes on start.")
+    assert headline.endswith(f"… ({link_1}, {link_2}, <https://github.com/pieces-app/support/issues/3|#3>)")
+    assert len(headline) <= 3000
+    problem = next(line for line in lines if line.startswith("*Problem:* "))
+    assert problem.endswith(f"… ({link_1}, {link_2})")
+    assert len(problem) < 2000
 
 
 def test_a_ticket_with_hundreds_of_score_lines_says_how_many_are_not_shown() -> None:
@@ -194,3 +214,105 @@ def test_validate_message_names_what_slack_would_reject(message: dict[str, Any],
 
 def test_validate_message_accepts_a_plain_valid_message() -> None:
     assert message_problems(_message([_section("hello"), {"type": "divider"}])) == []
+
+
+def _link(number: int) -> str:
+    return f"<https://github.com/pieces-app/support/issues/{number}|#{number}>"
+
+
+def test_the_headline_is_a_section_right_after_the_header_with_its_tickets_linked() -> None:
+    blocks = render_messages(fixture_report())[0]["blocks"]
+    assert [block["type"] for block in blocks[:4]] == ["header", "section", "context", "context"]
+    headline = blocks[1]["text"]["text"]
+    assert headline.startswith(
+        f"5 tickets this period, 3 more than the period before. {_link(686)} and 1 more"
+    )
+    assert headline.endswith(f"in {_link(687)} and {_link(690)}, with no team reply yet. ({_link(685)})")
+
+
+def test_headline_markup_is_escaped_and_only_cited_numbers_become_links() -> None:
+    text = "<!channel> *bold* <http://x|y> @here #9 #1"
+    report = replace(report_with_text(title="t"), headline=Cited(text, tickets=(make_ticket(1, "t"),)))
+    message = render_messages(report)[0]
+    assert message["blocks"][1]["text"]["text"] == (
+        f"&lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 {_link(1)}"
+    )
+    assert message["text"] == (
+        "Ticket report 2025-04-14 to 2025-04-14: &lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 #1"
+    )
+
+
+def test_parts_are_labelled_lines_each_followed_by_its_ticket_links() -> None:
+    text = _all_text(render_messages(fixture_report()))
+    assert (
+        "*1. Pieces OS fails to launch after updating to 11.3.0*\n"
+        f"*Problem:* LateInitializationError: Field 'database' has not been initialized. ({_link(686)})\n"
+        "*Affected:* Pieces OS 11.3.0 on Windows and macOS; 2 people reported it."
+        f" ({_link(686)}, {_link(685)})\n"
+        f"*Status:* Fixed in 11.3.1, released on 14 Apr (team on {_link(686)}).\n"
+        f"*Fix reported failing:* One reporter says 11.3.1 still hangs at sign-in. ({_link(685)})\n"
+        '*Tell users:* "Update to 11.3.1; if it still fails, delete the database folder and restart"'
+        f" (team on {_link(686)}, 14 Apr).\n"
+        "• <https://github.com/pieces-app/support/issues/686|#686 Pieces OS"
+    ) in text
+
+
+def test_a_model_written_group_shows_its_prose_and_its_ticket_list() -> None:
+    text = _all_text(render_messages(fixture_report()))
+    assert (
+        "*2. Copilot answers ˋundefinedˋ*\n"
+        "Since updating to 11.3.0, Copilot replies with the word undefined to every question"
+        f" ({_link(687)}, {_link(690)}). Nobody from the team has answered yet.\n"
+        "• <https://github.com/pieces-app/support/issues/687|#687 Copilot answers"
+    ) in text
+
+
+def test_a_group_citing_many_tickets_counts_those_beyond_the_links_budget() -> None:
+    many = tuple(make_ticket(number, "t") for number in range(100, 200))
+    report = report_with_text(title="t")
+    group = replace(
+        report.common_issues[1],
+        parts=replace(report.common_issues[1].parts, problem=Cited("It crashes.", tickets=many)),
+    )
+    message = render_messages(replace(report, common_issues=(group,)))[0]
+    validate_message(message)
+    problem = next(line for line in _all_text([message]).split("\n") if line.startswith("*Problem:*"))
+    assert problem.startswith(f"*Problem:* It crashes. ({_link(100)}, {_link(101)}, ")
+    assert re.search(r", and \d+ more\)$", problem)
+
+
+def test_the_last_message_ends_with_what_was_left_out_and_what_a_model_wrote() -> None:
+    for report in (fixture_report(), replace(big_report(), excluded=fixture_report().excluded, model="m")):
+        blocks = render_messages(report)[-1]["blocks"]
+        assert [block["type"] for block in blocks[-3:]] == ["divider", "context", "context"]
+        left_out, written_by = (block["elements"][0]["text"] for block in blocks[-2:])
+        assert (
+            left_out
+            == f"Left out: 2 tickets — 1 pinned ({_link(12)}), 1 labelled announcement ({_link(40)})."
+        )
+        assert written_by.endswith("computed from the tickets.")
+
+
+def test_hundreds_of_left_out_tickets_fit_one_context_line() -> None:
+    exclusions = tuple(
+        Exclusion(
+            reason=f"label topic-{index}",
+            tickets=tuple(make_ticket(n, "t") for n in range(index * 50, index * 50 + 50)),
+        )
+        for index in range(20)
+    )
+    message = render_messages(replace(fixture_report(), excluded=exclusions))[-1]
+    validate_message(message)
+    line = message["blocks"][-2]["elements"][0]["text"]
+    assert line.startswith("Left out: 1000 tickets — 50 labelled topic-0 (")
+    assert re.search(r"and \d+ more reasons\.$", line)
+
+
+def test_the_first_message_uses_all_of_slacks_room_and_later_ones_keep_room_for_their_top() -> None:
+    unit = Unit(blocks=(section("x"),))
+    assert [len(page) for page in pack([unit] * MAX_BLOCKS)] == [MAX_BLOCKS]
+    assert [len(page) for page in pack([unit] * (2 * MAX_BLOCKS))] == [MAX_BLOCKS, MAX_BLOCKS - 2, 2]
+    messages = paginate([unit] * (2 * MAX_BLOCKS), title="t", fallback=lambda page, pages: "f")
+    assert [len(message["blocks"]) for message in messages] == [MAX_BLOCKS, MAX_BLOCKS - 1, 3]
+    for message in messages:
+        validate_message(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.render.formatting import (
     describe_durations,
+    exclusion_reason,
     format_count,
     format_datetime,
     format_duration,
@@ -16,8 +18,11 @@ from bot.render.formatting import (
     format_score,
     ticket_label,
     with_change,
+    written_by_sentence,
 )
-from bot.report.models import DurationStats
+from bot.report.models import DurationStats, IssueGroup, Report
+
+from .fixtures import fixture_report
 
 
 @pytest.mark.parametrize(
@@ -75,3 +80,64 @@ def test_tickets_of_other_repositories_are_named_with_their_repository() -> None
     assert ticket_label("o/a", 5, home_repo="o/a") == "#5"
     assert ticket_label("o/b", 5, home_repo="o/a") == "o/b#5"
     assert ticket_label("o/b", 5, home_repo=None) == "o/b#5"
+
+
+def _report_written_by(
+    *, model: str | None, headline: str = "offline", groups: tuple[str, ...] = ()
+) -> Report:
+    report = fixture_report()
+    issues = tuple(
+        IssueGroup(title=f"g{index}", summary="s", tickets=(), written_by=by)
+        for index, by in enumerate(groups)
+    )
+    return replace(report, model=model, headline_written_by=headline, common_issues=issues)
+
+
+@pytest.mark.parametrize(
+    ("model", "headline", "groups", "expected"),
+    [
+        (None, "offline", ("offline",), None),
+        (
+            "llama3.1:8b",
+            "model",
+            ("model", "offline", "model"),
+            "Headline and summaries of common issues 1 and 3 written by model llama3.1:8b;"
+            " the rest computed from the tickets.",
+        ),
+        ("m", "model", (), "Headline written by model m; the rest computed from the tickets."),
+        (
+            "m",
+            "offline",
+            ("offline", "model"),
+            "Summary of common issue 2 written by model m; the rest computed from the tickets.",
+        ),
+        (
+            "m",
+            "offline",
+            ("model", "model", "model"),
+            "Summaries of common issues 1, 2 and 3 written by model m; the rest computed from the tickets.",
+        ),
+        (
+            "m",
+            "offline",
+            ("offline",),
+            "Model m wrote no part of this report; all of it was computed from the tickets.",
+        ),
+    ],
+)
+def test_the_written_by_sentence_names_the_models_parts(
+    model: str | None, headline: str, groups: tuple[str, ...], expected: str | None
+) -> None:
+    assert written_by_sentence(_report_written_by(model=model, headline=headline, groups=groups)) == expected
+
+
+@pytest.mark.parametrize(
+    ("reason", "words"),
+    [
+        ("pinned", "pinned"),
+        ("label announcement", "labelled announcement"),
+        ("excluded in config", "excluded in config"),
+    ],
+)
+def test_exclusion_reasons_read_after_a_count(reason: str, words: str) -> None:
+    assert exclusion_reason(reason) == words

@@ -1,8 +1,11 @@
 """Property tests: whatever text GitHub holds, every renderer's output stays valid and inert.
 
-Hostile titles, summaries, label names, score reasons and URLs go everywhere a report carries them.
+Hostile titles, summaries, label names, score reasons and URLs go everywhere a report carries them:
+the summary text also fills the headline, every part of a four-part group summary and a model's
+summary; the label names the reason tickets are left out; the reason doubles as the model's name.
 Slack messages must pass `validate_message` and hold no markup but our own links; Markdown tables
-keep their column count and no line is added; JSON gives the text back unchanged.
+keep their column count, no line is added and every link is one of ours; JSON gives the text back
+unchanged (but for lone surrogates, which become U+FFFD).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot.render import render_json, render_markdown, render_messages, report_to_dict
 from bot.render.blocks import validate_message
-from bot.render.escape import one_line
+from bot.render.escape import one_line, scrub
 
 from .fixtures import report_with_text
 from .helpers import SLACK_LINK, column_count, mrkdwn_texts, strings, table_rows, unlinked
@@ -40,6 +43,10 @@ HOSTILE = [
     "\\" * 10 + "|" * 10,
     "\u202etxt.exe\u202c \x00\x07\x1b[31m",
     "line one\r\nline two\u2028line three",
+    "lone \ud800 surrogates \udfff and a pair \ud83d\ude00 split",
+    "#1 #2 #3 #9 #12345 !#1 [#2](https://evil.example) <#3> <http://x|#1> \\#2 " * 250,
+    "<!channel> *bold* <http://x|y> " * 350,  # over 10,000 characters of markup
+    "y" * 10_000,
 ]
 TOKENS = [
     "<",
@@ -105,7 +112,7 @@ def _assert_inert(text: str) -> None:
 
 
 def _check_slack(*, title: str, summary: str, label: str, reason: str, url: str | None) -> None:
-    report = report_with_text(title=title, summary=summary, label=label, reason=reason, url=url)
+    report = report_with_text(title=title, summary=summary, label=label, reason=reason, url=url, model=reason)
     messages = render_messages(report)
     for message in messages:
         validate_message(message)
@@ -114,16 +121,21 @@ def _check_slack(*, title: str, summary: str, label: str, reason: str, url: str 
         for text in strings(message["blocks"]):
             assert "<!" not in text and "<@" not in text
     shown = "\n".join(text for message in messages for text in mrkdwn_texts(message))
-    for number in (1, 2, 3):
+    for number in (1, 2, 3, 4, 5):
         assert f"#{number}" in shown
+    assert messages[0]["blocks"][1]["type"] == "section"  # the headline, right after the header
+    assert "Left out: 2 tickets — 2 " in shown
+    assert "Headline and summary of common issue 3 written by model " in shown
 
 
 def _check_markdown(*, title: str, summary: str, label: str, reason: str, url: str | None) -> None:
     markdown = render_markdown(
-        report_with_text(title=title, summary=summary, label=label, reason=reason, url=url)
+        report_with_text(title=title, summary=summary, label=label, reason=reason, url=url, model=reason)
     )
     baseline = render_markdown(
-        report_with_text(title="t", summary="s" if one_line(summary) else "", label="l", reason="r", url=url)
+        report_with_text(
+            title="t", summary="s" if one_line(summary) else "", label="l", reason="r", url=url, model="r"
+        )
     )
     assert len(markdown.splitlines()) == len(baseline.splitlines())
     for rows in table_rows(markdown):
@@ -136,13 +148,21 @@ def _check_markdown(*, title: str, summary: str, label: str, reason: str, url: s
 
 
 def _check_json(*, title: str, summary: str, label: str, reason: str) -> None:
-    report = report_with_text(title=title, summary=summary, label=label, reason=reason)
+    report = report_with_text(title=title, summary=summary, label=label, reason=reason, model=reason)
     data = json.loads(render_json(report))
     assert data == report_to_dict(report)
+    title, summary, label, reason = (scrub(text) for text in (title, summary, label, reason))
     assert data["most_active"][0]["title"] == title
     assert data["common_issues"][0]["summary"] == summary
     assert data["labels"][0]["label"] == label
     assert data["most_active"][0]["score_breakdown"][0]["reason"] == reason
+    assert data["headline"]["text"] == f"{summary} #1 and #2"
+    parts = data["common_issues"][1]["parts"]
+    assert [parts[key]["text"] for key in ("problem", "affected", "status", "tell_users")] == [summary] * 4
+    assert data["common_issues"][2]["summary"] == summary
+    assert data["excluded"][0]["reason"] == f"label {label}"
+    assert data["excluded"][0]["tickets"][0]["title"] == title
+    assert data["written_by"] == {"model": reason, "headline": "model", "common_issues": [2]}
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from bot.render import render_json, report_to_dict
+from bot.render.json_view import SCHEMA_VERSION
 
 from .fixtures import empty_report, fixture_report, report_with_text
 
@@ -19,6 +21,7 @@ def test_top_level_keys_are_the_documented_schema() -> None:
         "period",
         "previous_period",
         "repos",
+        "headline",
         "totals",
         "previous_totals",
         "changes",
@@ -27,6 +30,8 @@ def test_top_level_keys_are_the_documented_schema() -> None:
         "most_active",
         "common_issues",
         "recommendations",
+        "excluded",
+        "written_by",
         "tickets",
     ]
 
@@ -45,7 +50,7 @@ def test_datetimes_are_iso_8601_with_offset() -> None:
 
 def test_changes_are_totals_minus_previous_totals() -> None:
     data = report_to_dict(fixture_report())
-    assert data["changes"] == {"total": 2, "resolved": 0, "not_planned": 1, "open": 1, "new": 1}
+    assert data["changes"] == {"total": 3, "resolved": 0, "not_planned": 1, "open": 2, "new": 2}
 
 
 def test_most_active_carries_score_and_breakdown() -> None:
@@ -86,6 +91,78 @@ def test_every_top_level_key_is_documented() -> None:
     """docs/json-schema.md names every key the renderer emits (the docs cannot silently fall behind)."""
     docs = (Path(__file__).resolve().parents[2] / "docs" / "json-schema.md").read_text(encoding="utf-8")
     data = report_to_dict(fixture_report())
-    nested = [*data, *data["totals"], *data["labels"][0], *data["most_active"][0], *data["tickets"][0]]
+    group = data["common_issues"][0]
+    nested = [
+        *data,
+        *data["totals"],
+        *data["labels"][0],
+        *data["most_active"][0],
+        *data["tickets"][0],
+        *data["headline"],
+        *group,
+        *group["parts"],
+        *group["parts"]["status"],
+        *data["recommendations"][0],
+        *data["excluded"][0],
+        *data["written_by"],
+    ]
     for key in nested:
         assert f"`{key}`" in docs, key
+
+
+def test_the_headline_carries_its_text_cited_tickets_and_author() -> None:
+    headline = report_to_dict(fixture_report())["headline"]
+    assert headline["text"].startswith("5 tickets this period")
+    assert [ticket["number"] for ticket in headline["tickets"]] == [686, 685, 687, 690]
+    assert headline["written_by"] == "offline"
+    assert report_to_dict(empty_report())["headline"] == {"text": "", "tickets": [], "written_by": "offline"}
+
+
+def test_a_common_issue_carries_its_parts_or_null_and_who_wrote_it() -> None:
+    first, second = report_to_dict(fixture_report())["common_issues"]
+    parts = first["parts"]
+    assert first["written_by"] == "offline"
+    assert parts["status"]["kind"] == "fix_released"
+    assert parts["status"]["text"] == "Fixed in 11.3.1, released on 14 Apr (team on #686)."
+    assert [ticket["number"] for ticket in parts["affected"]["tickets"]] == [686, 685]
+    assert parts["fix_fails"]["text"] == "One reporter says 11.3.1 still hangs at sign-in."
+    assert (parts["product"], parts["version"]) == ("Pieces OS", "11.3.0")
+    assert first["summary"].startswith("Problem: LateInitializationError")
+    assert (second["written_by"], second["parts"]) == ("model", None)
+
+
+def test_a_group_with_parts_and_no_summary_gives_the_parts_as_its_summary() -> None:
+    report = fixture_report()
+    group = replace(
+        report.common_issues[0], summary="", parts=replace(report.common_issues[0].parts, fix_fails=None)
+    )
+    data = report_to_dict(replace(report, common_issues=(group,)))["common_issues"][0]
+    assert data["summary"] == group.parts.text()
+    assert data["parts"]["fix_fails"] is None
+
+
+def test_recommendations_carry_kind_and_impact_in_the_given_order() -> None:
+    recommendations = report_to_dict(fixture_report())["recommendations"]
+    assert [(rec["kind"], rec["impact"]) for rec in recommendations] == [
+        ("waiting", 2.5),
+        ("fix_fails", 1.75),
+    ]
+
+
+def test_exclusions_and_the_model_are_listed() -> None:
+    data = report_to_dict(fixture_report())
+    assert [(item["reason"], item["count"]) for item in data["excluded"]] == [
+        ("pinned", 1),
+        ("label announcement", 1),
+    ]
+    assert data["excluded"][0]["tickets"][0]["number"] == 12
+    assert data["written_by"] == {"model": "llama3.1:8b", "headline": "offline", "common_issues": [1]}
+    empty = report_to_dict(empty_report())
+    assert empty["excluded"] == []
+    assert empty["written_by"] == {"model": None, "headline": "offline", "common_issues": []}
+
+
+def test_the_schema_version_is_2_in_the_output_and_the_docs() -> None:
+    assert report_to_dict(fixture_report())["schema_version"] == SCHEMA_VERSION == 2
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "json-schema.md").read_text(encoding="utf-8")
+    assert docs.startswith("# Report JSON schema (version 2)")
