@@ -68,7 +68,7 @@ def test_by_default_announcements_and_pinned_issues_are_not_tickets():
 def test_a_malformed_excluded_issue_is_named(tmp_path):
     config = tmp_path / "c.yml"
     config.write_text("exclude_issues: [0, 'not an issue']\n")
-    with pytest.raises(SettingsError, match="exclude_issues.*not an issue"):
+    with pytest.raises(SettingsError, match=r"exclude_issues.*not an issue"):
         load_settings({}, config_path=str(config))
 
 
