@@ -1,4 +1,5 @@
-"""GitHub REST JSON (issues, comments) -> our `Ticket` and `Comment` models, and the window filter.
+"""GitHub REST JSON (issues, comments) -> our `Ticket` and `Comment` models, the window filter, and the
+pinned-issue marks (from a GraphQL answer or a snapshot file).
 
 Pure: no network, no clock, no PyGithub. The live source and the snapshot reader both go through here, so
 a report built from a snapshot sees exactly what one built from the API would. Payloads are untrusted:
@@ -7,7 +8,8 @@ any field may be missing, null or of the wrong type, and none of that may crash 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -183,6 +185,57 @@ def select_window(
     )
 
 
+def graphql_error_text(answer: object) -> str | None:
+    """The messages of a GraphQL answer's "errors" array (GitHub answers HTTP 200 with one for a missing
+    repository or a bad query); None when it has none."""
+    errors = answer.get("errors") if isinstance(answer, Mapping) else None
+    if not errors:
+        return None
+    if not isinstance(errors, list):
+        return "unreadable errors"
+    messages = [_text(e.get("message")) if isinstance(e, Mapping) else _text(e) for e in errors]
+    return "; ".join(m for m in messages if m)[:200] or "errors without a message"
+
+
+def pinned_numbers_from_graphql(answer: object) -> frozenset[int] | None:
+    """`{"data": {"repository": {"pinnedIssues": {"nodes": [{"issue": {"number": 12}}]}}}}` -> {12};
+    None when the answer does not have that shape (a node without a readable number is skipped)."""
+    nodes = _path(answer, "data", "repository", "pinnedIssues", "nodes")
+    if not isinstance(nodes, list):
+        return None
+    numbers = (_int(_path(node, "issue", "number")) for node in nodes)
+    return frozenset(n for n in numbers if n is not None and n > 0)
+
+
+def pinned_from_snapshot(value: object) -> dict[str, frozenset[int]]:
+    """A snapshot's `"pinned": {"owner/name": [numbers]}` -> numbers by lower-cased repository name.
+    Older snapshots have no such key; anything unreadable in it is skipped."""
+    if not isinstance(value, Mapping):
+        return {}
+    pinned: dict[str, frozenset[int]] = {}
+    for repo, numbers in value.items():
+        if isinstance(repo, str) and isinstance(numbers, list):
+            found = {n for n in map(_int, numbers) if n is not None and n > 0}
+            pinned[repo.lower()] = pinned.get(repo.lower(), frozenset()) | found
+    return pinned
+
+
+def mark_pinned(data: TicketData, numbers: Collection[int]) -> TicketData:
+    """`data` with `pinned=True` on the tickets whose number is in `numbers` (all of one repository)."""
+    if not numbers:
+        return data
+    tickets = tuple(replace(t, pinned=True) if t.number in numbers else t for t in data.tickets)
+    return replace(data, tickets=tickets)
+
+
+def _path(value: object, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
 def _author(user: object) -> tuple[str, bool]:
     if not isinstance(user, Mapping):
         return GHOST, False
@@ -212,7 +265,7 @@ def _int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():  # "²".isdigit() is True too
         return int(value)
     return None
 

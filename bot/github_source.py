@@ -17,6 +17,10 @@ as window_start, so one fetch covers the period and the one it is compared with)
   within a small multiple of the tickets in the window. A search over GitHub's 1000-result cap, or
   too many issues to fetch one by one, falls back to list mode.
   (The search index lags by seconds to minutes, which is why recent windows never use it.)
+
+With a token, each fetch then sends one request more, a GraphQL query for the repository's pinned issues
+(GitHub has no REST endpoint for them, and GraphQL refuses anonymous callers), and marks those tickets
+`pinned`. When that request fails the report is built all the same, with nothing pinned.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import math
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,10 +59,14 @@ from bot.github_payloads import (
     comment_from_payload,
     comments_from_payloads,
     format_datetime,
+    graphql_error_text,
     is_pull_request,
     is_pull_request_comment,
     issue_number_from_url,
+    mark_pinned,
     parse_datetime,
+    pinned_from_snapshot,
+    pinned_numbers_from_graphql,
     repo_from_url,
     select_window,
     ticket_from_issue,
@@ -74,6 +82,12 @@ MAX_SINGLE_GETS = 50  # past windows: more commented-on-only issues than this ->
 USER_AGENT = "ticket-report (PyGithub)"
 _REPO_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
+# GitHub lets a repository pin three issues; asking for ten leaves room should that limit grow.
+PINNED_QUERY = """
+query($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) { pinnedIssues(first: 10) { nodes { issue { number } } } }
+}
+"""
 
 
 class _BoundedRetry(GithubRetry):
@@ -134,6 +148,7 @@ class GitHubSource:
         if not base_url.startswith(("http://", "https://")):
             raise BadInput(f"GITHUB_API_URL {base_url!r} must start with https:// (e.g. https://HOST/api/v3)")
         self._base_url = base_url
+        self._authenticated = bool(token)
         retry = _BoundedRetry(
             total=retries,
             backoff_factor=backoff_factor,
@@ -198,12 +213,14 @@ class GitHubSource:
             issues, comments = self._list_mode(repo, window_start=window_start, window_end=window_end)
         else:
             issues, comments = self._search_mode(repo, window_start=window_start, window_end=window_end)
-        return select_window(
+        data = select_window(
             tickets_from_issues(issues, repo=repo),
             comments_from_payloads(comments, repo=repo),
             window_start=window_start,
             window_end=window_end,
         )
+        # After the REST pages, so a repository that cannot be read costs no GraphQL request.
+        return mark_pinned(data, self.pinned_issues(repo) or ())
 
     def _list_mode(
         self, repo: str, *, window_start: datetime, window_end: datetime
@@ -246,6 +263,50 @@ class GitHubSource:
             if issue is not None:
                 issues.append(issue)
         return issues, comments
+
+    # --- pinned issues ------------------------------------------------------------------------------
+
+    def pinned_issues(self, repo: str) -> frozenset[int] | None:
+        """Numbers of the issues pinned to `repo`, in one GraphQL request; None when they are unknown.
+
+        Without a token nothing is sent (GraphQL answers anonymous callers 401). Any failure -- an errors
+        array, 401/403, 5xx after the retries, a timeout, an unreadable answer -- logs one warning and gives
+        None: pinned issues then count as tickets, and the report is built all the same.
+        """
+        repo = _check_repo(repo)
+        if not self._authenticated:
+            return None
+        owner, name = repo.split("/", 1)
+        with self._lock:
+            self._count += 1
+        requester = self._client().requester
+        try:
+            # The POST that Requester.graphql_query sends, to the same requester.graphql_url (which maps
+            # https://HOST/api/v3 to https://HOST/api/graphql), with the client's auth, timeout and
+            # retries. Not graphql_query itself: it tests `"errors" in data`, a TypeError on an empty body.
+            _, answer = requester.requestJsonAndCheck(
+                "POST",
+                requester.graphql_url,
+                input={"query": PINNED_QUERY, "variables": {"owner": owner, "name": name}},
+            )
+        except GithubException as exc:
+            problem = f"HTTP {exc.status} {_message(exc)}"
+        except requests.exceptions.RequestException as exc:
+            problem = "did not answer in time" if _timed_out(exc) else "could not be reached"
+        except ValueError:  # PyGithub re-raises json's error for a body that starts like JSON but is not
+            problem = "answered malformed JSON"
+        else:
+            problem = graphql_error_text(answer)
+            numbers = pinned_numbers_from_graphql(answer) if problem is None else None
+            if numbers is not None:
+                return numbers
+            problem = problem or "answered without pinnedIssues"
+        log.warning(
+            "pinned issues of %s unknown (GitHub GraphQL: %s); counting them as tickets",
+            repo,
+            " ".join(problem.split()),
+        )
+        return None
 
     # --- drill-down ---------------------------------------------------------------------------------
 
@@ -405,41 +466,52 @@ def write_snapshot(
 
     The file is {"issues": [...], "comments": [...]} exactly as the REST API returned them (several
     repositories may share one file: each payload names its repository), plus "since" and "generated_at"
-    so a reader knows which comments the file can hold.
+    so a reader knows which comments the file can hold, and "pinned": {"owner/name": [numbers]} for the
+    repositories whose pinned issues are known (none without a token).
     """
     _check_aware(since=since, now=now)
     issues: list[dict[str, Any]] = []
     comments: list[dict[str, Any]] = []
+    pinned: dict[str, list[int]] = {}
     for repo in repos:
         payloads = source.download(repo, since=since)
         issues += payloads["issues"]
         comments += payloads["comments"]
-    snapshot = {
+        numbers = source.pinned_issues(repo)
+        if numbers is not None:
+            pinned[repo] = sorted(numbers)
+    snapshot: dict[str, Any] = {
         "since": format_datetime(since),
         "generated_at": format_datetime(now),
         "issues": issues,
         "comments": comments,
     }
+    if pinned:
+        snapshot["pinned"] = pinned
     Path(path).write_text(json.dumps(snapshot, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return f"{len(issues)} issues and pull requests, {len(comments)} comments from {', '.join(repos)}"
 
 
 def read_snapshot(path: str | Path) -> dict[str, TicketData]:
     """A snapshot file -> TicketData per repository ("owner/name" as the payloads spell it), unfiltered:
-    every issue (pull requests dropped) and every comment in the file; comments_since is the file's
-    "since" when it has one."""
+    every issue (pull requests dropped) and every comment in the file, tickets marked `pinned` as the
+    file's "pinned" says; comments_since is the file's "since" when it has one."""
     raw = _load_snapshot(path)
     since = parse_datetime(raw.get("since"))
+    pinned = pinned_from_snapshot(raw.get("pinned"))
     by_repo: dict[str, tuple[list[Ticket], list[Comment]]] = {}
     for ticket in tickets_from_issues(raw["issues"]):
         by_repo.setdefault(ticket.repo, ([], []))[0].append(ticket)
     for comment in comments_from_payloads(raw["comments"]):
         by_repo.setdefault(comment.repo, ([], []))[1].append(comment)
     return {
-        repo: TicketData(
-            tickets=tuple(sorted(tickets, key=lambda t: t.number)),
-            comments=tuple(sorted(comments, key=lambda c: (c.created_at, c.id))),
-            comments_since=since,
+        repo: mark_pinned(
+            TicketData(
+                tickets=tuple(sorted(tickets, key=lambda t: t.number)),
+                comments=tuple(sorted(comments, key=lambda c: (c.created_at, c.id))),
+                comments_since=since,
+            ),
+            pinned.get(repo.lower(), ()),
         )
         for repo, (tickets, comments) in by_repo.items()
     }
@@ -452,6 +524,7 @@ class SnapshotSource:
         self._path = str(path)
         raw = _load_snapshot(path)
         self._since = parse_datetime(raw.get("since"))
+        self._pinned = pinned_from_snapshot(raw.get("pinned"))
         self._issues: dict[str, list[dict[str, Any]]] = {}
         self._comments: dict[str, list[dict[str, Any]]] = {}
         for issue in raw["issues"]:
@@ -481,6 +554,7 @@ class SnapshotSource:
             window_start=window_start,
             window_end=window_end,
         )
+        data = mark_pinned(data, self._pinned.get(key, ()))
         if self._since is not None and self._since > window_start:
             return TicketData(tickets=data.tickets, comments=data.comments, comments_since=self._since)
         return data
@@ -496,6 +570,8 @@ class SnapshotSource:
                 ticket = ticket_from_issue(issue, repo=repo)
                 if ticket is None:
                     break
+                if number in self._pinned.get(repo.lower(), ()):
+                    ticket = replace(ticket, pinned=True)
                 comments = [
                     c
                     for c in comments_from_payloads(self._comments.get(repo.lower(), []), repo=repo)

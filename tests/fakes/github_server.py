@@ -1,12 +1,17 @@
-"""A fake GitHub REST API on 127.0.0.1 that serves issues, comments and search from memory.
+"""A fake GitHub REST API on 127.0.0.1 that serves issues, comments and search from memory, plus the one
+GraphQL query the bot sends (a repository's pinned issues).
 
 Real HTTP, so tests and benchmarks drive the real PyGithub client through it. It paginates like GitHub
 (`per_page`, `page`, absolute `Link` headers with next/last/first/prev), lists pull requests among issues,
-records every request it gets (method, path, query, headers), and can be told to be slow, to fail the next
-requests with a given status, or to be rate limited.
+records every request it gets (method, path, query, headers, and a POST's body), and can be told to be
+slow, to fail the next requests with a given status, or to be rate limited.
+
+GraphQL is answered at POST {base}/graphql -- or /api/graphql when the prefix is /api/v3, as on GitHub
+Enterprise -- and recorded with the path "/graphql". Like GitHub it refuses a caller without a token (401),
+and reports a missing repository or a query it does not know in an "errors" array with HTTP 200.
 
     with FakeGitHub() as gh:
-        gh.add_repo("acme/support", issues=[...], comments=[...])
+        gh.add_repo("acme/support", issues=[...], comments=[...], pinned=[12])
         source = GitHubSource(token=None, base_url=gh.url)
         ...
         assert len(gh.requests) <= 4
@@ -36,6 +41,7 @@ class RecordedRequest:
     path: str  # without the server's prefix, e.g. "/repos/acme/support/issues"
     query: dict[str, str]  # last value of each parameter
     headers: dict[str, str]  # header names lower-cased
+    body: Any = None  # a POST's JSON body, parsed (its text when it is not JSON)
 
     @property
     def url(self) -> str:
@@ -48,6 +54,7 @@ class _Failure:
     headers: dict[str, str]
     body: Any
     path_contains: str | None
+    delay: float = 0.0
 
 
 @dataclass
@@ -57,6 +64,7 @@ class _Repo:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: list[dict[str, Any]] = field(default_factory=list)
     deleted: set[int] = field(default_factory=set)
+    pinned: list[int] = field(default_factory=list)
 
 
 class FakeGitHub:
@@ -116,12 +124,17 @@ class FakeGitHub:
         issues: Iterable[Mapping[str, Any]] = (),
         comments: Iterable[Mapping[str, Any]] = (),
         private: bool = False,
+        pinned: Iterable[int] | None = None,
     ) -> None:
+        """Add a repository, or more issues and comments to one already added. `pinned` (issue numbers, in
+        GitHub's order) replaces the repository's pinned issues; None leaves them as they are."""
         with self._lock:
             repo = self._repos.setdefault(name.lower(), _Repo(name=name, private=private))
             for issue in issues:
                 repo.issues[int(issue["number"])] = dict(issue)
             repo.comments.extend(dict(c) for c in comments)
+            if pinned is not None:
+                repo.pinned = [int(n) for n in pinned]
             self._memo.clear()
 
     def delete_issue(self, repo: str, number: int) -> None:
@@ -142,10 +155,14 @@ class FakeGitHub:
         headers: Mapping[str, str] | None = None,
         body: Any = None,
         path_contains: str | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Answer the next `count` requests (whose path contains `path_contains`, if given) with `status`."""
+        """Answer the next `count` requests (whose path contains `path_contains`, if given) with `status`,
+        after `delay` seconds. `body` is sent as JSON, or as it is when it is bytes (a malformed answer).
+        A GraphQL errors array: `fail_next(1, 200, body={"errors": [...]}, path_contains="/graphql")`."""
         messages = {
             401: "Bad credentials",
+            403: "Forbidden",
             404: "Not Found",
             429: "Too Many Requests",
             500: "Server Error",
@@ -159,7 +176,7 @@ class FakeGitHub:
         )
         with self._lock:
             self._failures.extend(
-                _Failure(status, dict(headers or {}), body, path_contains) for _ in range(count)
+                _Failure(status, dict(headers or {}), body, path_contains, delay) for _ in range(count)
             )
 
     def fail_with_secondary_rate_limit(self, count: int = 1, *, retry_after: int | None = None) -> None:
@@ -187,6 +204,12 @@ class FakeGitHub:
 
     def count(self, path_contains: str = "") -> int:
         return sum(1 for r in self.requests if path_contains in r.path)
+
+    @property
+    def graphql_path(self) -> str:
+        """Where GraphQL is served: /graphql, or /api/graphql under a GitHub Enterprise prefix /api/v3."""
+        prefix = self.prefix[: -len("/v3")] if self.prefix.endswith("/v3") else self.prefix
+        return f"{prefix}/graphql"
 
     # --- internals used by the handler ----------------------------------------------------------------
 
@@ -238,21 +261,9 @@ class _Handler(BaseHTTPRequestHandler):
             path = path[len(fake.prefix) :]
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
         headers = {k.lower(): v for k, v in self.headers.items()}
-        failure = fake._record(RecordedRequest("GET", path, query, headers))
-        if fake.delay:
-            time.sleep(fake.delay)
-        if failure is not None:
-            return self._send(failure.status, failure.body, failure.headers)
-        if fake.rate_limited_until is not None:
-            return self._send(403, _primary_limit_body(), _primary_limit_headers(fake.rate_limited_until))
-        auth = headers.get("authorization")
-        if (
-            auth is not None
-            and fake.token is not None
-            and auth not in (f"token {fake.token}", f"Bearer {fake.token}")
-        ):
-            return self._send(401, {"message": "Bad credentials", "documentation_url": DOCS})
-        authorised = auth is not None
+        if not self._admit(RecordedRequest("GET", path, query, headers)):
+            return
+        authorised = headers.get("authorization") is not None
         # Listing pages one by one re-filters the same data: keep each filtered list (benchmarks page
         # through tens of thousands of comments).
         key = (
@@ -279,12 +290,65 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["Link"] = link
         self._send(status, body, extra)
 
+    def do_POST(self) -> None:
+        fake = self.fake
+        split = urlsplit(self.path)
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))  # read it all: keep-alive
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        path = split.path
+        if path == fake.graphql_path:
+            path = "/graphql"
+        elif fake.prefix and path.startswith(fake.prefix):
+            path = path[len(fake.prefix) :]
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if not self._admit(RecordedRequest("POST", path, query, headers, body)):
+            return
+        if path != "/graphql":
+            return self._send(404, {"message": "Not Found", "documentation_url": DOCS})
+        if headers.get("authorization") is None:
+            message = "This endpoint requires you to be authenticated."
+            return self._send(401, {"message": message, "documentation_url": f"{DOCS}/graphql"})
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return self._send(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
+        with fake._lock:
+            answer = _graphql(fake, body["query"], body.get("variables"))
+        self._send(200, answer, {"X-RateLimit-Resource": "graphql"})
+
+    def _admit(self, request: RecordedRequest) -> bool:
+        """Record the request and answer it if it is to fail, be rate limited or carries a wrong token;
+        True when the caller should answer it."""
+        fake = self.fake
+        failure = fake._record(request)
+        if fake.delay:
+            time.sleep(fake.delay)
+        if failure is not None:
+            if failure.delay:
+                time.sleep(failure.delay)
+            self._send(failure.status, failure.body, failure.headers)
+            return False
+        if fake.rate_limited_until is not None:
+            self._send(403, _primary_limit_body(), _primary_limit_headers(fake.rate_limited_until))
+            return False
+        auth = request.headers.get("authorization")
+        if (
+            auth is not None
+            and fake.token is not None
+            and auth not in (f"token {fake.token}", f"Bearer {fake.token}")
+        ):
+            self._send(401, {"message": "Bad credentials", "documentation_url": DOCS})
+            return False
+        return True
+
     def _base_url(self, raw_path: str) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}{raw_path}"
 
     def _send(self, status: int, body: Any, headers: Mapping[str, Any] | None = None) -> None:
-        payload = json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         reset = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
         defaults = {
@@ -361,6 +425,36 @@ def _route(fake: FakeGitHub, path: str, query: dict[str, str], *, authorised: bo
             repo = _need_repo(fake, m[1], m[2], authorised)
             return 200, _repo_payload(repo), {}
     raise _HTTPError(404, "Not Found")
+
+
+_PINNED_QUERY = re.compile(r"\bpinnedIssues\s*\(\s*first\s*:\s*(\d+)\s*\)\s*\{\s*nodes\s*\{\s*issue\s*\{")
+_REPOSITORY_LITERAL = re.compile(r'\brepository\s*\(\s*owner\s*:\s*"([^"]+)"\s*,\s*name\s*:\s*"([^"]+)"')
+
+
+def _graphql(fake: FakeGitHub, query: str, variables: Any) -> dict[str, Any]:
+    """Answer a pinnedIssues query (owner and name as variables or literals) the way GitHub does."""
+    pinned_query = _PINNED_QUERY.search(query)
+    if pinned_query is None or "repository" not in query:
+        return {"errors": [{"message": "The fake GitHub answers only repository { pinnedIssues } queries"}]}
+    variables = variables if isinstance(variables, dict) else {}
+    owner, name = variables.get("owner"), variables.get("name")
+    if (literal := _REPOSITORY_LITERAL.search(query)) is not None:
+        owner, name = literal[1], literal[2]
+    repo = fake._repos.get(f"{owner}/{name}".lower())
+    if repo is None:
+        return {
+            "data": {"repository": None},
+            "errors": [
+                {
+                    "type": "NOT_FOUND",
+                    "path": ["repository"],
+                    "locations": [{"line": 2, "column": 3}],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                }
+            ],
+        }
+    nodes = [{"issue": {"number": n}} for n in repo.pinned[: int(pinned_query[1])]]
+    return {"data": {"repository": {"pinnedIssues": {"nodes": nodes}}}}
 
 
 def _need_repo(fake: FakeGitHub, owner: str, name: str, authorised: bool) -> _Repo:
