@@ -52,7 +52,6 @@ _COMMENTS_WEIGHT = 0.5
 _BODY_CHARS = 1500
 _COMMENT_CHARS = 800
 _MAX_COMMENTS = 3  # comments per ticket read for grouping (the first ones: they state the problem)
-_SUMMARY_BODY_CHARS = 2000
 _REPRESENTATIVES = 20  # members read for a group's title and symptom
 
 # Similarity thresholds (cosine of TF-IDF vectors), tuned on synthetic support tickets.
@@ -76,8 +75,6 @@ _REPEATED_LINE_SHARE = 0.3
 _MIN_REPEATS = 5
 
 _TITLE_CHARS_OUT = 80
-_SYMPTOM_CHARS = 220
-_FIX_CHARS = 220
 
 # Words every support ticket uses; they say nothing about which problem it is.
 _SUPPORT_WORDS = """
@@ -98,21 +95,6 @@ _MIN_STEM = 4
 _TITLE_PREFIX = re.compile(
     r"^\s*(?:\[[^\]\n]{0,40}\]\s*:?\s*|(?:bug|feature(?: request)?|question|issue|help)\s*:\s*)+",
     re.IGNORECASE,
-)
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
-_FIX_WORDS = re.compile(
-    r"\b(?:try|trying|tried|workaround|work around|fix|fixed|fixes|delete|deleting|remove|removing"
-    r"|reinstall|re-install|reinstalling|update|updating|upgrade|upgrading|downgrade|downgrading"
-    r"|released|release|restart|restarting|clear|clearing|resolved|resolve|patch|patched|hotfix"
-    r"|roll back|rollback|reset|rename)\b",
-    re.IGNORECASE,
-)
-_VERSION_FIELD = re.compile(r"version", re.IGNORECASE)
-_PLATFORM_FIELD = re.compile(r"operating system|platform|\bos\b", re.IGNORECASE)
-_PLATFORMS = (
-    ("macOS", re.compile(r"\b(?:mac ?os|macbook|os ?x|darwin|mac)\b", re.IGNORECASE)),
-    ("Windows", re.compile(r"\b(?:windows|win ?1[01]|win32|win64)\b", re.IGNORECASE)),
-    ("Linux", re.compile(r"\b(?:linux|ubuntu|debian|fedora|arch ?linux|linux mint)\b", re.IGNORECASE)),
 )
 
 

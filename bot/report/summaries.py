@@ -154,7 +154,7 @@ def summarize(
 ) -> GroupSummary:
     """The four-part summary of a group of tickets (`threads`: comments per ticket key, oldest first)."""
     naming = Naming(several_repos=several_repos, tz=tz)
-    problem, error = _problem(tickets, threads, closeness=closeness)
+    problem, error = _problem(tickets, threads, closeness=closeness, naming=naming)
     product, version, affected = _affected(tickets, threads, team_logins=team_logins)
     words = team_words(tickets, threads, team_logins=team_logins)
     latest = _latest(words)
@@ -194,7 +194,7 @@ def ticket_errors(ticket: Ticket, thread: Sequence[Comment]) -> list[str]:
 
 
 def _problem(
-    tickets: Sequence[Ticket], threads: Threads, *, closeness: Closeness
+    tickets: Sequence[Ticket], threads: Threads, *, closeness: Closeness, naming: Naming
 ) -> tuple[Cited, str | None]:
     by_type: dict[str, list[Ticket]] = {}
     lines: dict[str, Counter[str]] = {}
@@ -235,7 +235,7 @@ def _problem(
 
     sentence, source = candidates[max(range(len(candidates)), key=rank)]
     others = [t for t in tickets if t.key != source.key]
-    text = f"{quote(excerpt(sentence, limit=_PROBLEM_CHARS))} (the reporter of {_plain_name(source)})."
+    text = f"{quote(excerpt(sentence, limit=_PROBLEM_CHARS))} (the reporter of {naming.ticket(source)})."
     return Cited(text=text, tickets=(ref(source), *_refs(others))), None
 
 
@@ -537,10 +537,6 @@ class Naming:
 
     def by(self, word: TeamWord) -> str:
         return f"{word.comment.author} on {self.ticket(word.ticket)}, {self.date(word.comment.created_at)}"
-
-
-def _plain_name(ticket: Ticket) -> str:
-    return f"#{ticket.number}"
 
 
 def _share(count: int, total: int) -> str:
