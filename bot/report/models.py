@@ -213,6 +213,8 @@ class GroupSummary:
             f"Status: {self.status.text}",
             f"Tell users: {self.tell_users.text}",
         ]
+        if self.fix_fails is not None:
+            parts.insert(3, f"Fix reported failing: {self.fix_fails.text}")
         return " ".join(parts)
 
 

@@ -472,9 +472,10 @@ def _status(latest: TeamWord | None, fails: Cited | None, *, naming: Naming) -> 
     text = f"{lead} ({naming.by(latest)})"
     tickets: list[TicketRef] = [ref(latest.ticket)]
     if fails is not None and said.kind in ("fix_released", "fix_coming"):
-        text += f", but it does not work for everyone: {fails.text}"
+        where = ", ".join(naming.ref(t) for t in fails.tickets[:3])
+        text += f", but a reporter says it still fails ({where})"
         tickets.extend(fails.tickets)
-        return Cited(text=text, tickets=tuple(dict.fromkeys(tickets)))
+        return Cited(text=text + ".", tickets=tuple(dict.fromkeys(tickets)))
     return Cited(text=text + ".", tickets=tuple(tickets))
 
 
@@ -529,6 +530,9 @@ class Naming:
     tz: tzinfo | None
 
     def ticket(self, ticket: Ticket) -> str:
+        return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
+
+    def ref(self, ticket: TicketRef) -> str:
         return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
 
     def date(self, moment: datetime) -> str:

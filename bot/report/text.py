@@ -589,6 +589,6 @@ def error_type(line: str) -> str:
 def quote(text: str) -> str:
     """`text` in typographic quotes, without the quotes or backticks it already had."""
     inner = text.strip().strip("\"'`“”‘’").strip()
-    if inner.endswith(".") and not inner.endswith(".."):
-        inner = inner[:-1]
+    if inner.endswith((".", ":", ",", ";")) and not inner.endswith(".."):
+        inner = inner[:-1].rstrip()
     return f"“{inner}”" if inner else ""

@@ -154,8 +154,8 @@ def test_a_group_summary_names_the_error_product_fix_and_that_the_fix_fails():
     assert '""' not in parts.problem.text
     assert (parts.product, parts.version) == ("Lumen Desktop", "4.2.0")
     assert parts.status_kind == "fix_released"
-    assert parts.status.text.startswith(
-        "Fix released in 4.2.1 (dana on #1, 14 Apr 2025), but it does not work"
+    assert parts.status.text == (
+        "Fix released in 4.2.1 (dana on #1, 14 Apr 2025), but a reporter says it still fails (#1)."
     )
     assert "erin says “Updated to 4.2.1 and it still fails”" in parts.fix_fails.text
     assert [t.number for t in parts.fix_fails.tickets] == [1]
