@@ -61,6 +61,9 @@ _OTHER_VERSION_FIELD = re.compile(
     re.IGNORECASE,
 )
 _DIAGNOSTIC_FIELD = re.compile(r"\b(?:min|max|minimum|maximum|supported|required)\b", re.IGNORECASE)
+_DIAGNOSTIC_PAIR = re.compile(
+    r"\b(?:min|max|minimum|maximum|required|supported)\b[\w ]{0,40}:\s*v?[\d.]{1,20}", re.IGNORECASE
+)
 _PLATFORM_FIELD = re.compile(r"operating system|platform|\bos\b", re.IGNORECASE)
 _PLATFORMS = (
     ("macOS", re.compile(r"\b(?:mac ?os|macbook|os ?x|darwin|mac)\b", re.IGNORECASE)),
@@ -274,6 +277,7 @@ def product_version(ticket: Ticket) -> tuple[str | None, str | None]:
         named = " ".join(word for word in _FIELD_NOISE.sub(" ", key).split() if word.isalnum())
         if _DIAGNOSTIC_FIELD.search(key) or (named and _OTHER_VERSION_FIELD.fullmatch(named)):
             continue  # "Min Version Supported", "OS version", "Browser version": not the product's
+        value = _DIAGNOSTIC_PAIR.sub(" ", value)  # an answer with a pasted "Max Version Supported: 4.9.9"
         found = find_versions(value) or ([value] if _looks_like_version(value) else [])
         if found:
             version = found[0]

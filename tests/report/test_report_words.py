@@ -10,6 +10,7 @@ from bot.report.grouping import find_common_issues
 from bot.report.models import TicketData
 from bot.report.options import ReportOptions
 from bot.report.relations import team_link_refs, ticket_links
+from bot.report.summaries import product_version
 from bot.report.team_words import classify, still_fails
 from bot.report.text import clean_text, error_lines, quote
 
@@ -286,3 +287,14 @@ def test_short_lines_naming_a_metadata_word_are_kept_unless_they_caption_a_block
     assert clean_text("Wrong version shown") == "Wrong version shown."
     assert clean_text("**Environment**\nSync stops") == "Sync stops."
     assert clean_text("Logs:\nSync stops") == "Sync stops."
+
+
+def test_the_product_version_is_never_a_diagnostic_field_even_inside_the_version_answer():
+    body = (
+        "### Software\n\nPieces-like OS\n\n### Your Version\n\n"
+        "```\nMin Version Supported: 3.0.0\nMax Version Supported: 4.9.9\nVersion: 11.3.0\n```\n\n"
+        "### Describe the bug\n\nIt crashes.\n"
+    )
+    assert product_version(ticket(1, created="2025-04-14 08:00", body=body)) == ("Pieces-like OS", "11.3.0")
+    only_diagnostics = f"The app crashes when I open settings.\n\n{SYSTEM_INFO}"
+    assert product_version(ticket(2, created="2025-04-14 08:00", body=only_diagnostics)) == (None, None)
