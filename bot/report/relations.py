@@ -27,7 +27,7 @@ _SCAN = 20_000
 _PHRASE_LINK = re.compile(
     r"\b(?:same(?: [a-z]{1,12})? as|similar(?: [a-z]{1,12})? (?:to|as)|related to|see(?: also)?"
     r"|tracked (?:in|by|at)|tracking (?:in|it in)|follow(?:ing)?(?: it)? (?:up )?in|covered (?:in|by))"
-    r"\s*:?\s*(?:issue\s*)?(?:#(?P<num>\d{1,9})\b"
+    r"[ \t]{0,3}:?[ \t]{0,3}(?:issue[ \t]{0,3})?(?:#(?P<num>\d{1,9})\b"
     r"|https?://[^\s/]{1,253}/(?P<repo>[\w.-]{1,100}/[\w.-]{1,100})/issues/(?P<urlnum>\d{1,9})\b)",
     re.IGNORECASE,
 )

@@ -134,7 +134,7 @@ _VERSION_WORD = re.compile(
 )
 
 _DUPLICATE = re.compile(
-    r"\b(?P<not>not (?:a |an )?)?dup(?:e|licate)?(?:d| of| by|s)?(?: of| by)?(?: issue)?\s*:?\s*"
+    r"\b(?P<not>not (?:a |an )?)?dup(?:e|licate)?(?:d| of| by|s)?(?: of| by)?(?: issue)?[ \t]{0,3}:?[ \t]{0,3}"
     r"(?:#(?P<num>\d{1,9})\b"
     r"|https?://[^\s/]{1,253}/(?P<repo>[\w.-]{1,100}/[\w.-]{1,100})/issues/(?P<urlnum>\d{1,9})\b)",
     re.IGNORECASE,

@@ -298,3 +298,14 @@ def test_the_product_version_is_never_a_diagnostic_field_even_inside_the_version
     assert product_version(ticket(1, created="2025-04-14 08:00", body=body)) == ("Pieces-like OS", "11.3.0")
     only_diagnostics = f"The app crashes when I open settings.\n\n{SYSTEM_INFO}"
     assert product_version(ticket(2, created="2025-04-14 08:00", body=only_diagnostics)) == (None, None)
+
+
+def test_hostile_spacing_and_repetition_do_not_backtrack():
+    """Each call is linear: before, 20,000 spaces after "see" took seconds in one comment."""
+    spaces = " " * 60_000
+    for hostile in ("see" + spaces + "x", "dup" + spaces + "x", "same as " * 8000, "a: b\n" * 100_000):
+        assert team_link_refs(hostile, repo=REPO) == []
+        classify(hostile)
+        still_fails(hostile)
+        error_lines(hostile)
+        clean_text(hostile)
