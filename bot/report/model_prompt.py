@@ -7,7 +7,10 @@ Ticket text is data, never instructions: the system message says so, and everyth
 tickets travels as one JSON object between `<data>` and `</data>` in the user message, with `<`, `>`
 and `&` escaped so no ticket can close the block. Only cleaned text is sent (`clean_text`: no logs,
 code, links, mentions or markup), bounded per ticket, with anything that looks like a secret
-replaced by "[redacted]"; no logins, no URLs. The guard (`model_guard`) checks every answer anyway.
+replaced by "[redacted]"; no URLs and no logins: comments go as "team", "reporter" or "community",
+and the report's own texts (drafts, summaries, recommendations), which credit people by login
+("dana on #12, 3 Jun 2025", "erin says “…”"), credit "the team" and "a reporter" instead
+(`without_logins`). The guard (`model_guard`) checks every answer anyway.
 """
 
 from __future__ import annotations
@@ -20,7 +23,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.report.activity import is_team
-from bot.report.model_guard import HEADLINE_MAX_CHARS, SUMMARY_MAX_CHARS, Verdict, check_answer
+from bot.report.model_guard import (
+    HEADLINE_MAX_CHARS,
+    SUMMARY_LABELS,
+    SUMMARY_MAX_CHARS,
+    Verdict,
+    check_answer,
+)
 from bot.report.models import Cited, Comment, IssueGroup, Report, Ticket, TicketData, TicketRef
 from bot.report.text import clean_text, excerpt
 
@@ -50,15 +59,18 @@ SYSTEM_RULES = (
     "those. Mention a version number only if the data has it. Do not invent facts; leave out what "
     "the data does not say. Answer with the text alone."
 )
+_GROUP_PARTS = (  # what each of SUMMARY_LABELS holds
+    "what goes wrong for users",
+    "which product, versions and platforms, and how many people reported it",
+    "the team's latest word on it",
+    "the workaround or fix to pass on, or that there is none yet",
+)
 GROUP_TASK = (
     "Write the summary of one common issue (several tickets about the same problem) in four short "
     "parts, in this order, each starting with its label: "
-    '"Problem:" what goes wrong for users; '
-    '"Affected:" which product, versions and platforms, and how many people reported it; '
-    '"Status:" the team\'s latest word on it; '
-    '"Tell users:" the workaround or fix to pass on, or that there is none yet. '
-    "Cite the tickets each part rests on. The data's draft is the report's own wording: improve on it "
-    f"and keep its facts. At most {SUMMARY_MAX_CHARS} characters in all."
+    + "; ".join(f'"{label}" {what}' for label, what in zip(SUMMARY_LABELS, _GROUP_PARTS, strict=True))
+    + ". Cite the tickets each part rests on. The data's draft is the report's own wording: improve on "
+    f"it and keep its facts. At most {SUMMARY_MAX_CHARS} characters in all."
 )
 HEADLINE_TASK = (
     "Write the headline of the support report for the period: two or three sentences on what "
@@ -85,6 +97,11 @@ _SECRET_AFTER_CUE = re.compile(
 _TITLE_DROP = re.compile(r"<[^<>\n]{0,300}>|(?<![\w.])@[A-Za-z0-9][\w-]{0,38}|[*_~`]+")
 _TITLE_URL = re.compile(r"\b(?:https?|ftp)://(?:www\.)?([^\s/?#<>]{1,253})\S{0,2000}", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# How the report's own texts credit people (`summaries.Naming`): "(dana on #12, 3 Jun 2025)" for a
+# team comment, "erin says “…”" for a reporter saying a fix fails. A login has no spaces.
+_LOGIN = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?"
+_TEAM_CREDIT = re.compile(rf"\({_LOGIN} on ((?:[\w.-]+/[\w.-]+)?#\d+)(?=[,)])")
+_REPORTER_CREDIT = re.compile(rf"(^|[(:.;] ){_LOGIN} says “")
 _LONG_WORD = re.compile(r"[A-Za-z0-9_\-+/=.]{32,}")
 _LETTER = re.compile(r"[A-Za-z]")
 _DIGIT = re.compile(r"\d")
@@ -101,13 +118,16 @@ class Prompt:
     tickets: frozenset[tuple[str, int]]  # (repo lower-cased, number) the answer may name
     texts: tuple[str, ...]  # every text sent: versions named in the answer must come from these
     max_chars: int
+    labels: tuple[str, ...] = ()  # the parts the answer must carry, in order (a group's summary)
 
     def message_dicts(self) -> list[dict[str, str]]:
         """The messages as the chat completions API takes them."""
         return [{"role": role, "content": content} for role, content in self.messages]
 
     def check(self, answer: str | None) -> Verdict:
-        return check_answer(answer, tickets=self.tickets, texts=self.texts, max_chars=self.max_chars)
+        return check_answer(
+            answer, tickets=self.tickets, texts=self.texts, max_chars=self.max_chars, labels=self.labels
+        )
 
 
 def group_part(index: int) -> str:
@@ -233,7 +253,7 @@ def _group_prompt(report: Report, index: int, group: IssueGroup, lookup: _Lookup
         "period": report.period.label,
         "common_issue": _title(group.title),
         "tickets_in_group": len(group.tickets),
-        "draft": _clean(group.summary, DRAFT_CHARS),
+        "draft": _own(group.summary, DRAFT_CHARS),
         "tickets": [
             lookup.describe(ref, body_chars=BODY_CHARS, comments=COMMENTS_PER_TICKET) for ref in shown
         ],
@@ -251,6 +271,7 @@ def _group_prompt(report: Report, index: int, group: IssueGroup, lookup: _Lookup
         payload=payload,
         tickets=group.tickets,
         max_chars=SUMMARY_MAX_CHARS,
+        labels=SUMMARY_LABELS,
     )
 
 
@@ -274,13 +295,13 @@ def _headline_prompt(report: Report, lookup: _Lookup) -> Prompt:
             "awaiting_first_team_response": len(report.response_times.awaiting_response),
             "previous_period": {"active_tickets": previous.total, "new": previous.new},
         },
-        "draft": _clean(report.headline.text, DRAFT_CHARS),
+        "draft": _own(report.headline.text, DRAFT_CHARS),
         "draft_cites": cite(report.headline.tickets),
         "common_issues": [
             {
                 "title": _title(g.title),
                 "tickets": cite(g.tickets),
-                "summary": _clean(g.summary, 600),
+                "summary": _own(g.summary, 600),
             }
             for g in report.common_issues[:HEADLINE_GROUPS]
         ],
@@ -289,7 +310,7 @@ def _headline_prompt(report: Report, lookup: _Lookup) -> Prompt:
             for s in report.most_active[:HEADLINE_TICKETS]
         ],
         "recommendations": [
-            {"title": _title(r.title), "text": _clean(r.text, 600), "tickets": cite(r.tickets)}
+            {"title": _title(r.title), "text": _own(r.text, 600), "tickets": cite(r.tickets)}
             for r in report.recommendations[:HEADLINE_RECOMMENDATIONS]
         ],
     }
@@ -305,7 +326,14 @@ def _headline_prompt(report: Report, lookup: _Lookup) -> Prompt:
 
 
 def _prompt(
-    *, part: str, label: str, task: str, payload: dict[str, Any], tickets: Iterable[TicketRef], max_chars: int
+    *,
+    part: str,
+    label: str,
+    task: str,
+    payload: dict[str, Any],
+    tickets: Iterable[TicketRef],
+    max_chars: int,
+    labels: tuple[str, ...] = (),
 ) -> Prompt:
     data = _ESCAPED.sub(lambda m: _ESCAPES[m.group(0)], json.dumps(payload, ensure_ascii=False, indent=1))
     return Prompt(
@@ -315,6 +343,7 @@ def _prompt(
         tickets=frozenset((t.repo.lower(), t.number) for t in tickets),
         texts=tuple(_strings(payload)),
         max_chars=max_chars,
+        labels=labels,
     )
 
 
@@ -332,6 +361,19 @@ def _title(text: str | None) -> str:
 def _clean(text: str | None, limit: int) -> str:
     """Plain text of untrusted markdown, secrets redacted, at most `limit` characters."""
     return excerpt(redact(clean_text(text, max_chars=limit)), limit=limit)
+
+
+def _own(text: str | None, limit: int) -> str:
+    """One of the report's own texts as sent: cleaned like ticket text, and crediting no login."""
+    return _clean(without_logins(text or ""), limit)
+
+
+def without_logins(text: str) -> str:
+    """The report's `text` crediting "the team" and "a reporter" where it names people by login."""
+    text = _TEAM_CREDIT.sub(r"(the team on \1", text)
+    return _REPORTER_CREDIT.sub(
+        lambda m: m.group(1) + ("A" if m.group(1) in ("", ". ") else "a") + " reporter says “", text
+    )
 
 
 def redact(text: str) -> str:

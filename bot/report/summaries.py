@@ -50,6 +50,13 @@ _SYMPTOM_WORDS = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"\?\s*$")
+_WISH = re.compile(r"\b(?:should|expected|would like|i want|it would be nice)\b", re.IGNORECASE)
+# A template's section label: "### Expected behavior", "**Expected result**", "Expected:".
+_SECTION_LABEL = re.compile(
+    r"^[ \t]{0,3}(?:#{1,6}[ \t]+(?P<h>[^\n]{1,80})|(?:\*\*|__)(?P<b>[^*_\n]{1,80})(?:\*\*|__):?[ \t]*"
+    r"|(?P<c>[A-Za-z][\w ]{0,40}):)$"
+)
+_EXPECTED = re.compile(r"\bexpect", re.IGNORECASE)
 _PRODUCT_FIELD = re.compile(
     r"\b(?:product|software|application|app|component|client|edition|service)\b", re.I
 )
@@ -77,6 +84,28 @@ _PRODUCT_PHRASE = re.compile(
     r"\b(?P<name>(?:[A-Z][\w+-]{1,30}\s){0,3}(?:[A-Z][\w+-]{1,30}|app|server|client|desktop|extension|plugin))"
     r"\s+(?:v|version\s+)?(?P<version>\d{1,5}\.\d{1,5}\.\d{1,5}(?:-[\w.]{1,20})?)\b"
 )
+# "Since I updated Orbit Mail to 5.3.0".
+_UPDATED_TO = re.compile(
+    r"\b(?:updated|upgraded|installed|updating|upgrading|moved)\s+(?:the\s+)?"
+    r"(?P<name>(?:[A-Z][\w+-]{1,30}\s){0,2}[A-Z][\w+-]{1,30})\s+to\s+v?(?P<version>\d{1,5}\.\d{1,5}\.\d{1,5})\b"
+)
+# "- Version: 5.3.0" / "App version = 5.3.0" on a line of its own (never Min/Max/OS/browser versions).
+_VERSION_LINE = re.compile(
+    r"^[ \t]{0,8}(?:[-*+][ \t]{1,4})?(?:(?:app|application|client|product|software)[ \t])?version[ \t]{0,4}"
+    r"[:=][ \t]{0,4}v?(?P<version>\d{1,5}(?:\.\d{1,5}){1,3})\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_OS_LINE = re.compile(
+    r"^[ \t]{0,8}(?:[-*+][ \t]{1,4})?(?:os|operating system|platform)[ \t]{0,4}[:=][ \t]{0,4}"
+    r"(?P<os>[^\n]{1,80})",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Operating systems, browsers, runtimes and tools: named with a version, they are not the product.
+_OTHER_SOFTWARE_NAMES = """windows macos mac os osx sonoma ventura monterey sequoia big sur catalina ios ipados android linux ubuntu
+    debian fedora arch mint centos rhel chrome chromium firefox safari edge opera brave node nodejs node.js
+    npm yarn python java jdk jre dart flutter xcode gradle kotlin swift electron sdk api docker kubernetes
+    postgres postgresql mysql mariadb redis nginx apache git github vscode code intellij pycharm"""
+_OTHER_SOFTWARE = frozenset(_OTHER_SOFTWARE_NAMES.split())
 _NOT_PRODUCT = frozenset(
     [
         "after",
@@ -221,7 +250,7 @@ def _problem(
     # No shared error: the reporter's clearest sentence.
     candidates: list[tuple[str, Ticket]] = []
     for ticket in tickets:
-        body = join_lines(clean_lines(ticket.body, max_chars=_BODY_CHARS))
+        body = join_lines(clean_lines(_without_expected(ticket.body), max_chars=_BODY_CHARS))
         for sentence in sentences_of(body):
             candidates.append((sentence, ticket))
     if not candidates:
@@ -233,13 +262,30 @@ def _problem(
     def rank(i: int) -> tuple[float, int]:
         sentence, _ticket = candidates[i]
         bonus = 0.15 if _SYMPTOM_WORDS.search(sentence) else 0.0
-        penalty = 0.2 if _QUESTION.search(sentence) else 0.0
+        penalty = 0.2 if _QUESTION.search(sentence) or _WISH.search(sentence) else 0.0
         return (scores[i] + bonus - penalty, -i)
 
     sentence, source = candidates[max(range(len(candidates)), key=rank)]
     others = [t for t in tickets if t.key != source.key]
     text = f"{quote(excerpt(sentence, limit=_PROBLEM_CHARS))} (the reporter of {naming.ticket(source)})."
     return Cited(text=text, tickets=(ref(source), *_refs(others))), None
+
+
+def _without_expected(body: str | None) -> str:
+    """The body without its "Expected behavior" section: what should happen is not the problem."""
+    if not body or "xpect" not in body[: _BODY_CHARS * 8]:
+        return body or ""
+    kept: list[str] = []
+    skipping = False
+    for line in body[: _BODY_CHARS * 8].split("\n"):
+        label = _SECTION_LABEL.match(line)
+        if label:
+            skipping = bool(_EXPECTED.search(label.group("h") or label.group("b") or label.group("c") or ""))
+            if skipping:
+                continue
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def sentences_of(text: str, *, limit: int = 12) -> list[str]:
@@ -284,18 +330,27 @@ def product_version(ticket: Ticket) -> tuple[str | None, str | None]:
             if product is None and named and named.lower() not in ("app", "product", "software"):
                 product = _original_case(named, ticket.body)
             break
+    if version is None:
+        # GitHub's default bug template: " - Version: 5.3.0" under "Desktop (please complete ...)".
+        line = _VERSION_LINE.search(_prefix(ticket.body))
+        if line:
+            version = line.group("version")
     if version is None or product is None:
         text = " ".join(clean_lines(f"{ticket.title}\n{ticket.body}", max_chars=_BODY_CHARS))
-        for match in _PRODUCT_PHRASE.finditer(text):
+        for match in (*_UPDATED_TO.finditer(text), *_PRODUCT_PHRASE.finditer(text)):
             words = [w for w in match.group("name").split() if w.lower() not in _NOT_PRODUCT]
-            if not words:
-                continue
+            if not words or any(w.lower().strip(".,") in _OTHER_SOFTWARE for w in words):
+                continue  # "Windows 11", "Firefox 126.0.1", "Node 20.11.1": not the product
             if version is None:
                 version = match.group("version")
             if product is None:
                 product = " ".join(words)
             break
     return product, version
+
+
+def _prefix(text: str | None) -> str:
+    return (text or "")[: _BODY_CHARS * 8]
 
 
 def _original_case(name: str, body: str | None) -> str:
@@ -314,6 +369,7 @@ def _looks_like_version(value: str) -> bool:
 def platforms(ticket: Ticket) -> set[str]:
     fields = form_fields(ticket.body)
     named = [v for k, v in fields.items() if _PLATFORM_FIELD.search(k) and not _VERSION_FIELD.search(k)]
+    named += [m.group("os") for m in _OS_LINE.finditer(_prefix(ticket.body))]
     text = (
         " ".join(named) if named else " ".join(clean_lines(f"{ticket.title}\n{ticket.body}", max_chars=2000))
     )

@@ -17,34 +17,42 @@ _COMMENT_CHARS = 3000
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+(?=[A-Z0-9\"'“(])")
 _VERSION_ONLY = re.compile(r"^(?:v|version\s*)?\d{1,5}(?:\.\d{1,5}){1,3}(?:-[\w.]{1,20})?[.!:]?$", re.I)
 
-# Most settled first; a comment's kind is the first that matches any of its sentences.
+# Most settled first; a comment's kind is the first that matches any of its sentences. `_S` is a
+# stretch of one sentence, which may cross the dots of a version number ("5.3.1 which fixes it").
+_S = r"(?:[^.!?\n]|(?<=\d)\.(?=\d))"
+_V = r"v?\d{1,5}(?:\.\d{1,5}){1,3}"
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "fix_released",
         re.compile(
-            r"\b(?:fixed|resolved|addressed|patched) (?:it )?in (?:v(?:ersion)?\s*)?\d"
-            r"|\b\d{1,5}(?:\.\d{1,5}){1,3}\b[^.!?]{0,40}\b(?:is|was|has been|are) (?:now )?"
-            r"(?:out|live|available|released|published|shipped)"
-            r"|\b(?:released|shipped|published|rolled out|pushed out)\b[^.!?]{0,40}\b(?:fix(?:es"
-            r"|ed)?|patch|hotfix)\b"
-            r"|\b(?:fix|patch|hotfix)\b[^.!?]{0,30}\b(?:is|has been"
-            r"|was) (?:now )?(?:out|live|released|shipped"
-            r"|available)"
-            r"|\bplease (?:update|upgrade) to\b|\b(?:update|upgrade) to [^.!?]{0,30}\bwhich (?:fixes"
-            r"|resolves)",
+            rf"\b(?:fixed|resolved|addressed|patched) (?:it |this )?in (?:v(?:ersion)?\s?)?\d"
+            rf"|\b(?:fixed|resolved) in (?:the )?(?:latest|newest|new|current) (?:release|version|update"
+            rf"|build)"
+            rf"|\b{_V}\b{_S}{{0,40}}\b(?:is|was|has been|are) (?:now )?(?:out|live|available|released"
+            rf"|published|shipped)"
+            rf"|\b(?:released|shipped|published|rolled out|pushed out)\b{_S}{{0,50}}\b(?:fix(?:es|ed)?|patch"
+            rf"|hotfix)\b"
+            rf"|\b(?:fix|patch|hotfix)\b{_S}{{0,30}}\b(?:(?:is|has been|was|got) )?(?:now )?(?:out|live"
+            rf"|released|shipped|available)\b"
+            rf"|\bplease (?:update|upgrade) to {_V}"
+            rf"|\b(?:update|upgrade) to {_S}{{0,30}}\b(?:which|that) (?:fixes|resolves|contains the fix)",
             re.IGNORECASE,
         ),
     ),
     (
         "fix_coming",
         re.compile(
-            r"\b(?:fix|patch|hotfix)\b[^.!?]{0,80}\b(?:next|upcoming"
-            r"|coming|following|future) (?:release|version"
-            r"|update|build|patch)"
-            r"|\b(?:will|should) be (?:fixed|resolved|addressed|patched) in\b"
-            r"|\b(?:fix|patch|hotfix) (?:is |will be )?(?:coming|on (?:its|the) way|landing|planned|scheduled"
-            r"|in progress)"
-            r"|\b(?:working on|preparing|have|found) a (?:possible |potential )?(?:fix|patch|hotfix)\b",
+            rf"\b(?:fix|patch|hotfix)\b{_S}{{0,80}}\b(?:next|upcoming|coming|following|future) (?:release"
+            rf"|version|update|build|patch)"
+            rf"|\b(?:will|should|is going to) be (?:fixed|resolved|addressed|patched) in\b"
+            rf"|\b(?:fix|patch|hotfix) (?:is |will be )?(?:coming|on (?:its|the) way|landing|planned"
+            rf"|scheduled|in progress)"
+            rf"|\b(?:fix|patch)\b{_S}{{0,40}}\b(?:will be|is going to be) (?:part of|in|included in|shipped"
+            rf" in|released (?:in|with))"
+            rf"|\bwill be (?:released|shipped|available|out) (?:with|in)\b"
+            rf"|\b(?:will|should) (?:ship|land|go out|be out) (?:in|with)\b"
+            rf"|\b(?:working on|preparing|have|found|pushed|merged|made) a (?:possible |potential )?(?:fix"
+            rf"|patch|hotfix)\b",
             re.IGNORECASE,
         ),
     ),
@@ -52,21 +60,18 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "workaround",
         re.compile(
             r"\bwork ?-?around\b|\bin the meantime\b|\bas a temporary\b|\btemporary fix\b"
-            r"|\b(?:you can|you could|please|try|for now,?"
-            r"|for now you can)\s+(?:also\s+)?(?:try\s+)?(?:to\s+)?"
-            r"(?:delete|deleting|remove|removing|rename|renaming|reinstall"
-            r"|re-install|reinstalling|restart|restarting"
-            r"|clear|clearing|downgrade|downgrading|roll back|disable|disabling|enable|set|run|move|turn off"
-            r"|switch|log out|sign out|reset|resetting)\b",
+            r"|\b(?:you can|you could|please|try|for now,?|for now you can)\s(?:also\s)?(?:try\s)?(?:to\s)?"
+            r"(?:delete|deleting|remove|removing|rename|renaming|reinstall|re-install|reinstalling|restart"
+            r"|restarting|clear|clearing|downgrade|downgrading|roll back|disable|disabling|enable|set|run|move"
+            r"|turn off|switch|log out|sign out|reset|resetting|use|install)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "needs_info",
         re.compile(
-            r"\b(?:could|can|would) you (?:please )?(?:share|send"
-            r"|provide|attach|post|upload|paste|tell|confirm"
-            r"|check|let us know|record|run)\b"
+            r"\b(?:could|can|would) you (?:please )?(?:share|send|provide|attach|post|upload|paste|tell"
+            r"|confirm|check|let us know|record|run)\b"
             r"|\bplease (?:share|send|provide|attach|post|upload|paste|let us know|confirm)\b"
             r"|\bwhat (?:version|os|platform|operating system)\b[^.!]{0,60}\?"
             r"|\bwe (?:need|would need) (?:more|your|the) (?:info|information|details|logs)\b",
@@ -77,22 +82,38 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "investigating",
         re.compile(
             r"\b(?:looking into|investigating|look into (?:it|this)|we(?:'re| are) (?:on it|checking|looking)"
+            r"|(?:team|we) (?:is|are) on it|we(?:'re| are) aware"
             r"|(?:can|could|were able to|are able to|managed to) reproduce|reproduced (?:it|this|the)"
             r"|escalated|(?:passed|forwarded|handed) (?:this|it) (?:on )?to)\b",
             re.IGNORECASE,
         ),
     ),
 )
-KIND_ORDER = (*tuple(kind for kind, _ in _KINDS), "answered")
+KIND_ORDER = (*(kind for kind, _ in _KINDS), "answered")
+# "There's no workaround yet", "we don't have a fix": a sentence that denies what it names.
+_DENIED = re.compile(
+    r"(?:\b(?:no|not|without|neither|nor)\b|n't\b)[^.!?]{0,25}\b(?:work ?-?around|fix|patch|solution)",
+    re.IGNORECASE,
+)
+_SETTLED = frozenset({"fix_released", "fix_coming", "workaround"})
 
 # A reporter saying the fix did not help.
 _STILL_FAILS = re.compile(
-    r"\bstill\b[^.!?]{0,60}\b(?:fail|fails|failing|failed|crash|crashes|crashing|broken|happen|happens"
+    rf"\bstill\b{_S}{{0,60}}\b(?:fail|fails|failing|failed|crash|crashes|crashing|broken|happen|happens"
     r"|happening|occurs?|occurring|see|seeing|get|getting|same|not work|doesn't work|does not work|stuck"
     r"|error|errors|an issue|a problem|there|persists)\b"
-    r"|\b(?:doesn't|does not|didn't|did not|not|won't) (?:fix|solve|resolve|help|work)\b[^.!?]{0,40}"
-    r"|\bnot (?:been )?fixed\b|\bsame (?:error|issue|problem|crash)\b[^.!?]{0,40}\b(?:after|with|on|in)\b"
+    rf"|\b(?:doesn't|does not|didn't|did not|not|won't) (?:fix|solve|resolve|help|work)\b{_S}{{0,40}}"
+    r"|\b(?:doesn't|does not|didn't|did not) change (?:anything|a thing|it|the)\b"
+    r"|\bnot (?:been )?fixed\b|\b(?:has|have|had|with) the same (?:error|issue|problem|crash|bug)\b"
+    rf"|\bsame (?:error|issue|problem|crash)\b{_S}{{0,40}}\b(?:after|with|on|in)\b"
+    r"|\bno luck\b|\b(?:it's|it is|issue is|problem is|bug is) back\b"
     r"|\b(?:issue|problem|bug|error|crash) (?:persists|remains|is back|came back)\b",
+    re.IGNORECASE,
+)
+# "It works now", "fixed for me": a reporter's thanks, even if it mentions what did not work before.
+_WORKS_NOW = re.compile(
+    r"\b(?:works|working|fixed|solved|resolved)\b[^.!?]{0,20}\b(?:now|for me|again)\b|\bit works\b"
+    r"|\ball good\b|\bthat (?:did|fixed) it\b",
     re.IGNORECASE,
 )
 _COURTESY = re.compile(
@@ -136,6 +157,8 @@ def classify(markdown: str | None) -> Said | None:
     versions = find_versions(" ".join(said))
     for kind, pattern in _KINDS:
         for position, sentence in enumerate(said):
+            if kind in _SETTLED and (sentence.rstrip().endswith("?") or _DENIED.search(sentence)):
+                continue  # a question or a denial ("no workaround yet") settles nothing
             if pattern.search(sentence):
                 return Said(
                     kind=kind, sentence=_polish(sentence), version=_version_near(said, position, versions)
@@ -147,7 +170,9 @@ def classify(markdown: str | None) -> Said | None:
 def still_fails(markdown: str | None) -> str | None:
     """The sentence in which a reporter says a fix did not help, or None."""
     for sentence in sentences(markdown):
-        if _STILL_FAILS.search(sentence):
+        if sentence.rstrip().endswith("?"):
+            continue  # "Not fixed yet?" asks; it does not report
+        if _STILL_FAILS.search(sentence) and not _WORKS_NOW.search(sentence):
             return sentence
     return None
 

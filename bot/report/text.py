@@ -90,8 +90,17 @@ _LOG_RUN = 3  # this many log-looking lines in a row are a pasted log
 # "CPU: Intel(R) Core(TM) i7", "- OS Build = 22631"). Runs of them are diagnostics, not a description.
 _KEY_VALUE = re.compile(
     r"^[ \t]*(?:[-*+][ \t]+)?(?:\*\*|__)?(?P<key>[A-Za-z][A-Za-z0-9 ()/._#-]{0,40}?)(?:\*\*|__)?[ \t]*"
-    r"(?:[:=]|\t)[ \t]*(?!//)\S[^\n]{0,400}$"
+    r"(?:[:=]|\t|[ ]{2,})[ \t]*(?!//)(?P<value>\S[^\n]{0,400})$"
 )
+# Labels people write in front of their own words ("Steps: ...", "Workaround: ..."): prose, not fields.
+_PROSE_KEY = re.compile(
+    r"^(?:steps?|expected|actual|current|issue|impact|since|cause|workaround|fix|status|affected|description"
+    r"|summary|problem|note|notes|details|result|reproduce|to reproduce|update|edit|question|answer|solution"
+    r"|reason|context|background|what|why|how|when|ps|p\.s|tl;?dr|bug|error|symptoms?|behaviou?r|then|also"
+    r"|edit \d|update \d)\b",
+    re.IGNORECASE,
+)
+_FIELD_VALUE_WORDS = 4  # a value of more words, without a digit, is a sentence, not a field
 _KV_RUN = 3  # this many "Key: value" lines in a row are a diagnostic block...
 _KV_DIAGNOSTIC_RUN = 2  # ... or this many when their keys name hardware or versions
 _DIAGNOSTIC_KEY = re.compile(
@@ -100,7 +109,9 @@ _DIAGNOSTIC_KEY = re.compile(
     re.IGNORECASE,
 )
 # Dumps: JSON members and brackets, table rows. Noise even on their own.
-_DUMP_LINE = re.compile(r'^(?:[\[\]{}(),]{1,3}|"[^"\n]{1,120}"[ \t]*:[^\n]{0,400}|\|[^\n]{0,600}\|)$')
+_DUMP_LINE = re.compile(
+    r'^(?:[\[\]{}(),]{1,3}|"[^"\n]{1,120}"[ \t]*:[^\n]{0,400}|\|[^\n]{0,600}\||\[[✓✗√×!xX✔✘ •-]\] [^\n]{0,600})$'
+)
 # "On Mon, 2 Jun 2025 at 10:00, Dana <dana@x.com> wrote:" starts a quoted earlier reply, as does
 # Outlook's "-----Original Message-----"; everything after it is someone else's earlier words.
 _REPLY_HEADER = re.compile(
@@ -176,6 +187,13 @@ _BLOCK_LABELS = frozenset(
     |diagnostic information|environment|logs|log|log output|specs|specifications|hardware|crash report
     |stack trace|stacktrace|traceback|versions|version info""".replace("\n", "").split("|")
 )
+
+
+def _is_field(key: str, value: str) -> bool:
+    """A "Key: value" line of a pasted block ("OS Build: 22631"), not "Steps: open the app and ..."."""
+    if len(key.split()) > 5 or _PROSE_KEY.match(key.strip(" *_-")):
+        return False
+    return bool(_DIGIT.search(value[:200])) or len(value.split()) <= _FIELD_VALUE_WORDS
 
 
 def _is_block_label(line: str) -> bool:
@@ -373,8 +391,8 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
             continue
         if len(stripped) <= 13 and _NO_ANSWER.match(stripped):
             continue
-        if stripped[0] in "*_" and _BOLD_LABEL.match(stripped):
-            continue
+        if stripped[0] in "*_" and _BOLD_LABEL.match(stripped) and not _VERSION.search(stripped):
+            continue  # a template label ("**Describe the bug**"); a bold version ("**v5.3.1**") stays
         if _PLACEHOLDER.match(stripped):
             continue
         if len(stripped) <= 40 and _is_block_label(stripped):
@@ -384,12 +402,12 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
         if _REPLY_HEADER.match(stripped[:300]):
             break
         lowered = stripped
-        key_value = _KEY_VALUE.match(raw[:500]) if (":" in raw or "=" in raw or "\t" in raw) else None
+        key_value = _KEY_VALUE.match(raw[:500]) if (":" in raw or "=" in raw or "\t" in raw or "  " in raw) else None
         if _FRAME_LINE.match(lowered) or _DUMP_LINE.match(lowered[:700]):
             out.log(raw, _FRAME)
         elif _LOG_START.match(lowered[:400]):
             out.log(raw, _LOG)
-        elif key_value and len(key_value.group("key").split()) <= 5:
+        elif key_value and _is_field(key_value.group("key"), key_value.group("value")):
             out.key_value(raw, key_value.group("key"))
         elif _is_log_line(lowered, raw):
             out.log(raw, _LOG)
