@@ -101,7 +101,8 @@ _OS_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Operating systems, browsers, runtimes and tools: named with a version, they are not the product.
-_OTHER_SOFTWARE_NAMES = """windows macos mac os osx sonoma ventura monterey sequoia big sur catalina ios ipados android linux ubuntu
+_OTHER_SOFTWARE_NAMES = """
+    windows macos mac os osx sonoma ventura monterey sequoia big sur catalina ios ipados android linux ubuntu
     debian fedora arch mint centos rhel chrome chromium firefox safari edge opera brave node nodejs node.js
     npm yarn python java jdk jre dart flutter xcode gradle kotlin swift electron sdk api docker kubernetes
     postgres postgresql mysql mariadb redis nginx apache git github vscode code intellij pycharm"""

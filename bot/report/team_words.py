@@ -62,8 +62,8 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwork ?-?around\b|\bin the meantime\b|\bas a temporary\b|\btemporary fix\b"
             r"|\b(?:you can|you could|please|try|for now,?|for now you can)\s(?:also\s)?(?:try\s)?(?:to\s)?"
             r"(?:delete|deleting|remove|removing|rename|renaming|reinstall|re-install|reinstalling|restart"
-            r"|restarting|clear|clearing|downgrade|downgrading|roll back|disable|disabling|enable|set|run|move"
-            r"|turn off|switch|log out|sign out|reset|resetting|use|install)\b",
+            r"|restarting|clear|clearing|downgrade|downgrading|roll back|disable|disabling|enable|set|run"
+            r"|move|turn off|switch|log out|sign out|reset|resetting|use|install)\b",
             re.IGNORECASE,
         ),
     ),

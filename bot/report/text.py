@@ -110,7 +110,8 @@ _DIAGNOSTIC_KEY = re.compile(
 )
 # Dumps: JSON members and brackets, table rows. Noise even on their own.
 _DUMP_LINE = re.compile(
-    r'^(?:[\[\]{}(),]{1,3}|"[^"\n]{1,120}"[ \t]*:[^\n]{0,400}|\|[^\n]{0,600}\||\[[✓✗√×!xX✔✘ •-]\] [^\n]{0,600})$'
+    r'^(?:[\[\]{}(),]{1,3}|"[^"\n]{1,120}"[ \t]*:[^\n]{0,400}|\|[^\n]{0,600}\|'
+    r"|\[[✓✗√×!xX✔✘ •-]\] [^\n]{0,600})$"
 )
 # "On Mon, 2 Jun 2025 at 10:00, Dana <dana@x.com> wrote:" starts a quoted earlier reply, as does
 # Outlook's "-----Original Message-----"; everything after it is someone else's earlier words.
@@ -145,7 +146,8 @@ _VERSION_WORD = re.compile(
 )
 
 _DUPLICATE = re.compile(
-    r"\b(?P<not>not (?:a |an )?)?dup(?:e|licate)?(?:d| of| by|s)?(?: of| by)?(?: issue)?[ \t]{0,3}:?[ \t]{0,3}"
+    r"\b(?P<not>not (?:a |an )?)?dup(?:e|licate)?(?:d| of| by|s)?(?: of| by)?(?: issue)?"
+    r"[ \t]{0,3}:?[ \t]{0,3}"
     r"(?:#(?P<num>\d{1,9})\b"
     r"|https?://[^\s/]{1,253}/(?P<repo>[\w.-]{1,100}/[\w.-]{1,100})/issues/(?P<urlnum>\d{1,9})\b)",
     re.IGNORECASE,
@@ -402,7 +404,8 @@ def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
         if _REPLY_HEADER.match(stripped[:300]):
             break
         lowered = stripped
-        key_value = _KEY_VALUE.match(raw[:500]) if (":" in raw or "=" in raw or "\t" in raw or "  " in raw) else None
+        separated = ":" in raw or "=" in raw or "\t" in raw or "  " in raw
+        key_value = _KEY_VALUE.match(raw[:500]) if separated else None
         if _FRAME_LINE.match(lowered) or _DUMP_LINE.match(lowered[:700]):
             out.log(raw, _FRAME)
         elif _LOG_START.match(lowered[:400]):
