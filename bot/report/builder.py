@@ -15,7 +15,7 @@ from bot.report.activity import (
 )
 from bot.report.grouping import find_common_issues
 from bot.report.headline import build_headline
-from bot.report.models import Comment, Exclusion, Period, Report, Ticket, TicketData, ref
+from bot.report.models import TEAM_ASSOCIATIONS, Comment, Exclusion, Period, Report, Ticket, TicketData, ref
 from bot.report.options import ReportOptions
 from bot.report.recommendations import recommend
 from bot.report.relations import ticket_links
@@ -94,8 +94,9 @@ def build_report(
         totals=current,
         groups=groups,
         most_active=scored,
+        # With activity, the tickets the report covers (as its response times do); without, all of them.
         waiting=_waiting(
-            tickets, comments, period=period, options=options, comments_since=data.comments_since
+            active or tickets, comments, period=period, options=options, comments_since=data.comments_since
         ),
         several_repos=several_repos,
     )
@@ -142,6 +143,10 @@ def _exclusions(left_out: list[Ticket], reasons: dict[tuple[str, int], str | Non
     )
 
 
+def _by_team(ticket: Ticket, options: ReportOptions) -> bool:
+    return ticket.author_association in TEAM_ASSOCIATIONS or ticket.author.lower() in options.team_logins
+
+
 def _waiting(
     tickets: list[Ticket],
     comments: dict[tuple[str, int], list[Comment]],
@@ -153,8 +158,8 @@ def _waiting(
     """Open tickets at the period's end, created before it, known to have no team reply: oldest first."""
     waiting = []
     for ticket in tickets:
-        if ticket.created_at >= period.end or ticket.author_is_bot:
-            continue
+        if ticket.created_at >= period.end or ticket.author_is_bot or _by_team(ticket, options):
+            continue  # a bot's or the team's own issue waits for nobody
         if resolved_by(ticket, period.end) or not_planned_by(ticket, period.end):
             continue
         said = [c for c in comments.get(ticket.key, ()) if c.created_at < period.end]

@@ -192,7 +192,7 @@ def summarize(
     words = team_words(tickets, threads, team_logins=team_logins)
     latest = _latest(words)
     fails = fix_failure(tickets, threads, words, team_logins=team_logins, naming=naming)
-    status = _status(latest, fails, naming=naming)
+    status = _status(latest, fails, naming=naming, since=_since(words, latest))
     if not status.tickets:
         status = Cited(text=status.text, tickets=_refs(tickets))
     tell = _tell_users(words, latest, fails, naming=naming)
@@ -456,11 +456,26 @@ def team_words(tickets: Sequence[Ticket], threads: Threads, *, team_logins: froz
 
 
 def _latest(words: Sequence[TeamWord]) -> TeamWord | None:
-    """The latest team word that says something (an "answered" only when nothing else was said)."""
-    telling = [w for w in words if w.said.kind != "answered"]
-    if telling:
-        return telling[-1]
-    return words[-1] if words else None
+    """The team's word that settles the most, the latest of its kind: a fix released stays the status
+    when the team later asks for logs; "answered" only when nothing else was said."""
+    if not words:
+        return None
+    rank = {kind: position for position, kind in enumerate(KIND_ORDER)}
+    best = min(rank.get(w.said.kind, len(rank)) for w in words)
+    return [w for w in words if rank.get(w.said.kind, len(rank)) == best][-1]
+
+
+def _since(words: Sequence[TeamWord], latest: TeamWord | None) -> TeamWord | None:
+    """A later team word of another kind than the status (a question after a fix), if any."""
+    if latest is None:
+        return None
+    later = [
+        w
+        for w in words
+        if w.comment.created_at > latest.comment.created_at
+        and w.said.kind not in (latest.said.kind, "answered")
+    ]
+    return later[-1] if later else None
 
 
 def fix_failure(
@@ -517,7 +532,9 @@ def fix_failure(
     return Cited(text=text + ".", tickets=_refs(_unique(cited)))
 
 
-def _status(latest: TeamWord | None, fails: Cited | None, *, naming: Naming) -> Cited:
+def _status(
+    latest: TeamWord | None, fails: Cited | None, *, naming: Naming, since: TeamWord | None = None
+) -> Cited:
     if latest is None:
         return Cited(text="No team reply yet.")
     said = latest.said
@@ -536,8 +553,19 @@ def _status(latest: TeamWord | None, fails: Cited | None, *, naming: Naming) -> 
         where = ", ".join(naming.ref(t) for t in fails.tickets[:3])
         text += f", but a reporter says it still fails ({where})"
         tickets.extend(fails.tickets)
-        return Cited(text=text + ".", tickets=tuple(dict.fromkeys(tickets)))
-    return Cited(text=text + ".", tickets=tuple(tickets))
+    if since is not None:
+        text += f"; since then {_LATER[since.said.kind]} ({naming.by(since)})"
+        tickets.append(ref(since.ticket))
+    return Cited(text=text + ".", tickets=tuple(dict.fromkeys(tickets)))
+
+
+_LATER = {
+    "fix_released": "a fix was released",
+    "fix_coming": "a fix is coming",
+    "workaround": "the team gave a workaround",
+    "needs_info": "the team asked for more information",
+    "investigating": "the team is investigating",
+}
 
 
 def _tell_users(

@@ -131,7 +131,7 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>\n]{0,500}>")
 _URL = re.compile(r"\b(?:https?|ftp)://(?:www\.)?([^\s/?#<>()\[\]\"'`]{1,253})[^\s<>()\[\]\"'`]{0,2000}")
 _MENTION = re.compile(r"(?<![\w.])@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 _EMOJI_CODE = re.compile(r":[a-z][a-z0-9_+-]{0,39}:")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])(?=\s|$)")  # "word ." -> "word."; "account :(" stays
 _EMPHASIS = re.compile(r"\*\*|__|~~|`+")
 _LINE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)*[ \t]*(?:#{1,6}[ \t]+|(?:[-*+]|\d{1,3}[.)])[ \t]+)?")
 _SPACES = re.compile(r"\s+")

@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from bot.llm.writer import cache_key
+from bot.report.builder import build_report
+from bot.report.model_guard import SUMMARY_LABELS
 from bot.report.model_prompt import (
     BODY_CHARS,
     COMMENT_CHARS,
     COMMENTS_PER_TICKET,
+    GROUP_TASK,
     HEADLINE,
     apply_answers,
     build_prompts,
     group_part,
     redact,
+    without_logins,
 )
-from bot.report.models import Report
-from tests.llm.sample import GROUP_TEXTS, HEADLINE_TEXT, sample_data, sample_report
+from bot.report.models import Report, TicketData
+from bot.report.options import ReportOptions
+from tests.llm.sample import GROUP_TEXTS, HEADLINE_TEXT, NOW, PERIOD, sample_data, sample_report
+from tests.report.factories import at, comment, ticket
 
 
 def data_of(user_message: str) -> dict:
@@ -154,8 +161,11 @@ def test_several_repositories_cite_tickets_with_their_repository():
         "acme/support#20",
         "acme/desktop#21",
     ]
-    assert prompt.check("Login loops (acme/desktop#21).").accepted
-    assert not prompt.check("Login loops (acme/support#21).").accepted
+    rest = "Affected: two people. Status: no reply yet. Tell users: nothing yet."
+    assert prompt.check(f"Problem: login loops (acme/desktop#21). {rest}").accepted
+    assert prompt.check(f"Problem: login loops (acme/support#21). {rest}").reason == (
+        "names acme/support#21, which it was not given"
+    )
 
 
 def test_the_same_report_gives_the_same_messages_and_cache_key():
@@ -170,8 +180,78 @@ def test_the_same_report_gives_the_same_messages_and_cache_key():
 
 def test_versions_the_model_may_name_are_those_of_the_texts_sent():
     prompt = prompts_for()[group_part(0)]
-    assert prompt.check("Problem: sync stops after 11.3.0 (#12).").accepted
-    assert not prompt.check("Problem: fixed in 11.3.1 (#12).").accepted
+    rest = "Affected: macOS. Status: a workaround. Tell users: restart sync."
+    assert prompt.check(f"Problem: sync stops after 11.3.0 (#12). {rest}").accepted
+    assert not prompt.check(f"Problem: fixed in 11.3.1 (#12). {rest}").accepted
+
+
+def test_the_group_task_asks_for_exactly_the_parts_the_guard_requires():
+    assert re.findall(r'"([^"]+:)"', GROUP_TASK) == list(SUMMARY_LABELS)
+    prompts = prompts_for()
+    group, headline = prompts[group_part(0)], prompts[HEADLINE]
+    assert group.labels == SUMMARY_LABELS and headline.labels == ()
+    assert group.check("Sync stops after 11.3.0 (#12).").reason == "missing the four parts"
+    assert headline.check("Sync stops after 11.3.0 (#12).").accepted
+
+
+def _crash_report() -> tuple[Report, TicketData]:
+    """A real offline report whose group summary and recommendation credit "dana" and "erin"."""
+    first = ticket(
+        1,
+        created="2025-04-14 08:00",
+        title="Crash on start after update",
+        author="carol",
+        body="Lumen Desktop 4.2.0 crashes on start with FormatException: Invalid port (at character 18)",
+        comments_count=2,
+    )
+    second = ticket(
+        2,
+        created="2025-04-14 08:30",
+        title="App crashes on start, invalid port",
+        author="bob",
+        body="Lumen Desktop 4.2.0 crashes on start.\n```\nFormatException: Invalid port (at character 18)\n",
+    )
+    said = (
+        comment(
+            first,
+            at_="2025-04-14 12:00",
+            author="dana",
+            association="MEMBER",
+            body="4.2.1 is out, please update.",
+        ),
+        comment(first, at_="2025-04-14 15:00", author="erin", body="Updated to 4.2.1 and it still fails."),
+    )
+    data = TicketData(tickets=(first, second), comments=said, comments_since=at("2025-04-13 00:00"))
+    repos = (first.repo,)
+    return build_report(data, period=PERIOD, now=NOW, repos=repos, options=ReportOptions()), data
+
+
+def test_the_offline_texts_sent_credit_the_team_and_a_reporter_not_their_logins():
+    report, data = _crash_report()
+    offline = report.common_issues[0].summary + " ".join(r.text for r in report.recommendations)
+    assert "dana on #1" in offline and "erin says" in offline  # what the report itself shows
+    prompts = {p.part: p for p in build_prompts(report, data)}
+    for prompt in prompts.values():
+        user = prompt.messages[1][1]
+        for login in ("dana", "erin", "carol", "bob"):
+            assert login not in user
+    draft = data_of(prompts[group_part(0)].messages[1][1])["draft"]
+    assert "(the team on #1, 14 Apr 2025)" in draft and "Fix reported failing: a reporter says “" in draft
+    recommendation = data_of(prompts[HEADLINE].messages[1][1])["recommendations"][0]["text"]
+    assert recommendation.startswith("A reporter says “Updated to 4.2.1")
+
+
+def test_without_logins_rewrites_only_the_credits():
+    assert (
+        without_logins("Fixed (dana on acme/support#1, 3 Jun 2025).")
+        == "Fixed (the team on acme/support#1, 3 Jun 2025)."
+    )
+    assert without_logins("A reporter says it fails (#1); erin-2 says “no” (#1).") == (
+        "A reporter says it fails (#1); a reporter says “no” (#1)."
+    )
+    assert without_logins("Problem: sync stops on #12 (the reporter of #12).") == (
+        "Problem: sync stops on #12 (the reporter of #12)."
+    )
 
 
 def test_apply_answers_writes_the_parts_answered_and_keeps_the_offline_structure():

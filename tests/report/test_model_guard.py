@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.report.model_guard import HEADLINE_MAX_CHARS, SUMMARY_MAX_CHARS, check_answer
+from bot.report.model_guard import HEADLINE_MAX_CHARS, SUMMARY_LABELS, SUMMARY_MAX_CHARS, check_answer
 
 TICKETS = frozenset({("acme/support", 12), ("acme/support", 13), ("acme/other", 7)})
 TEXTS = ("Sync stops after updating to 11.3.0 on macOS.", "Fixed in v11.4.1-beta.2, said the team.")
 
 
-def check(answer: str, *, max_chars: int = SUMMARY_MAX_CHARS):
-    return check_answer(answer, tickets=TICKETS, texts=TEXTS, max_chars=max_chars)
+def check(answer: str, *, max_chars: int = SUMMARY_MAX_CHARS, texts=TEXTS, labels=()):
+    return check_answer(answer, tickets=TICKETS, texts=texts, max_chars=max_chars, labels=labels)
 
 
 def test_plain_sentences_citing_given_tickets_and_versions_are_accepted():
@@ -81,8 +81,30 @@ def test_a_version_not_in_the_texts_is_rejected(answer):
     assert not verdict.accepted and verdict.reason.startswith("names version ")
 
 
+@pytest.mark.parametrize(
+    ("answer", "named"),
+    [
+        ("Update to version 6 (#12).", "6"),
+        ("The v2 client is affected (#12).", "2"),
+        ("It broke in 2.1 (#12).", "2.1"),
+        ("Build 5.3.1.4 is affected (#12).", "5.3.1.4"),
+        ("Two people on 2.5 GB machines (#12).", "2.5"),  # a dotted figure the tickets do not have
+    ],
+)
+def test_every_version_like_number_not_in_the_texts_is_rejected(answer, named):
+    verdict = check(answer)
+    assert verdict.reason == f"names version {named}, which is not in the tickets"
+
+
+def test_version_like_numbers_the_texts_have_pass_in_any_form():
+    texts = ("Since version 6 the v2 client fails on 2.1 and 5.3.1.4 machines with 2.5 GB.",)
+    answer = "Version 6, V2 and v2.1 fail on 5.3.1.4 and 2.5 GB machines (#12)."
+    assert check(answer, texts=texts).accepted
+    assert check("Since version 11 sync stops (#12).").accepted  # a shorter form of 11.3.0
+
+
 def test_numbers_that_are_not_versions_pass():
-    assert check("Two people on 2.5 GB machines reported it at 10.30 (#12).").accepted
+    assert check("Two people on Windows 11 and IPv6 reported it at 10:30, 3 times (#12).").accepted
 
 
 @pytest.mark.parametrize(
@@ -105,8 +127,35 @@ def test_mentions_are_rejected(answer):
     assert not verdict.accepted and "mention" in verdict.reason
 
 
-def test_an_email_address_is_not_a_mention():
-    assert check("Users wrote to support@acme.example about #12.").accepted
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("Users wrote to support@acme.example about #12.", "an e-mail address 'support@acme.example'"),
+        (
+            "Reset your password at orbit-help.com/reset or email help@orbit-help.com (#12).",
+            "an e-mail address 'help@orbit-help.com'",
+        ),
+        ("Reset your password at orbit-help.com/reset (#12).", "a link 'orbit-help.com/reset'"),
+        ("Status is on status.Orbit.IO now (#12).", "a link 'status.Orbit.IO'"),
+        ("Get it from acme.dev.", "a link 'acme.dev'"),
+    ],
+)
+def test_email_addresses_and_bare_domains_slack_would_link_are_rejected(answer, reason):
+    assert check(answer).reason == reason
+
+
+def test_a_domain_is_rejected_even_when_the_tickets_wrote_it():
+    texts = (*TEXTS, "The reporter says the fix at orbit-help.com did not help; see github.com.")
+    assert (
+        check("The page at orbit-help.com did not help (#12).", texts=texts).reason
+        == "a link 'orbit-help.com'"
+    )
+    assert check("See github.com for #12.", texts=texts).reason == "a link 'github.com'"
+
+
+def test_file_names_and_abbreviations_are_not_domains():
+    answer = "Delete notes.db and config.json, e.g. with README.md steps, i.e. as Node.js users did (#12)."
+    assert check(answer).accepted
 
 
 @pytest.mark.parametrize(
@@ -157,3 +206,32 @@ def test_the_reason_quotes_a_short_piece_of_what_was_found():
     assert verdict.reason == "a Slack mention '<!channel>'"
     long_link = check("See https://evil.example/" + "a" * 300)
     assert long_link.reason.startswith("a link 'https://evil.example/") and len(long_link.reason) < 60
+
+
+GROUP_ANSWER = (
+    "Problem: sync stops (#12). Affected: macOS. Status: fixed in 11.4.1-beta.2. Tell users: update."
+)
+
+
+def test_a_group_summary_with_the_four_parts_in_order_is_accepted_in_any_case():
+    assert check(GROUP_ANSWER, labels=SUMMARY_LABELS).accepted
+    lower = "problem: sync stops (#12).\naffected: macOS.\nstatus: no reply. TELL USERS: nothing yet."
+    assert check(lower, labels=SUMMARY_LABELS).accepted
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Sync stops after 11.3.0 for macOS users (#12); no fix yet.",
+        "Problem: sync stops (#12). Affected: macOS. Status: no reply.",  # one part missing
+        "Problem: sync stops (#12). Status: no reply. Affected: macOS. Tell users: nothing yet.",  # order
+        "Problem: sync stops (#12). Affected: macOS. Status: no reply. Status: open. Tell users: wait.",
+        "Problem sync stops (#12). Affected macOS. Status no reply. Tell users nothing yet.",  # no labels
+    ],
+)
+def test_a_group_summary_without_the_four_parts_once_and_in_order_is_rejected(answer):
+    assert check(answer, labels=SUMMARY_LABELS).reason == "missing the four parts"
+
+
+def test_a_headline_needs_no_parts():
+    assert check("Sync stops after 11.3.0 for macOS users (#12).", max_chars=HEADLINE_MAX_CHARS).accepted

@@ -253,9 +253,13 @@ def test_pinned_announcement_and_configured_issues_are_left_out_and_counted():
 
 def test_the_headline_names_the_main_problem_its_fix_and_the_longest_wait():
     tickets, said = _crash_group()
-    waiting = ticket(9, created="2025-04-13 07:00", title="Cannot log in", labels=("bug",))
+    waiting = ticket(9, created="2025-04-13 07:00", title="Cannot log in", labels=("bug",), comments_count=1)
+    bump = comment(waiting, at_="2025-04-14 10:00", author="user9", body="Any news?")
+    team_own = ticket(10, created="2025-04-01 07:00", title="Tracking: login", association="MEMBER")
     data = TicketData(
-        tickets=(*tickets, waiting), comments=tuple(said), comments_since=at("2025-04-01 00:00")
+        tickets=(*tickets, waiting, team_own),
+        comments=(*said, bump, comment(team_own, at_="2025-04-14 10:00", author="x")),
+        comments_since=at("2025-04-01 00:00"),
     )
     report = build_report(data, period=PERIOD, now=NOW, repos=[REPO], options=ReportOptions())
     text = report.headline.text
