@@ -135,10 +135,10 @@ class Said:
     version: str | None  # the version it names, or the one its comment names next to it
 
 
-def sentences(markdown: str | None) -> list[str]:
+def sentences(markdown: str | None, *, keep_urls: bool = False) -> list[str]:
     """Plain sentences of a comment; a line holding only a version joins the line before it."""
     lines: list[str] = []
-    for line in clean_lines(markdown, max_chars=_COMMENT_CHARS):
+    for line in clean_lines(markdown, max_chars=_COMMENT_CHARS, keep_urls=keep_urls):
         if lines and _VERSION_ONLY.match(line):
             lines[-1] = lines[-1].rstrip(" .:") + ": " + line.rstrip(".!:")
         else:
@@ -150,8 +150,11 @@ def sentences(markdown: str | None) -> list[str]:
 
 
 def classify(markdown: str | None) -> Said | None:
-    """The most settled thing a team comment says, or None for an empty comment."""
-    said = sentences(markdown)
+    """The most settled thing a team comment says, or None for an empty comment.
+
+    URLs are kept whole: "download it from <URL>" is an instruction only with its address.
+    """
+    said = sentences(markdown, keep_urls=True)
     if not said:
         return None
     versions = find_versions(" ".join(said))

@@ -233,7 +233,7 @@ def _salvage(lines: list[str], kinds: list[int], start: int, stop: int) -> str:
     return ""
 
 
-def _inline(line: str) -> str:
+def _inline(line: str, *, keep_urls: bool = False) -> str:
     """Plain text of one markdown line: links to their text, URLs to their host, markup dropped."""
     line = _LINE_PREFIX.sub("", line, count=1)
     # Each pattern runs only when its tell-tale character is there (most lines are plain prose).
@@ -245,7 +245,7 @@ def _inline(line: str) -> str:
         line = _AUTOLINK.sub(r"\1", line)
         line = _TAG.sub(" ", line)
         removed = True
-    if "://" in line:
+    if "://" in line and not keep_urls:
         line = _URL.sub(r"\1", line)
     if "@" in line:
         line = _MENTION.sub(" ", line)
@@ -266,8 +266,9 @@ def _inline(line: str) -> str:
 class _Collector:
     """Collects plain lines up to a character budget, holding back runs of log-looking lines."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, keep_urls: bool = False) -> None:
         self.limit = limit
+        self.keep_urls = keep_urls
         self.lines: list[str] = []
         self.total = 0
         self.run: list[str] = []
@@ -340,24 +341,25 @@ class _Collector:
     def _emit(self, raw: str) -> None:
         if self.total >= self.limit:
             return
-        line = _inline(raw)
+        line = _inline(raw, keep_urls=self.keep_urls)
         if line and _HAS_ALNUM.search(line):
             self.lines.append(line)
             self.total += len(line) + 1
 
 
-def clean_lines(markdown: str | None, *, max_chars: int = 4000) -> list[str]:
+def clean_lines(markdown: str | None, *, max_chars: int = 4000, keep_urls: bool = False) -> list[str]:
     """The human lines of a markdown body, each plain text, boilerplate and logs dropped.
 
     Dropped: issue-form boilerplate and metadata answers, code, pasted logs and stack traces (the
     first error message a log names is kept), diagnostic blocks of "Key: value" lines, JSON-ish
     dumps and tables, and quoted earlier replies ("> ..." lines, "On ... wrote:" and what follows).
+    URLs become their host, unless `keep_urls` (a quoted instruction needs its whole address).
     At most about `max_chars` characters in total; only a bounded prefix of the input is read.
     """
     if not markdown or max_chars <= 0:
         return []
     text = _strip_html_comments(_prefix(markdown, max(max_chars * _SCAN_FACTOR, _MIN_SCAN)))
-    out = _Collector(max_chars)
+    out = _Collector(max_chars, keep_urls=keep_urls)
     fence: str | None = None
     code: list[str] = []  # the lines of the code block being skipped
     skip_answer = False  # inside the answer to a metadata question of an issue form

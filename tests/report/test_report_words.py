@@ -121,8 +121,7 @@ def _crash_group():
         created="2025-04-14 08:30",
         title="App crashes on start, invalid port",
         body=(
-            "Lumen Desktop 4.2.0 crashes on start.\n```\n"
-            "FormatException: Invalid port (at character 18)\n```"
+            "Lumen Desktop 4.2.0 crashes on start.\n```\nFormatException: Invalid port (at character 18)\n```"
         ),
         comments_count=0,
     )
@@ -313,3 +312,11 @@ def test_hostile_spacing_and_repetition_do_not_backtrack():
         still_fails(hostile)
         error_lines(hostile)
         clean_text(hostile)
+
+
+def test_the_teams_instructions_keep_their_addresses_and_reporters_words_do_not():
+    said = classify(
+        "As a workaround, download the previous build from https://example.test/releases/v5.2.4 today."
+    )
+    assert "https://example.test/releases/v5.2.4" in said.sentence
+    assert still_fails("Still fails, see https://example.test/x/y") == "Still fails, see example.test"
