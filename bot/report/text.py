@@ -548,14 +548,14 @@ def duplicate_refs(text: str | None, *, repo: str | None = None) -> list[int]:
 # An error named with its message: "FormatException: Invalid port ...", "java.lang.IllegalStateException:
 # ...", "LateInitializationError: Field 'db' ...", "panic: runtime error: ...", "Uncaught TypeError: ...".
 _ERROR_LINE = re.compile(
-    r"(?<![\w.$])(?P<type>(?:[a-z][\w$]{0,40}\.){0,6}[A-Z][\w$]{0,80}?(?:Error|Exception|Failure|Fault)"
-    r"(?:\(\d{1,5}\))?|panic|fatal error|Fatal error|FATAL ERROR|(?:[Ee]rror|ERROR) while [a-z][a-z ]{2,40})"
+    r"(?<![\w.$])(?P<type>(?:[A-Za-z][\w$]{0,40}\.){0,6}[A-Z][\w$]{0,80}?(?:Error|Exception|Failure|Fault)"
+    r"(?:\(\d{1,5}\))?|panic|fatal error|Fatal error|FATAL ERROR|(?:[Ee]rror|ERROR) while [a-z][a-z ]{2,40}"
+    r"|Error)"
     r"(?::|\s+-)[ \t]+(?P<message>\S[^\n]{2,400})"
 )
 # Where a message stops and its stack frames or log tail begin.
 _MESSAGE_END = re.compile(
-    r"\s+(?:at [\w$.<>/-]{1,300}\s*\(|#\d{1,4}\s{1,12}\S|\(package:|\(dart:|in <module>)"
-    r"|\s*[`'\"]{1,3}\s*$",
+    r"\s+(?:at [\w$.<>/-]{1,300}\s*\(|#\d{1,4}\s{1,12}\S|\(package:|\(dart:|in <module>)",
 )
 _BARE_URL = re.compile(r"^[a-z][a-z0-9+.-]{1,20}://\S{1,400}$", re.IGNORECASE)
 _ERROR_SCAN = 64_000
@@ -587,10 +587,14 @@ def error_lines(markdown: str | None, *, limit: int = 3) -> list[str]:
         if not match:
             continue
         message = match.group("message")
+        opening = stripped[match.start() - 1] if match.start() > 0 else ""
+        closing = _CLOSING.get(opening)
+        if closing and closing in message:
+            message = message[: message.index(closing)]  # `FormatException: ...` quoted in a sentence
         end = _MESSAGE_END.search(message)
         if end:
             message = message[: end.start()]
-        message = message.strip().rstrip("`'\" ").strip()
+        message = _balanced(message.strip())
         following = lines[position + 1].strip() if position + 1 < len(lines) else ""
         if not end and _BARE_URL.match(following[:500]):
             message = f"{message} {following}"  # the message went on with the URL it names
@@ -603,6 +607,18 @@ def error_lines(markdown: str | None, *, limit: int = 3) -> list[str]:
     return list(found)
 
 
+_CLOSING = {"`": "`", '"': '"', "'": "'", "“": "”", "‘": "’"}
+
+
+def _balanced(message: str) -> str:
+    """`message` without a trailing quote left over from the sentence around it ("...closed'")."""
+    if len(message) > 1 and message[-1] in ".,;:!?" and message[-2] in "`'\"”’":
+        message = message[:-1]  # the sentence's full stop after a quoted error
+    while message and message[-1] in "`'\"”’" and message.count(message[-1]) % 2 == 1:
+        message = message[:-1].rstrip()
+    return message
+
+
 def error_type(line: str) -> str:
     """The exception's short name: "java.lang.IllegalStateException: x" -> "IllegalStateException"."""
     head = line.split(":", 1)[0]
@@ -611,7 +627,11 @@ def error_type(line: str) -> str:
 
 def quote(text: str) -> str:
     """`text` in typographic quotes, without the quotes or backticks it already had."""
-    inner = text.strip().strip("\"'`“”‘’").strip()
+    inner = text.strip()
+    pairs = {'"': '"', "'": "'", "`": "`", "“": "”", "‘": "’"}
+    while len(inner) > 1 and inner[0] in pairs and inner.endswith(pairs[inner[0]]):
+        inner = inner[1:-1].strip()  # already quoted: one pair of quotes is enough
     if inner.endswith((".", ":", ",", ";")) and not inner.endswith(".."):
         inner = inner[:-1].rstrip()
+    inner = _balanced(inner)
     return f"“{inner}”" if inner else ""

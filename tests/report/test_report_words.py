@@ -320,3 +320,14 @@ def test_the_teams_instructions_keep_their_addresses_and_reporters_words_do_not(
     )
     assert "https://example.test/releases/v5.2.4" in said.sentence
     assert still_fails("Still fails, see https://example.test/x/y") == "Still fails, see example.test"
+
+
+def test_error_lines_keep_their_own_quotes_and_lose_the_sentences():
+    assert error_lines("It fails with 'SyncError: remote closed'.") == ["SyncError: remote closed"]
+    assert error_lines('The app shows "FormatException: bad port".') == ["FormatException: bad port"]
+    assert error_lines("KeyError: 'account_id'") == ["KeyError: 'account_id'"]
+    assert error_lines("I get `TypeError: x is undefined` when I click") == ["TypeError: x is undefined"]
+    assert error_lines("System.IO.IOException: The file is in use") == [
+        "System.IO.IOException: The file is in use"
+    ]
+    assert quote("KeyError: 'account_id'") == "“KeyError: 'account_id'”"
