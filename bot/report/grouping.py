@@ -68,7 +68,8 @@ _CHUNK_ROWS = 1000
 _PAIR_BATCH = 100_000
 _MIN_FEATURES = 5  # fewer distinct terms (about three words and their pairs): too little to group by
 # A team member's "same as #N" joins two tickets when their texts are at least this similar.
-_LINK_SIMILARITY = 0.08
+_LINK_SIMILARITY = 0.1
+_HUB_LINKS = 3  # a ticket the team links this many others to is a reference (a FAQ), not their problem
 
 # A line in at least this share of tickets (and at least _MIN_REPEATS of them) is template text.
 _REPEATED_LINE_SHARE = 0.3
@@ -146,11 +147,11 @@ def find_common_issues(
         thread.sort(key=lambda c: (c.created_at, c.id))
 
     docs = _drop_repeated_lines([_document(t, by_ticket.get(t.key, ())) for t in ordered])
-    vectorizer, matrix = _vectorize(docs)
+    vectorizer, matrix, own_words = _vectorize(docs)
     clusters = _clusters(matrix) if matrix is not None else []
     if links is None:
         links = {t.key: ticket_links(t, by_ticket.get(t.key, ()), team_logins=team) for t in ordered}
-    groups = _merge(len(ordered), clusters, _link_pairs(ordered, index, links, matrix))
+    groups = _merge(len(ordered), clusters, _link_pairs(ordered, index, links, own_words))
 
     def activity(member: int) -> int:
         ticket = ordered[member]
@@ -242,7 +243,9 @@ def _tokenizer() -> Callable[[str], list[str]]:
     return tokens
 
 
-def _vectorize(docs: list[_Doc]) -> tuple[TfidfVectorizer | None, csr_matrix | None]:
+def _vectorize(
+    docs: list[_Doc],
+) -> tuple[TfidfVectorizer | None, csr_matrix | None, csr_matrix | None]:
     """One unit vector per ticket: the weighted sum of its title, body and comments vectors.
 
     The parts are vectorised as separate documents so that no word pair spans two of them and the
@@ -266,11 +269,12 @@ def _vectorize(docs: list[_Doc]) -> tuple[TfidfVectorizer | None, csr_matrix | N
     try:
         matrix = csr_matrix(vectorizer.fit_transform(parts))
     except ValueError:  # no terms at all (empty or stop words only)
-        return None, None
-    combined = (
-        _TITLE_WEIGHT * matrix[:n] + _BODY_WEIGHT * matrix[n : 2 * n] + _COMMENTS_WEIGHT * matrix[2 * n :]
-    )
-    return vectorizer, csr_matrix(normalize(combined))
+        return None, None, None
+    own = _TITLE_WEIGHT * matrix[:n] + _BODY_WEIGHT * matrix[n : 2 * n]
+    combined = own + _COMMENTS_WEIGHT * matrix[2 * n :]
+    # The second matrix holds titles and bodies only: the reporters' own words, without the comments
+    # (a canned team reply pasted on unrelated tickets must not make them look alike).
+    return vectorizer, csr_matrix(normalize(combined)), csr_matrix(normalize(own))
 
 
 def _clusters(matrix: csr_matrix) -> list[list[int]]:
@@ -396,17 +400,26 @@ def _link_pairs(
     ordered: list[Ticket],
     index: dict[tuple[str, int], int],
     links: Mapping[tuple[str, int], Sequence[TicketLink]],
-    matrix: csr_matrix | None,
+    own_words: csr_matrix | None,
 ) -> list[tuple[int, int]]:
-    """Pairs joined by people's words: every duplicate, and team links between similar texts."""
+    """Pairs joined by people's words: duplicates the team or the author named, and team links
+    between tickets whose own words are similar too. A ticket the team points many tickets at (a
+    how-to or FAQ issue) is a reference, not a problem: links to it join nothing."""
+    pointed: Counter[tuple[str, int]] = Counter()
+    for ticket in ordered:
+        for target in {link.target for link in links.get(ticket.key, ()) if link.kind == "team_link"}:
+            pointed[(ticket.repo, target)] += 1
     pairs: list[tuple[int, int]] = []
     for i, ticket in enumerate(ordered):
         for link in links.get(ticket.key, ()):
             other = index.get((ticket.repo, link.target))
             if other is None or other == i:
                 continue
-            if link.kind == "duplicate" or (
-                matrix is not None and float(matrix[i].multiply(matrix[other]).sum()) >= _LINK_SIMILARITY
+            if link.joins or (
+                link.kind == "team_link"
+                and pointed[(ticket.repo, link.target)] < _HUB_LINKS
+                and own_words is not None
+                and float(own_words[i].multiply(own_words[other]).sum()) >= _LINK_SIMILARITY
             ):
                 pairs.append((i, other))
     return pairs

@@ -50,6 +50,12 @@ class TicketLink:
     said_by: str = ""
     said_at: datetime | None = None
     reverse: bool = False  # "duplicated by #N": N is the duplicate of this ticket
+    by_author: bool = False  # said by the ticket's own author (its body or their comment)
+
+    @property
+    def joins(self) -> bool:
+        """A duplicate said by the team or the ticket's author joins groups; a bystander's guess does not."""
+        return self.kind == "duplicate" and (self.by_team or self.by_author)
 
 
 def ticket_links(
@@ -65,7 +71,9 @@ def ticket_links(
             return
         key = (target, kind)
         known = links.get(key)
-        if known is None or (by_team and not known.by_team):
+        by_author = who.lower() == ticket.author.lower()
+        stronger = known is not None and (by_team or by_author) and not (known.by_team or known.by_author)
+        if known is None or stronger:
             links[key] = TicketLink(
                 repo=ticket.repo,
                 number=ticket.number,
@@ -75,6 +83,7 @@ def ticket_links(
                 said_by=who,
                 said_at=when,
                 reverse=reverse,
+                by_author=by_author,
             )
 
     def duplicates(text: str | None, *, by_team: bool, who: str, when: datetime | None) -> None:

@@ -521,6 +521,21 @@ def find_versions(text: str | None) -> list[str]:
     return list(found)
 
 
+_DOUBT = re.compile(r"\b(?:not|never|don't|doesn't|isn't|aren't|wasn't|unlikely|hardly)\b", re.IGNORECASE)
+
+
+def _doubted(text: str, start: int, end: int) -> bool:
+    """The phrase at text[start:end] is denied ("I don't think this is a duplicate of #5") or asked
+    ("Isn't this a duplicate of #5?") in its own sentence."""
+    before = text[max(0, start - 80) : start]
+    cut = max(before.rfind(mark) for mark in ".!?\n")
+    if _DOUBT.search(before[cut + 1 :]):
+        return True
+    after = text[end : end + 120]
+    stops = [at for at in (after.find(mark) for mark in ".!?\n") if at >= 0]
+    return bool(stops) and after[min(stops)] == "?"
+
+
 def duplicate_refs(text: str | None, *, repo: str | None = None) -> list[int]:
     """Issue numbers that `text` calls this ticket a duplicate of (or duplicated by), in order.
 
@@ -534,7 +549,7 @@ def duplicate_refs(text: str | None, *, repo: str | None = None) -> list[int]:
         return []
     found: dict[int, None] = {}
     for match in _DUPLICATE.finditer(text):
-        if match.group("not"):
+        if match.group("not") or _doubted(text, match.start(), match.end()):
             continue
         if match.group("num"):
             found.setdefault(int(match.group("num")), None)

@@ -273,11 +273,13 @@ def test_a_ticket_is_in_at_most_one_group_even_with_crossing_duplicate_links():
     tickets = support_tickets()
     t = by_number(tickets)
     links = [
-        comment(t[51], at_="2025-04-14 15:00", body="duplicate of #41"),
-        comment(t[61], at_="2025-04-14 15:00", body="duplicate of #52"),
+        comment(t[51], at_="2025-04-14 15:00", author="mark", association="MEMBER", body="duplicate of #41"),
+        comment(t[61], at_="2025-04-14 15:00", author="mark", association="MEMBER", body="duplicate of #52"),
     ]
     groups = find_common_issues(tickets, links, team_logins=NO_TEAM)
     assert numbers(groups) == [[41, 42, 43, 51, 52, 61]]
+    guesses = [replace(c, author="someone", author_association="NONE") for c in links]
+    assert numbers(find_common_issues(tickets, guesses, team_logins=NO_TEAM)) == [[41, 42, 43], [51, 52]]
 
 
 def test_tickets_with_only_an_empty_issue_form_do_not_group_by_the_template():

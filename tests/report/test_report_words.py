@@ -12,7 +12,7 @@ from bot.report.options import ReportOptions
 from bot.report.relations import team_link_refs, ticket_links
 from bot.report.summaries import product_version
 from bot.report.team_words import classify, still_fails
-from bot.report.text import clean_text, error_lines, quote
+from bot.report.text import clean_text, duplicate_refs, error_lines, quote
 
 from .factories import REPO, at, comment, day, ticket
 
@@ -331,3 +331,46 @@ def test_error_lines_keep_their_own_quotes_and_lose_the_sentences():
         "System.IO.IOException: The file is in use"
     ]
     assert quote("KeyError: 'account_id'") == "“KeyError: 'account_id'”"
+
+
+def test_doubted_or_asked_duplicates_are_no_duplicates():
+    assert duplicate_refs("I don't think this is a duplicate of #601 - different feature.") == []
+    assert duplicate_refs("Isn't this a duplicate of #601?") == []
+    assert duplicate_refs("Closing: duplicate of #601. Is #7 related?") == [601]
+
+
+def test_a_canned_team_reply_linking_to_a_faq_issue_groups_nothing():
+    faq = ticket(
+        350,
+        created="2025-04-14 07:00",
+        title="How to collect logs for a bug report",
+        body="Open Help, then Troubleshooting, then Collect logs and attach the zip file.",
+    )
+    printing = ticket(
+        1,
+        created="2025-04-14 08:00",
+        title="Printing gives a blank page",
+        body="When I print an email the printed page is blank.",
+    )
+    contacts = ticket(
+        2,
+        created="2025-04-14 08:00",
+        title="Contacts import skips rows",
+        body="Importing contacts from a CSV file skips every second row.",
+    )
+    spelling = ticket(
+        3,
+        created="2025-04-14 08:00",
+        title="Spell check underlines every word",
+        body="Spell check marks every word as wrong since yesterday.",
+    )
+    canned = (
+        "Thanks! Please collect the logs as described in "
+        f"https://github.com/{REPO}/issues/350 and attach them here so we can look into it."
+    )
+    said = [
+        comment(t, at_="2025-04-14 09:00", author="m", association="MEMBER", body=canned)
+        for t in (printing, contacts, spelling)
+    ]
+    said.append(comment(faq, at_="2025-04-14 09:30", author="u", body="Where is the Help menu on Linux?"))
+    assert find_common_issues([faq, printing, contacts, spelling], said, team_logins=NO_TEAM) == ()
