@@ -98,7 +98,20 @@ class FileConfig(BaseModel):
     exclude_labels: list[str] = ["announcement", "pinned"]
     exclude_issues: list[int | str] = []
     exclude_pinned: bool = True
-    workflow_labels: list[str] = ["status:*", "triage*", "needs-*", "waiting*"]
+    workflow_labels: list[str] = [
+        "status:*",
+        "status/*",
+        "triage*",
+        "needs-*",
+        "needs *",
+        "needs:*",
+        "waiting*",
+        "awaiting*",
+        "stale",
+        "duplicate",
+        "wontfix",
+        "invalid",
+    ]
     label_rise_min: int = Field(3, ge=1)
     label_rise_factor: float = Field(2.0, ge=1)
     llm_timeout_seconds: float = Field(8, gt=0, le=120)

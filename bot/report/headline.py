@@ -9,7 +9,7 @@ An empty period says so in one line and names what is still waiting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.report.models import Cited, IssueGroup, Period, ScoredTicket, Ticket, TicketRef, Totals, ref
@@ -54,7 +54,7 @@ def build_headline(
         main = groups[0]
         sentences.append(_main_problem(main, name=name))
         cited.extend(main.tickets)
-        fix = _fix_sentence(main)
+        fix = _fix_sentence(main, name=name)
         if fix:
             sentences.append(fix)
             if main.parts is not None and main.parts.fix_fails is not None:
@@ -109,7 +109,7 @@ def _people(affected: str) -> str | None:
     return " ".join(words[:2]).rstrip(".;,") if len(words) >= 2 else None
 
 
-def _fix_sentence(group: IssueGroup) -> str | None:
+def _fix_sentence(group: IssueGroup, *, name: Callable[[TicketRef], str]) -> str | None:
     parts = group.parts
     if parts is None:
         return None
@@ -119,7 +119,7 @@ def _fix_sentence(group: IssueGroup) -> str | None:
         fix = _after(version, ("Fix released in ", "A fix is coming in "))
         if parts.fix_fails is not None:
             fails = parts.fix_fails.tickets[0] if parts.fix_fails.tickets else None
-            where = f" (#{fails.number})" if fails is not None else ""
+            where = f" ({name(fails)})" if fails is not None else ""
             target = f"the fix in {fix}" if fix else "the fix"
             return f"A reporter says {target} does not work{where}."
         if kind == "fix_released":
@@ -127,9 +127,9 @@ def _fix_sentence(group: IssueGroup) -> str | None:
         return (
             f"A fix is coming in {fix}; no workaround yet." if fix else "A fix is coming; no workaround yet."
         )
-    said_on = parts.status.tickets[0].number if parts.status.tickets else None
+    said_on = parts.status.tickets[0] if parts.status.tickets else None
     if kind == "workaround" and said_on is not None:
-        return f"The team gave a workaround (#{said_on})."
+        return f"The team gave a workaround ({name(said_on)})."
     return {
         "workaround": "The team gave a workaround.",
         "needs_info": "The team asked reporters for more information.",

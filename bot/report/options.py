@@ -34,7 +34,20 @@ class ReportOptions:
     exclude_pinned: bool = True  # pinned issues are announcements, not tickets
     # Labels that track the team's workflow, not the problem (fnmatch globs, lower-case): a rise in
     # them is no news.
-    workflow_labels: tuple[str, ...] = ("status:*", "triage*", "needs-*", "waiting*")
+    workflow_labels: tuple[str, ...] = (
+        "status:*",
+        "status/*",
+        "triage*",
+        "needs-*",
+        "needs *",
+        "needs:*",
+        "waiting*",
+        "awaiting*",
+        "stale",
+        "duplicate",
+        "wontfix",
+        "invalid",
+    )
     label_rise_min: int = 3  # a label "rises" with at least this many new tickets...
     label_rise_factor: float = 2.0  # ... and at least this many times the previous period's
     response_target: timedelta = timedelta(hours=24)  # first team response expected within this

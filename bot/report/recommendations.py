@@ -87,6 +87,9 @@ class _Names:
     def one(self, ticket: Ticket | TicketRef) -> str:
         return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
 
+    def number(self, repo: str, number: int) -> str:
+        return f"{repo}#{number}" if self.several_repos else f"#{number}"
+
     def many(self, items: Sequence[str]) -> str:
         shown = ", ".join(items[:MAX_CITED])
         return shown + (f" and {len(items) - MAX_CITED} more" if len(items) > MAX_CITED else "")
@@ -320,7 +323,10 @@ def _duplicates(
     )
     if not marked:
         return None
-    described = [f"{names.one(t)} (of #{original})" if original else names.one(t) for t, original in marked]
+    described = [
+        f"{names.one(t)} (of {names.number(t.repo, original)})" if original else names.one(t)
+        for t, original in marked
+    ]
     n = len(marked)
     return _make(
         "duplicates",
