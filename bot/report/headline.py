@@ -124,9 +124,8 @@ def _fix_sentence(group: IssueGroup, *, name: Callable[[TicketRef], str]) -> str
             return f"A reporter says {target} does not work{where}."
         if kind == "fix_released":
             return f"A fix is out in {fix}." if fix else "A fix is out."
-        return (
-            f"A fix is coming in {fix}; no workaround yet." if fix else "A fix is coming; no workaround yet."
-        )
+        meanwhile = "; a workaround is given" if parts.has_workaround else "; no workaround yet"
+        return f"A fix is coming in {fix}{meanwhile}." if fix else f"A fix is coming{meanwhile}."
     said_on = parts.status.tickets[0] if parts.status.tickets else None
     if kind == "workaround" and said_on is not None:
         return f"The team gave a workaround ({name(said_on)})."

@@ -201,6 +201,7 @@ class GroupSummary:
     tell_users: Cited
     status_kind: str = "no_reply"  # one of STATUS_KINDS
     fix_fails: Cited | None = None  # a reporter says the fix does not work
+    has_workaround: bool = False  # the team gave a workaround (whatever the status)
     product: str | None = None  # "Acme Notes Desktop"
     version: str | None = None  # the product version the reports share
     error: str | None = None  # the error line, when the problem is one

@@ -205,6 +205,7 @@ def summarize(
         tell_users=tell,
         status_kind=latest.said.kind if latest else "no_reply",
         fix_fails=fails,
+        has_workaround=any(w.said.kind == "workaround" or w.said.workaround for w in words),
         product=product,
         version=version,
         error=error,
@@ -573,13 +574,13 @@ def _tell_users(
 ) -> Cited:
     released = [w for w in words if w.said.kind == "fix_released"]
     coming = [w for w in words if w.said.kind == "fix_coming"]
-    workarounds = [w for w in words if w.said.kind == "workaround"]
+    workarounds = [w for w in words if w.said.kind == "workaround" or w.said.workaround]
     if released and fails is None and (latest is None or latest.said.kind != "workaround"):
         word = released[-1]
         return _quoted(word, naming=naming)
     if workarounds:
         word = workarounds[-1]
-        cited = _quoted(word, naming=naming)
+        cited = _quoted_workaround(word, naming=naming)
         if released and fails is not None:
             return Cited(
                 text=f"{cited.text} The fix in {released[-1].said.version or 'the release'} "
@@ -603,6 +604,11 @@ def _tell_users(
             tickets=(ref(word.ticket),),
         )
     return Cited(text="Nothing yet: the team has not given a workaround or a fix.")
+
+
+def _quoted_workaround(word: TeamWord, *, naming: Naming) -> Cited:
+    sentence = excerpt(word.said.workaround or word.said.sentence, limit=_TEAM_CHARS)
+    return Cited(text=f"{quote(sentence)} ({naming.by(word)}).", tickets=(ref(word.ticket),))
 
 
 def _quoted(word: TeamWord, *, naming: Naming) -> Cited:

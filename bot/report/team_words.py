@@ -133,6 +133,7 @@ class Said:
     kind: str  # one of KIND_ORDER
     sentence: str  # the sentence as written, courtesy stripped
     version: str | None  # the version it names, or the one its comment names next to it
+    workaround: str | None = None  # a workaround the same comment gives besides, e.g. with a coming fix
 
 
 def sentences(markdown: str | None, *, keep_urls: bool = False) -> list[str]:
@@ -164,10 +165,21 @@ def classify(markdown: str | None) -> Said | None:
                 continue  # a question or a denial ("no workaround yet") settles nothing
             if pattern.search(sentence):
                 return Said(
-                    kind=kind, sentence=_polish(sentence), version=_version_near(said, position, versions)
+                    kind=kind,
+                    sentence=_polish(sentence),
+                    version=_version_near(said, position, versions),
+                    workaround=_workaround(said) if kind in ("fix_released", "fix_coming") else None,
                 )
     useful = [s for s in said if not _APOLOGY_ONLY.match(s)] or said
     return Said(kind="answered", sentence=_polish(useful[0]), version=None)
+
+
+def _workaround(said: list[str]) -> str | None:
+    pattern = dict(_KINDS)["workaround"]
+    for sentence in said:
+        if pattern.search(sentence) and not (sentence.rstrip().endswith("?") or _DENIED.search(sentence)):
+            return _polish(sentence)
+    return None
 
 
 def still_fails(markdown: str | None) -> str | None:

@@ -374,3 +374,9 @@ def test_a_canned_team_reply_linking_to_a_faq_issue_groups_nothing():
     ]
     said.append(comment(faq, at_="2025-04-14 09:30", author="u", body="Where is the Help menu on Linux?"))
     assert find_common_issues([faq, printing, contacts, spelling], said, team_logins=NO_TEAM) == ()
+
+
+def test_a_workaround_given_with_an_announced_fix_is_what_users_are_told():
+    said = classify("As a workaround, rename notes.db and restart. A fix is coming in 3.2.1.")
+    assert (said.kind, said.version) == ("fix_coming", "3.2.1")
+    assert said.workaround == "As a workaround, rename notes.db and restart."
