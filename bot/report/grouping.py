@@ -66,6 +66,8 @@ _CANDIDATES = 20  # ... with at most this many candidates per ticket...
 _PROBE_SHARE = 0.25  # ... whose top terms alone reach this share of the similarity threshold
 _CHUNK_ROWS = 1000
 _PAIR_BATCH = 100_000
+_MIN_SHARED_TERMS = 4  # a similar pair shares at least this many terms (words or word pairs)...
+_CLEAR_SIMILARITY = 0.35  # ... unless it is this similar
 _MIN_FEATURES = 5  # fewer distinct terms (about three words and their pairs): too little to group by
 # A team member's "same as #N" joins two tickets when their texts are at least this similar.
 _LINK_SIMILARITY = 0.1
@@ -283,8 +285,24 @@ def _clusters(matrix: csr_matrix) -> list[list[int]]:
     if len(rows) < 2:
         return []
     candidates = matrix[rows]
-    pairs = _similar_pairs(candidates, _NEIGHBOUR_SIMILARITY)
+    pairs = _with_enough_shared_terms(candidates, _similar_pairs(candidates, _NEIGHBOUR_SIMILARITY))
     return [[int(rows[i]) for i in cluster] for cluster in _split(candidates, pairs, _NEIGHBOUR_SIMILARITY)]
+
+
+def _with_enough_shared_terms(matrix: csr_matrix, pairs: _Pairs) -> _Pairs:
+    """Pairs that share at least _MIN_SHARED_TERMS terms, or are very similar: two short tickets
+    alike only by two everyday words of the product ("emails", "folder") are not one problem."""
+    if len(pairs.rows) == 0:
+        return pairs
+    present = matrix.copy()
+    present.data = np.ones_like(present.data)
+    shared = np.empty(len(pairs.rows), dtype=np.int64)
+    for start in range(0, len(pairs.rows), _PAIR_BATCH):
+        stop = start + _PAIR_BATCH
+        both = present[pairs.rows[start:stop]].multiply(present[pairs.cols[start:stop]])
+        shared[start:stop] = np.asarray(both.sum(axis=1)).ravel()
+    keep = (shared >= _MIN_SHARED_TERMS) | (pairs.sims >= _CLEAR_SIMILARITY)
+    return _Pairs(rows=pairs.rows[keep], cols=pairs.cols[keep], sims=pairs.sims[keep])
 
 
 def _similar_pairs(matrix: csr_matrix, similarity: float) -> _Pairs:

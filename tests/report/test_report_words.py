@@ -380,3 +380,20 @@ def test_a_workaround_given_with_an_announced_fix_is_what_users_are_told():
     said = classify("As a workaround, rename notes.db and restart. A fix is coming in 3.2.1.")
     assert (said.kind, said.version) == ("fix_coming", "3.2.1")
     assert said.workaround == "As a workaround, rename notes.db and restart."
+
+
+def test_two_short_tickets_alike_only_by_everyday_product_words_are_not_one_problem():
+    texts = [
+        (
+            "Search returns nothing for older emails",
+            "Searching older than March returns no results, though the emails are in the folder.",
+        ),
+        ("Can't drag emails to folders", "Drag and drop of emails into a folder is broken on Linux."),
+        ("Printing gives a blank page", "When I print, the page is blank."),
+        ("Spell check underlines every word", "Spell check marks every word wrong."),
+        ("Calendar invites one hour off", "Invites show the wrong hour."),
+        ("Dark mode resets", "Dark mode turns off after restart."),
+    ]
+    tickets = [ticket(i, created="2025-04-14 08:00", title=t, body=b) for i, (t, b) in enumerate(texts, 1)]
+    # The first two are over the similarity threshold by "emails", "folder" and "email folder" alone.
+    assert find_common_issues(tickets, [], team_logins=NO_TEAM) == ()
