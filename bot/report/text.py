@@ -111,7 +111,7 @@ _DIAGNOSTIC_KEY = re.compile(
 # Dumps: JSON members and brackets, table rows. Noise even on their own.
 _DUMP_LINE = re.compile(
     r'^(?:[\[\]{}(),]{1,3}|"[^"\n]{1,120}"[ \t]*:[^\n]{0,400}|\|[^\n]{0,600}\|'
-    r"|\[[✓✗√×!xX✔✘ •-]\] [^\n]{0,600})$"
+    r"|\[[✓✗√×!xX✔✘ •-]\] [^\n]{0,600}|\{[ \t]*\"[^\n]{0,2000}\}|\[[ \t]*[{\"][^\n]{0,2000}\])$"
 )
 # "On Mon, 2 Jun 2025 at 10:00, Dana <dana@x.com> wrote:" starts a quoted earlier reply, as does
 # Outlook's "-----Original Message-----"; everything after it is someone else's earlier words.

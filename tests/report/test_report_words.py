@@ -397,3 +397,8 @@ def test_two_short_tickets_alike_only_by_everyday_product_words_are_not_one_prob
     tickets = [ticket(i, created="2025-04-14 08:00", title=t, body=b) for i, (t, b) in enumerate(texts, 1)]
     # The first two are over the similarity threshold by "emails", "folder" and "email folder" alone.
     assert find_common_issues(tickets, [], team_logins=NO_TEAM) == ()
+
+
+def test_a_one_line_json_response_is_a_dump():
+    body = 'Login fails.\n{"error":{"code":401,"message":"Invalid credentials"}}\nThen nothing happens.'
+    assert clean_text(body) == "Login fails. Then nothing happens."
