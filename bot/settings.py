@@ -95,23 +95,10 @@ class FileConfig(BaseModel):
     repos: list[str] = []
     timezone: str = "UTC"
     top: int = Field(5, ge=1, le=50)
-    exclude_labels: list[str] = ["announcement", "pinned"]
+    exclude_labels: list[str] = sorted(ReportOptions().exclude_labels)
     exclude_issues: list[int | str] = []
     exclude_pinned: bool = True
-    workflow_labels: list[str] = [
-        "status:*",
-        "status/*",
-        "triage*",
-        "needs-*",
-        "needs *",
-        "needs:*",
-        "waiting*",
-        "awaiting*",
-        "stale",
-        "duplicate",
-        "wontfix",
-        "invalid",
-    ]
+    workflow_labels: list[str] = list(ReportOptions().workflow_labels)
     label_rise_min: int = Field(3, ge=1)
     label_rise_factor: float = Field(2.0, ge=1)
     llm_timeout_seconds: float = Field(8, gt=0, le=120)
