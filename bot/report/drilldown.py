@@ -60,7 +60,6 @@ Role = Literal["team", "reporter", "community", "bot"]
 ResponseKind = Literal["answered", "waiting", "closed_unanswered", "unknown"]
 Relation = Literal["same_group", "duplicate_of", "duplicated_by", "team_link", "similar"]
 
-_DUPLICATED_BY = re.compile(r"\bdup(?:e|licate)?d?\s+by\b", re.IGNORECASE)
 _TITLE_NOISE = re.compile(
     r"^\s*(?:\[[^\]\n]{0,40}\]\s*:?\s*|(?:bug|feature(?: request)?|question)\s*:\s*)+", re.I
 )
@@ -487,7 +486,9 @@ def related_tickets(
             )
         )
 
-    named, naming = _duplicate_links(ticket, comments)
+    links = ticket_links(ticket, list(comments)[-_SCAN_COMMENTS:], team_logins=team_logins)
+    named = [link.target for link in links if link.kind == "duplicate" and not link.reverse]
+    naming = [link.target for link in links if link.kind == "duplicate" and link.reverse]
     if context is not None:
         naming += [
             t.number
@@ -503,38 +504,13 @@ def related_tickets(
         if group is not None:
             for repo, number in context.groups[group][: MAX_GROUP_RELATED + 1]:
                 add(repo, number, "same_group")
-    linked = [
-        link.target
-        for link in ticket_links(ticket, list(comments)[-_SCAN_COMMENTS:], team_logins=team_logins)
-        if link.kind == "team_link"
-    ]
+    linked = [link.target for link in links if link.kind == "team_link"]
     for number in linked[:MAX_DUPLICATES]:
         add(ticket.repo, number, "team_link")
     if context is not None:
         for stored, similarity in similar_titles(ticket, context, exclude=seen):
             add(stored.repo, stored.number, "similar", similarity=round(similarity, 3))
     return tuple(related)
-
-
-def _duplicate_links(ticket: Ticket, comments: Sequence[Comment]) -> tuple[list[int], list[int]]:
-    """Numbers this ticket is called a duplicate of, and numbers called duplicates of it."""
-    named: dict[int, None] = {}
-    naming: dict[int, None] = {}
-    texts = [ticket.body or ""] + [
-        c.body or "" for c in list(comments)[-_SCAN_COMMENTS:] if not c.author_is_bot
-    ]
-    for text in texts:
-        if "dup" not in text[:64_000].lower():
-            continue
-        for line in text[:64_000].splitlines():
-            refs = duplicate_refs(line, repo=ticket.repo)
-            if not refs:
-                continue
-            target = naming if _DUPLICATED_BY.search(line) else named
-            for number in refs:
-                if number != ticket.number:
-                    target.setdefault(number, None)
-    return list(named), list(naming)
 
 
 def similar_titles(
