@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.report.models import Cited, IssueGroup, Period, ScoredTicket, Ticket, TicketRef, Totals, ref
-from bot.report.recommendations import count, human_duration, verb
 from bot.report.text import excerpt, quote
+from bot.report.wording import count, human_duration, ticket_name, verb
 
 _SUBJECT_CHARS = 140
 _WAITING_NAMED = 3
@@ -32,7 +32,7 @@ def build_headline(
     """`waiting`: open tickets without a first team reply at the period's end, oldest first."""
 
     def name(ticket: Ticket | TicketRef) -> str:
-        return f"{ticket.repo}#{ticket.number}" if several_repos else f"#{ticket.number}"
+        return ticket_name(ticket, several_repos=several_repos)
 
     cited: list[TicketRef] = []
     if totals.total == 0:
@@ -90,33 +90,22 @@ def _main_problem(group: IssueGroup, *, name) -> str:
         where = f" on {parts.product} {parts.version}"
     elif parts is not None and parts.product:
         where = f" in {parts.product}"
-    people = _people(parts.affected.text) if parts is not None else None
     who = f"{count(len(group.tickets), 'ticket')}"
-    if people:
-        who += f" from {people}"
+    if parts is not None and parts.people:
+        who += f" from {count(parts.people, 'person', 'people')}"
     listed = ", ".join(name(t) for t in group.tickets[:4])
     if len(group.tickets) > 4:
         listed += f" and {len(group.tickets) - 4} more"
     return f"The main problem is {subject}{where}: {who} ({listed})."
 
 
-def _people(affected: str) -> str | None:
-    marker = "reported by "
-    at = affected.find(marker)
-    if at < 0:
-        return None
-    words = affected[at + len(marker) :].split()
-    return " ".join(words[:2]).rstrip(".;,") if len(words) >= 2 else None
-
-
 def _fix_sentence(group: IssueGroup, *, name: Callable[[TicketRef], str]) -> str | None:
     parts = group.parts
     if parts is None:
         return None
-    version = parts.status.text
     kind = parts.status_kind
     if kind in ("fix_released", "fix_coming"):
-        fix = _after(version, ("Fix released in ", "A fix is coming in "))
+        fix = parts.fix_version
         if parts.fix_fails is not None:
             fails = parts.fix_fails.tickets[0] if parts.fix_fails.tickets else None
             where = f" ({name(fails)})" if fails is not None else ""
@@ -138,12 +127,5 @@ def _fix_sentence(group: IssueGroup, *, name: Callable[[TicketRef], str]) -> str
     }.get(kind)
 
 
-def _after(text: str, leads: tuple[str, ...]) -> str | None:
-    for lead in leads:
-        if text.startswith(lead):
-            return text[len(lead) :].split(" ", 1)[0].rstrip(".,")
-    return None
-
-
 def _age(ticket: Ticket, end: datetime) -> str:
-    return human_duration(max(end - ticket.created_at, end - end))
+    return human_duration(end - ticket.created_at)

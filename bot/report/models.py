@@ -202,6 +202,8 @@ class GroupSummary:
     status_kind: str = "no_reply"  # one of STATUS_KINDS
     fix_fails: Cited | None = None  # a reporter says the fix does not work
     has_workaround: bool = False  # the team gave a workaround (whatever the status)
+    fix_version: str | None = None  # the release with the fix (released or coming), when named
+    people: int = 0  # people who reported it: ticket authors and others in the comments
     product: str | None = None  # "Acme Notes Desktop"
     version: str | None = None  # the product version the reports share
     error: str | None = None  # the error line, when the problem is one

@@ -20,7 +20,6 @@ recommendation's impact is its weight times the tickets (or people) it concerns,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from fnmatch import fnmatchcase
 
 from bot.report.activity import comments_in, is_team, not_planned_by, resolved_by
@@ -37,6 +36,7 @@ from bot.report.models import (
 )
 from bot.report.options import ReportOptions
 from bot.report.relations import TicketLink, marked_duplicates
+from bot.report.wording import count, human_duration, number_name, ticket_name, verb
 
 MAX_CITED = 8  # tickets named in one recommendation's text
 
@@ -85,35 +85,14 @@ class _Names:
         self.several_repos = several_repos
 
     def one(self, ticket: Ticket | TicketRef) -> str:
-        return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
+        return ticket_name(ticket, several_repos=self.several_repos)
 
     def number(self, repo: str, number: int) -> str:
-        return f"{repo}#{number}" if self.several_repos else f"#{number}"
+        return number_name(repo, number, several_repos=self.several_repos)
 
     def many(self, items: Sequence[str]) -> str:
         shown = ", ".join(items[:MAX_CITED])
         return shown + (f" and {len(items) - MAX_CITED} more" if len(items) > MAX_CITED else "")
-
-
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """ "1 ticket", "2 tickets"."""
-    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
-
-
-def verb(n: int, singular: str, plural: str) -> str:
-    """ "is" for 1, "are" for the rest."""
-    return singular if n == 1 else plural
-
-
-def human_duration(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {mins}m" if mins else f"{hours}h"
-    return f"{mins}m"
 
 
 def _open_at(ticket: Ticket, period: Period) -> bool:
@@ -136,8 +115,7 @@ def _fix_fails(groups: Sequence[IssueGroup], *, names: _Names) -> list[Recommend
             or parts.status_kind not in ("fix_released", "fix_coming")
         ):
             continue
-        version = parts.version if parts.status_kind == "fix_coming" else None
-        fix = _fix_name(parts.status.text) or version or "the fix"
+        fix = parts.fix_version or "the fix"
         failing = parts.fix_fails.tickets
         members = names.many([names.one(t) for t in group.tickets])
         out.append(
@@ -153,13 +131,6 @@ def _fix_fails(groups: Sequence[IssueGroup], *, names: _Names) -> list[Recommend
             )
         )
     return out
-
-
-def _fix_name(status_text: str) -> str | None:
-    for lead in ("Fix released in ", "A fix is coming in "):
-        if status_text.startswith(lead):
-            return status_text[len(lead) :].split(" ", 1)[0].rstrip(".,")
-    return None
 
 
 def _quoted_title(group: IssueGroup) -> str:

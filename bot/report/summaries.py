@@ -34,8 +34,10 @@ from bot.report.text import (
     join_lines,
     quote,
 )
+from bot.report.wording import count, ticket_name
 
 Closeness = Callable[[list[str]], list[float]]
+_FIX_KINDS = ("fix_released", "fix_coming")
 Threads = Mapping[tuple[str, int], Sequence[Comment]]
 
 _PROBLEM_CHARS = 240
@@ -188,7 +190,7 @@ def summarize(
     """The four-part summary of a group of tickets (`threads`: comments per ticket key, oldest first)."""
     naming = Naming(several_repos=several_repos, tz=tz)
     problem, error = _problem(tickets, threads, closeness=closeness, naming=naming)
-    product, version, affected = _affected(tickets, threads, team_logins=team_logins)
+    product, version, people, affected = _affected(tickets, threads, team_logins=team_logins)
     words = team_words(tickets, threads, team_logins=team_logins)
     latest = _latest(words)
     fails = fix_failure(tickets, threads, words, team_logins=team_logins, naming=naming)
@@ -206,6 +208,8 @@ def summarize(
         status_kind=latest.said.kind if latest else "no_reply",
         fix_fails=fails,
         has_workaround=any(w.said.kind == "workaround" or w.said.workaround for w in words),
+        fix_version=latest.said.version if latest and latest.said.kind in _FIX_KINDS else None,
+        people=people,
         product=product,
         version=version,
         error=error,
@@ -380,7 +384,7 @@ def platforms(ticket: Ticket) -> set[str]:
 
 def _affected(
     tickets: Sequence[Ticket], threads: Threads, *, team_logins: frozenset[str]
-) -> tuple[str | None, str | None, Cited]:
+) -> tuple[str | None, str | None, int, Cited]:
     products: Counter[str] = Counter()
     versions: Counter[str] = Counter()
     holders: dict[str, list[Ticket]] = {}
@@ -430,13 +434,13 @@ def _affected(
         listed = sorted(places.items(), key=lambda item: (-item[1], item[0]))
         parts.append("on " + ", ".join(f"{name} ({count})" for name, count in listed))
     people = len(reporters) + len(others)
-    who = f"reported by {_count(people, 'person', 'people')}"
+    who = f"reported by {count(people, 'person', 'people')}"
     if others:
-        who += f" ({_count(len(tickets), 'ticket')}, {len(others)} more in comments)"
+        who += f" ({count(len(tickets), 'ticket')}, {len(others)} more in comments)"
     parts.append(who)
     text = "; ".join(parts) + "."
     text = text[0].upper() + text[1:]
-    return product, version, Cited(text=text, tickets=_refs(cited or tickets))
+    return product, version, people, Cited(text=text, tickets=_refs(cited or tickets))
 
 
 # --- status and what to tell users ----------------------------------------------------------------------
@@ -528,7 +532,7 @@ def fix_failure(
         f"({naming.ticket(ticket)}, {naming.date(when)})"
     )
     if more > 0:
-        text += f", and {_count(more, 'other ticket')} {'says' if more == 1 else 'say'} so too"
+        text += f", and {count(more, 'other ticket')} {'says' if more == 1 else 'say'} so too"
     cited = [ticket, *(item[3] for item in found if item[3].key != ticket.key)]
     return Cited(text=text + ".", tickets=_refs(_unique(cited)))
 
@@ -551,7 +555,7 @@ def _status(
     text = f"{lead} ({naming.by(latest)})"
     tickets: list[TicketRef] = [ref(latest.ticket)]
     if fails is not None and said.kind in ("fix_released", "fix_coming"):
-        where = ", ".join(naming.ref(t) for t in fails.tickets[:3])
+        where = ", ".join(naming.ticket(t) for t in fails.tickets[:3])
         text += f", but a reporter says it still fails ({where})"
         tickets.extend(fails.tickets)
     if since is not None:
@@ -624,11 +628,8 @@ class Naming:
     several_repos: bool
     tz: tzinfo | None
 
-    def ticket(self, ticket: Ticket) -> str:
-        return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
-
-    def ref(self, ticket: TicketRef) -> str:
-        return f"{ticket.repo}#{ticket.number}" if self.several_repos else f"#{ticket.number}"
+    def ticket(self, ticket: Ticket | TicketRef) -> str:
+        return ticket_name(ticket, several_repos=self.several_repos)
 
     def date(self, moment: datetime) -> str:
         local = moment.astimezone(self.tz) if self.tz is not None else moment
@@ -644,10 +645,6 @@ def _share(count: int, total: int) -> str:
     if count == total:
         return "both tickets" if total == 2 else f"all {total} tickets"
     return f"{count} of {total} tickets"
-
-
-def _count(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def _refs(tickets: Sequence[Ticket]) -> tuple[TicketRef, ...]:

@@ -68,6 +68,7 @@ def _group(tickets, *, version="11.3.0", kind="no_reply", fails=None, error="DbE
         status=Cited("Fix released in 11.3.1 (mark on #1, 14 Apr 2025)." if kind == "fix_released" else "s"),
         tell_users=Cited("t"),
         status_kind=kind,
+        fix_version="11.3.1" if kind == "fix_released" else None,
         fix_fails=fails,
         product="Acme OS",
         version=version,
