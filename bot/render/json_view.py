@@ -43,7 +43,8 @@ become U+FFFD.
 
     Parts = {"problem": Cited, "affected": Cited, "status": Cited + {"kind": str},
              "tell_users": Cited, "fix_fails": Cited|null,
-             "product": str|null, "version": str|null, "error": str|null}
+             "product": str|null, "version": str|null, "error": str|null,
+             "fix_version": str|null, "has_workaround": bool, "people": int}
     Cited = {"text": str, "tickets": [TicketRef]}
 
 TicketRef is {"repo": str, "number": int, "title": str, "url": str}. `tickets` lists every ticket
@@ -130,6 +131,9 @@ def _parts(parts: GroupSummary | None) -> dict[str, Any] | None:
         "product": parts.product,
         "version": parts.version,
         "error": parts.error,
+        "fix_version": parts.fix_version,
+        "has_workaround": parts.has_workaround,
+        "people": parts.people,
     }
 
 
