@@ -38,19 +38,16 @@ from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from bot.report.derived import COMMENT_CHARS, clean_body, clean_comment, clean_title
 from bot.report.models import Comment, IssueGroup, Ticket, ref
 from bot.report.relations import TicketLink, ticket_links
 from bot.report.summaries import summarize
-from bot.report.text import clean_lines, excerpt
+from bot.report.text import excerpt
 
-# Text budget per ticket, in characters, before vectorising.
-_TITLE_CHARS = 300
 # Weights of a ticket's parts in its vector: each part is a unit TF-IDF vector, the sum is normalised.
 _TITLE_WEIGHT = 1.0
 _BODY_WEIGHT = 1.0
 _COMMENTS_WEIGHT = 0.5
-_BODY_CHARS = 1500
-_COMMENT_CHARS = 800
 _MAX_COMMENTS = 3  # comments per ticket read for grouping (the first ones: they state the problem)
 _REPRESENTATIVES = 20  # members read for a group's title and symptom
 
@@ -94,11 +91,6 @@ _TOKEN = re.compile(r"(?u)\b\w[\w.]*\w\b")
 # Crude English suffixes, so "update", "updated" and "updating" count as one term.
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "es", "ly", "s", "e")
 _MIN_STEM = 4
-
-_TITLE_PREFIX = re.compile(
-    r"^\s*(?:\[[^\]\n]{0,40}\]\s*:?\s*|(?:bug|feature(?: request)?|question|issue|help)\s*:\s*)+",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -177,23 +169,19 @@ def find_common_issues(
 
 
 def _document(ticket: Ticket, thread: Iterable[Comment]) -> _Doc:
-    title = _clean_title(ticket.title)
-    body = clean_lines(ticket.body, max_chars=_BODY_CHARS)
+    """The ticket as grouping reads it, from the text a store derived beforehand when there is some."""
+    title = ticket.clean_title if ticket.clean_title is not None else clean_title(ticket.title)
+    body = ticket.clean_body if ticket.clean_body is not None else clean_body(ticket.body)
     said: list[str] = []
-    budget = _COMMENT_CHARS
+    budget = COMMENT_CHARS
     for comment in list(thread)[:_MAX_COMMENTS]:
-        if budget <= 0:
-            break
-        for line in clean_lines(comment.body, max_chars=budget):
+        lines = comment.clean_body if comment.clean_body is not None else clean_comment(comment.body)
+        for line in lines:
+            if budget <= 0:
+                break
             said.append(line)
             budget -= len(line) + 1
     return _Doc(ticket=ticket, title=title, body=tuple(body), comments=tuple(said))
-
-
-def _clean_title(title: str | None) -> str:
-    """A title without "[Bug]:"-style prefixes or markup."""
-    plain = " ".join(clean_lines((title or "")[:_TITLE_CHARS], max_chars=_TITLE_CHARS))
-    return _TITLE_PREFIX.sub("", plain).strip()
 
 
 def _drop_repeated_lines(docs: list[_Doc]) -> list[_Doc]:

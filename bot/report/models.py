@@ -24,6 +24,8 @@ class Comment:
     body: str
     created_at: datetime
     reactions: int = 0
+    # derived.clean_comment(body), when a store computed it beforehand; None: computed when needed.
+    clean_body: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Ticket:
     comments_count: int  # GitHub's count of all comments, not only those fetched
     reactions: int = 0
     pinned: bool = False  # pinned to the repository's issue list (an announcement, not a ticket)
+    # derived.clean_title(title) and derived.clean_body(body), when a store computed them beforehand.
+    clean_title: str | None = field(default=None, compare=False, repr=False)
+    clean_body: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -61,6 +66,8 @@ class TicketData:
     comments: tuple[Comment, ...]
     # Comments were fetched from this instant on; earlier comments are unknown to the core.
     comments_since: datetime | None = None
+    # When the data was read from GitHub (a mirror's last sync or webhook); None: just now, live.
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True)

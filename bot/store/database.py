@@ -26,6 +26,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from bot.schedule import Schedule, ScheduleError, parse_schedule
+from bot.store.schema import (
+    digest_claims,
+    drilldown_posts,
+    llm_answers,
+    metadata,
+    report_posts,
+    subscriptions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,102 +47,6 @@ _REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}"
 _SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}", re.ASCII)
 
 Source = Literal["command", "config"]
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out, on every backend.
-
-    SQLite has no zone-aware type: SQLAlchemy writes the wall-clock digits and drops the offset, so
-    two spellings of one instant would be two different keys. Converting to UTC first makes the
-    unique claim key compare instants.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given to the store; pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = sa.MetaData()
-
-subscriptions = sa.Table(
-    "subscriptions",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("channel_id", sa.String(64), nullable=False, index=True),
-    sa.Column("cadence", sa.String(16), nullable=False),
-    sa.Column("at_time", sa.String(5), nullable=False),
-    sa.Column("timezone", sa.String(64), nullable=False),
-    sa.Column("repos", sa.Text, nullable=False),  # JSON list of "owner/name"; empty = channel default
-    sa.Column("quiet", sa.Boolean, nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.Column("source", sa.String(16), nullable=False),
-    # Never reuse a deleted id on SQLite: "db:<id>" keys the claims, and a new subscription must not
-    # inherit an old one's.
-    sqlite_autoincrement=True,
-)
-
-digest_claims = sa.Table(
-    "digest_claims",
-    metadata,
-    sa.Column("subscription_key", sa.String(200), nullable=False),
-    sa.Column("period_start", UTCDateTime, nullable=False),
-    sa.Column("claimed_at", UTCDateTime, nullable=False),
-    sa.Column("claimed_by", sa.String(200), nullable=False),
-    sa.Column("posted_at", UTCDateTime, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
-    sa.Column("failed_at", UTCDateTime, nullable=True),
-    sa.PrimaryKeyConstraint("subscription_key", "period_start", name="pk_digest_claims"),
-)
-
-drilldown_posts = sa.Table(
-    "drilldown_posts",
-    metadata,
-    sa.Column("channel_id", sa.String(64), nullable=False),
-    sa.Column("thread_ts", sa.String(32), nullable=False),
-    sa.Column("repo", sa.String(200), nullable=False),
-    sa.Column("number", sa.Integer, nullable=False),
-    sa.Column("message_ts", sa.String(32), nullable=True),  # None while the reply is being posted
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.PrimaryKeyConstraint("channel_id", "thread_ts", "repo", "number", name="pk_drilldown_posts"),
-)
-
-# What a posted report knew (bot.report.drilldown.ReportContext as JSON), so a Details click in its
-# thread can show the report's score, group and neighbours without rebuilding the report.
-report_posts = sa.Table(
-    "report_posts",
-    metadata,
-    sa.Column("channel_id", sa.String(64), nullable=False),
-    sa.Column("message_ts", sa.String(32), nullable=False),
-    sa.Column("context", sa.Text, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.PrimaryKeyConstraint("channel_id", "message_ts", name="pk_report_posts"),
-)
-
-
-# Language-model answers accepted by the guard, keyed by a hash of the model and the messages asked,
-# so a repeated report, its digest and its drill-down ask the model once.
-llm_answers = sa.Table(
-    "llm_answers",
-    metadata,
-    sa.Column("key", sa.String(64), nullable=False),
-    sa.Column("model", sa.String(200), nullable=False),
-    sa.Column("answer", sa.Text, nullable=False),
-    sa.Column("created_at", UTCDateTime, nullable=False),
-    sa.PrimaryKeyConstraint("key", name="pk_llm_answers"),
-)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,28 @@
+"""The bot's database: subscriptions, claims, drill-down replies, model answers and the ticket mirror.
+
+`database.Store` is the one entry point (it upgrades the schema when it opens); `schema` holds every
+table, `migrations` the Alembic revisions that create and change them, `mirror` the ticket mirror's
+reads and writes.
+"""
+
+from bot.store.database import (
+    DEFAULT_DATABASE_URL,
+    DigestStatus,
+    Store,
+    Subscription,
+    normalize_database_url,
+    normalize_repos,
+)
+from bot.store.schema import llm_answers, metadata, subscriptions
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "DigestStatus",
+    "Store",
+    "Subscription",
+    "llm_answers",
+    "metadata",
+    "normalize_database_url",
+    "normalize_repos",
+    "subscriptions",
+]
