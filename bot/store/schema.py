@@ -204,7 +204,7 @@ mirror_etags = sa.Table(
     sa.Column("repo", sa.String(200), nullable=False),
     sa.Column("request", sa.String(500), nullable=False),
     sa.Column("etag", sa.String(200), nullable=False),
-    sa.Column("items", sa.Text, nullable=True),  # what a reconcile page held: JSON list of numbers or ids
+    sa.Column("held", sa.Text, nullable=True),  # what a reconcile page held: JSON list of numbers or ids
     sa.Column("saved_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("repo", "request", name="pk_mirror_etags"),
 )

@@ -1,0 +1,226 @@
+"""The mirror's reads and writes on SQLite and PostgreSQL: order-independent upserts, tombstones, the
+window a report reads, the weekly history's rows, the sync lease and webhook deliveries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.report import derived
+from bot.store.mirror import Mirror, repo_key
+from tests.db_fixtures import (  # noqa: F401
+    backend_url_fixture,
+    pg_target_fixture,
+    sqlite_url_fixture,
+    store_fixture,
+)
+
+REPO = "Acme/Support"
+NOW = datetime(2025, 4, 15, 12, tzinfo=UTC)
+API = "https://api.github.com/repos/acme/support"
+
+
+def t(hours: float) -> str:
+    return (NOW - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def issue(
+    number: int,
+    *,
+    created: float,
+    updated: float | None = None,
+    title: str = "Sync fails",
+    body: str = "Sync fails with error 500 after the update.",
+    state: str = "open",
+    closed: float | None = None,
+    **extra: object,
+) -> dict:
+    return {
+        "number": number,
+        "title": title,
+        "body": body,
+        "state": state,
+        "state_reason": "completed" if state == "closed" else None,
+        "html_url": f"https://github.com/acme/support/issues/{number}",
+        "repository_url": API,
+        "user": {"login": f"user{number}", "type": "User"},
+        "author_association": "NONE",
+        "labels": [{"name": "bug"}],
+        "created_at": t(created),
+        "updated_at": t(updated if updated is not None else created),
+        "closed_at": t(closed) if closed is not None else None,
+        "comments": 1,
+        "reactions": {"total_count": 2},
+        **extra,
+    }
+
+
+def comment(
+    comment_id: int,
+    number: int,
+    *,
+    created: float,
+    updated: float | None = None,
+    body: str = "Same here.",
+    association: str = "NONE",
+    login: str = "someone",
+) -> dict:
+    return {
+        "id": comment_id,
+        "issue_url": f"{API}/issues/{number}",
+        "html_url": f"https://github.com/acme/support/issues/{number}#issuecomment-{comment_id}",
+        "user": {"login": login, "type": "User"},
+        "author_association": association,
+        "body": body,
+        "created_at": t(created),
+        "updated_at": t(updated if updated is not None else created),
+        "reactions": {"total_count": 0},
+    }
+
+
+@pytest.fixture(name="mirror")
+def mirror_fixture(store) -> Mirror:
+    return Mirror(store.engine)
+
+
+def test_a_newer_payload_replaces_an_older_one_and_never_the_other_way(mirror: Mirror) -> None:
+    assert mirror.upsert_issues(REPO, [issue(1, created=10, title="Old title")], now=NOW).written == 1
+    mirror.upsert_issues(REPO, [issue(1, created=10, updated=2, title="New title")], now=NOW)
+    late = mirror.upsert_issues(REPO, [issue(1, created=10, updated=5, title="Stale edit")], now=NOW)
+    assert (late.written, late.skipped) == (0, 1)
+    ticket, _ = mirror.ticket(REPO, 1)
+    assert ticket.title == "New title"
+    assert ticket.repo == REPO
+    # the same payload again is still one row
+    mirror.upsert_issues(REPO, [issue(1, created=10, updated=2, title="New title")] * 3, now=NOW)
+    assert mirror.counts(REPO) == (1, 0)
+
+
+def test_derived_text_is_stored_and_handed_to_the_core(mirror: Mirror) -> None:
+    body = (
+        "### Describe the bug\n\nSync fails with error 500.\n\n```\nTraceback (most recent call last):\n```"
+    )
+    mirror.upsert_issues(REPO, [issue(1, created=3, title="[Bug]: Sync fails", body=body)], now=NOW)
+    mirror.upsert_comments(REPO, [comment(10, 1, created=2, body="Same here on Windows.")], now=NOW)
+    data = mirror.window(REPO, window_start=NOW - timedelta(days=1), window_end=NOW)
+    (ticket,) = data.tickets
+    assert ticket.clean_title == derived.clean_title("[Bug]: Sync fails") == "Sync fails"
+    assert ticket.clean_body == derived.clean_body(body)
+    assert data.comments[0].clean_body == derived.clean_comment("Same here on Windows.")
+
+
+def test_a_deleted_comment_stays_deleted_whatever_arrives_later(mirror: Mirror) -> None:
+    mirror.upsert_issues(REPO, [issue(1, created=10)], now=NOW)
+    edit = comment(10, 1, created=5, updated=4, body="edited")
+    # out of order: the edit, then the delete, then the create
+    mirror.upsert_comments(REPO, [edit], now=NOW)
+    assert mirror.delete_comment(REPO, 10, at=NOW - timedelta(hours=1), now=NOW, payload=edit)
+    mirror.upsert_comments(REPO, [comment(10, 1, created=5)], now=NOW)
+    mirror.upsert_comments(REPO, [edit], now=NOW)
+    assert mirror.ticket(REPO, 1)[1] == ()
+    # a delete of a comment the mirror never saw leaves a tombstone that its late create cannot lift
+    never = comment(11, 1, created=3)
+    mirror.delete_comment(REPO, 11, at=NOW - timedelta(hours=2), now=NOW, payload=never)
+    mirror.upsert_comments(REPO, [never], now=NOW)
+    assert mirror.comment_ids(REPO, 1) == set()
+
+
+def test_a_deleted_issue_and_its_comments_leave_every_read(mirror: Mirror) -> None:
+    mirror.upsert_issues(REPO, [issue(1, created=10), issue(2, created=9)], now=NOW)
+    mirror.upsert_comments(REPO, [comment(10, 1, created=5), comment(20, 2, created=5)], now=NOW)
+    assert mirror.delete_issue(REPO, 1, at=NOW, now=NOW)
+    mirror.upsert_issues(REPO, [issue(1, created=10, updated=1)], now=NOW)  # an edit sent before the delete
+    data = mirror.window(REPO, window_start=NOW - timedelta(days=1), window_end=NOW)
+    assert [t.number for t in data.tickets] == [2]
+    assert [c.id for c in data.comments] == [20]
+    assert mirror.ticket(REPO, 1) is None
+    assert mirror.counts(REPO) == (1, 1)
+
+
+def test_the_window_holds_what_a_live_fetch_would(mirror: Mirror) -> None:
+    day = timedelta(days=1)
+    mirror.upsert_issues(
+        REPO,
+        [
+            issue(1, created=100),  # old, commented on in the window
+            issue(2, created=5),  # created in the window
+            issue(3, created=100, state="closed", closed=6),  # closed in it
+            issue(4, created=100),  # untouched
+            {**issue(5, created=4), "pull_request": {"url": "x"}},  # a pull request
+        ],
+        now=NOW,
+    )
+    mirror.upsert_comments(
+        REPO, [comment(10, 1, created=3), comment(11, 4, created=50), comment(12, 2, created=1)], now=NOW
+    )
+    data = mirror.window(REPO, window_start=NOW - day, window_end=NOW)
+    assert [t.number for t in data.tickets] == [1, 2, 3]
+    assert [c.id for c in data.comments] == [10, 12]
+    assert data.comments_since == NOW - day
+    assert mirror.is_pull_request(REPO, 5)
+    assert mirror.ticket(REPO, 5) is None
+
+
+def test_issue_times_give_the_first_team_reply(mirror: Mirror) -> None:
+    since = NOW - timedelta(days=30)
+    mirror.upsert_issues(
+        REPO,
+        [
+            issue(1, created=48),
+            issue(2, created=24 * 60, state="closed", closed=24 * 45),
+            issue(3, created=10),
+        ],
+        now=NOW,
+    )
+    mirror.upsert_comments(
+        REPO,
+        [
+            comment(10, 1, created=40, association="MEMBER", login="maintainer"),
+            comment(11, 1, created=30, association="OWNER", login="boss"),
+            comment(12, 3, created=5, login="helper"),  # a team login from the config
+            comment(13, 3, created=8, login="user3", association="OWNER"),  # the author: never the team
+        ],
+        now=NOW,
+    )
+    times = {row.number: row for row in mirror.issue_times(REPO, since=since, team_logins={"Helper"})}
+    assert set(times) == {1, 3}  # #2 closed before `since`
+    assert times[1].first_team_reply_at == NOW - timedelta(hours=40)
+    assert times[3].first_team_reply_at == NOW - timedelta(hours=5)
+
+
+def test_pinned_issues_are_marked(mirror: Mirror) -> None:
+    mirror.upsert_issues(REPO, [issue(1, created=3), issue(2, created=3)], now=NOW)
+    mirror.set_pinned(REPO, {2})
+    data = mirror.window(REPO, window_start=NOW - timedelta(days=1), window_end=NOW)
+    assert [t.pinned for t in data.tickets] == [False, True]
+    mirror.set_pinned(REPO, set())
+    assert not mirror.ticket(REPO, 2)[0].pinned
+
+
+def test_one_lease_holder_at_a_time(mirror: Mirror) -> None:
+    assert mirror.acquire_lease(REPO, owner="a", now=NOW, seconds=60)
+    assert not mirror.acquire_lease(REPO, owner="b", now=NOW, seconds=60)
+    assert mirror.acquire_lease(REPO, owner="a", now=NOW, seconds=60)  # extended by its holder
+    assert mirror.acquire_lease(REPO, owner="b", now=NOW + timedelta(seconds=61), seconds=60)  # expired
+    mirror.release_lease(REPO, owner="b")
+    assert mirror.state(REPO).lease_owner is None
+    assert mirror.state(REPO).name == REPO and mirror.state(REPO).repo == repo_key(REPO)
+
+
+def test_a_delivery_is_recorded_once_and_rolled_back_with_its_transaction(mirror: Mirror) -> None:
+    assert mirror.record_delivery("d-1", event="issues", repo=REPO, now=NOW)
+    assert not mirror.record_delivery("d-1", event="issues", repo=REPO, now=NOW)
+    with pytest.raises(RuntimeError), mirror.transaction() as tx:
+        assert tx.record_delivery("d-2", event="issues", repo=REPO, now=NOW)
+        tx.upsert_issues(REPO, [issue(1, created=1)], now=NOW)
+        raise RuntimeError("applying failed")
+    assert mirror.ticket(REPO, 1) is None
+    assert mirror.record_delivery("d-2", event="issues", repo=REPO, now=NOW)
+
+
+def test_etags_are_kept_per_request(mirror: Mirror) -> None:
+    assert mirror.etag(REPO, "/issues?page=1") is None
+    mirror.save_etag(REPO, "/issues?page=1", 'W/"a"', now=NOW, items=[1, 2])
+    mirror.save_etag(REPO, "/issues?page=1", 'W/"b"', now=NOW, items=[1, 3])
+    assert mirror.etag(REPO, "/issues?page=1") == ('W/"b"', [1, 3])
