@@ -111,6 +111,11 @@ class FileConfig(BaseModel):
     subscriptions: list[SubscriptionConfig] = []
     subscription_managers: list[str] = []
     digest_grace_hours: float = Field(6, ge=0)
+    # The ticket mirror: incremental sync every `sync_minutes` (0: never in the scheduler; reports then
+    # sync when the mirror is older than that), deletions checked every `reconcile_hours`.
+    mirror: bool = True
+    sync_minutes: float = Field(5, ge=0, le=24 * 60)
+    reconcile_hours: float = Field(24, gt=0)
 
     @field_validator("repos")
     @classmethod
@@ -153,6 +158,20 @@ class Settings:
     llm_url: str | None = None
     llm_model: str | None = None
     llm_key: str | None = None
+    # Secret of the GitHub webhook (POST /github/webhook); the endpoint answers 404 without one.
+    github_webhook_secret: str | None = None
+
+    @property
+    def mirrored_repos(self) -> tuple[str, ...]:
+        """Every repository a report may cover: the defaults, then each channel's, duplicates dropped
+        (case-insensitively). These are the repositories the ticket mirror keeps."""
+        seen: dict[str, str] = {}
+        for repo in (*self.repos, *(r for c in self.config.channels.values() for r in c.repos)):
+            seen.setdefault(repo.lower(), repo)
+        for subscription in self.config.subscriptions:
+            for repo in subscription.repos:
+                seen.setdefault(repo.lower(), repo)
+        return tuple(seen.values())
 
     def report_options(self, *, top: int | None = None) -> ReportOptions:
         cfg = self.config
@@ -258,6 +277,7 @@ def load_settings(
         llm_url=llm_url.rstrip("/") if llm_url else None,
         llm_model=llm_model,
         llm_key=env.get("TICKET_REPORT_LLM_KEY") or None,
+        github_webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
     )
 
 
