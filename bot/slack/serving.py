@@ -1,10 +1,13 @@
 """How the Bolt app is reached: an HTTP (WSGI) surface served by waitress, or Socket Mode.
 
 HTTP routes: POST /slack/events (slash commands, interactivity and events on one URL) goes to Bolt;
-GET /healthz answers "ok" for load balancers; anything else is 404. Every request to /slack/events
+POST /github/webhook goes to the ticket mirror's webhook receiver (`bot.mirror.webhooks`) when one is
+given; GET /healthz answers "ok" for load balancers; anything else is 404. Every request to /slack/events
 must carry a valid Slack signature made in the last five minutes: it is checked here, before Bolt
 parses anything, and a request that fails gets 401 and runs nothing (Bolt checks again; a malformed
 body or timestamp would otherwise reach Bolt's parser, or raise inside its check, before rejection).
+A webhook delivery is read whole (up to GitHub's 25 MB) and handed to the receiver, which checks its
+GitHub signature before anything else and answers a status and one line of plain text.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
@@ -24,19 +28,23 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
+    from bot.mirror.webhooks import WebhookReceiver
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+WEBHOOK_PATH = "/github/webhook"
 HTTP_THREADS = 16  # waitress threads; each holds a request only until its listener acks
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack's payloads are a few kB; refuse anything absurd unread
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 MAX_SIGNATURE_AGE_SECONDS = 5 * 60  # Slack's advice against replayed requests
 
 WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App, *, signing_secret: str) -> WSGIApp:
-    """The HTTP surface described in the module docstring."""
+def make_wsgi_app(app: App, *, signing_secret: str, github_webhook: WebhookReceiver | None = None) -> WSGIApp:
+    """The HTTP surface described in the module docstring (POST /github/webhook only with a receiver)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = signing_secret.encode()
 
@@ -45,6 +53,8 @@ def make_wsgi_app(app: App, *, signing_secret: str) -> WSGIApp:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return _plain(start_response, "200 OK", body=b"ok\n")
+        if path == WEBHOOK_PATH and github_webhook is not None:
+            return _github_webhook(environ, start_response, github_webhook)
         if path != EVENTS_PATH:
             return _plain(start_response, "404 Not Found", body=b"not found\n")
         if method != "POST":
@@ -68,10 +78,31 @@ def make_wsgi_app(app: App, *, signing_secret: str) -> WSGIApp:
     return wsgi
 
 
-def _read_body(environ: WSGIEnvironment) -> bytes | None:
+def _github_webhook(
+    environ: WSGIEnvironment, start_response: StartResponse, receiver: WebhookReceiver
+) -> list[bytes]:
+    if environ.get("REQUEST_METHOD", "GET") != "POST":
+        allow = [("Allow", "POST")]
+        return _plain(start_response, "405 Method Not Allowed", body=b"POST only\n", headers=allow)
+    body = _read_body(environ, limit=MAX_WEBHOOK_BYTES)
+    if body is None:
+        return _plain(start_response, "413 Content Too Large", body=b"too large\n")
+    headers = {
+        name[5:].replace("_", "-").title(): value
+        for name, value in environ.items()
+        if name.startswith("HTTP_") and isinstance(value, str)
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    answer = receiver.handle(headers, body)
+    status = f"{answer.status} {HTTPStatus(answer.status).phrase}"
+    return _plain(start_response, status, body=answer.text.encode("utf-8") + b"\n")
+
+
+def _read_body(environ: WSGIEnvironment, *, limit: int = MAX_REQUEST_BYTES) -> bytes | None:
     text = environ.get("CONTENT_LENGTH") or "0"
     length = int(text) if text.isdigit() else 0
-    if length > MAX_REQUEST_BYTES:
+    if length > limit:
         return None
     return environ["wsgi.input"].read(length) if length else b""
 
@@ -100,8 +131,18 @@ def _plain(
     return [body]
 
 
-def create_http_server(wsgi: WSGIApp, *, host: str, port: int, threads: int = HTTP_THREADS) -> Any:
-    """A waitress server, not yet running: `.run()` serves, `.close()` stops, `.effective_port` tells."""
+def create_http_server(
+    wsgi: WSGIApp,
+    *,
+    host: str,
+    port: int,
+    threads: int = HTTP_THREADS,
+    max_request_bytes: int = MAX_REQUEST_BYTES,
+) -> Any:
+    """A waitress server, not yet running: `.run()` serves, `.close()` stops, `.effective_port` tells.
+
+    Waitress refuses bodies of `max_request_bytes` or more before any route sees them: serving GitHub
+    webhooks needs MAX_WEBHOOK_BYTES (Slack's route keeps its own 1 MB limit either way)."""
     from waitress.server import create_server
 
     return create_server(
@@ -109,7 +150,7 @@ def create_http_server(wsgi: WSGIApp, *, host: str, port: int, threads: int = HT
         host=host,
         port=port,
         threads=threads,
-        max_request_body_size=MAX_REQUEST_BYTES,
+        max_request_body_size=max_request_bytes,
         ident="ticket-report",
     )
 

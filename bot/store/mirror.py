@@ -34,6 +34,7 @@ from bot.github_payloads import (
     ticket_from_issue,
 )
 from bot.report import derived
+from bot.report.history import IssueDates
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, Ticket, TicketData
 from bot.store.schema import (
     mirror_comments,
@@ -114,15 +115,8 @@ class Written:
         return Written(self.written + other.written, self.skipped + other.skipped)
 
 
-@dataclass(frozen=True)
-class IssueTimes:
-    """One issue's dates, for the weekly history (bot.report.history)."""
-
-    number: int
-    created_at: datetime
-    closed_at: datetime | None
-    state_reason: str | None
-    first_team_reply_at: datetime | None
+# The rows `issue_times` returns: the weekly history's input, defined with it.
+IssueTimes = IssueDates
 
 
 class Mirror:
@@ -469,7 +463,7 @@ class Mirror:
         with self._read() as conn:
             rows = conn.execute(query).all()
         return [
-            IssueTimes(
+            IssueDates(
                 number=row.number,
                 created_at=row.created_at,
                 closed_at=row.closed_at if row.state == "closed" else None,
@@ -589,7 +583,8 @@ def _conditional_upsert(
     excluded = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=list(keys),
-        set_={c: getattr(excluded, c) for c in rows[0] if c not in keys},
+        # `pinned` is kept: an edit does not unpin (set_pinned and set_issue_pinned change it).
+        set_={c: getattr(excluded, c) for c in rows[0] if c not in keys and c != "pinned"},
         where=sa.and_(
             table.c.updated_at <= excluded.updated_at,
             sa.or_(
@@ -621,6 +616,11 @@ def _aware(value: datetime | None) -> datetime | None:
     return parse_datetime(value)
 
 
+def _storable(text: str) -> str:
+    """Text every database takes: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _issue_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime) -> dict[str, Any] | None:
     if not isinstance(payload, Mapping):
         return None
@@ -630,18 +630,23 @@ def _issue_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime) -
     if ticket is None:
         return None
     title, body = (
-        (None, None) if pull_request else (derived.clean_title(ticket.title), derived.clean_body(ticket.body))
+        (None, None)
+        if pull_request
+        else (
+            derived.clean_title(_storable(ticket.title)),
+            derived.clean_body(_storable(ticket.body)),
+        )
     )
     return {
         "repo": repo_key(repo),
         "number": ticket.number,
-        "title": ticket.title,
-        "body": ticket.body,
-        "url": ticket.url,
+        "title": _storable(ticket.title),
+        "body": _storable(ticket.body),
+        "url": _storable(ticket.url),
         "state": ticket.state,
-        "state_reason": ticket.state_reason,
-        "labels": json.dumps(list(ticket.labels)),
-        "author": ticket.author[:200],
+        "state_reason": (ticket.state_reason or "")[:32] or None,
+        "labels": json.dumps([_storable(label) for label in ticket.labels]),
+        "author": _storable(ticket.author)[:200],
         "author_association": ticket.author_association[:32],
         "author_is_bot": ticket.author_is_bot,
         "created_at": ticket.created_at,
@@ -670,15 +675,15 @@ def _comment_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime)
         "repo": repo_key(repo),
         "id": comment.id,
         "issue_number": comment.issue_number,
-        "author": comment.author[:200],
+        "author": _storable(comment.author)[:200],
         "author_association": comment.author_association[:32],
         "author_is_bot": comment.author_is_bot,
-        "body": comment.body,
+        "body": _storable(comment.body),
         "created_at": comment.created_at,
         "updated_at": max(updated_at, comment.created_at),
         "reactions": comment.reactions,
         "deleted_at": None,
-        "clean_body": json.dumps(list(derived.clean_comment(comment.body))),
+        "clean_body": json.dumps(list(derived.clean_comment(_storable(comment.body)))),
         "text_version": derived.TEXT_VERSION,
         "synced_at": now,
     }
