@@ -13,6 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Protocol
 
 from bot.report.builder import build_report
+from bot.report.history import RepoHistory
 from bot.report.models import Comment, Period, Report, Ticket, TicketData
 from bot.report.options import ReportOptions
 from bot.report.periods import parse_period
@@ -84,11 +85,14 @@ class ReportService:
         tickets: list[Ticket] = []
         comments: list[Comment] = []
         since: datetime | None = None
+        as_of: list[datetime] = []
         for repo in request.repos:
             data = self.fetch(repo, window_start=window_start, window_end=period.end, now=now)
             tickets.extend(_filter_labels(data.tickets, request.include_labels))
             comments.extend(data.comments)
             since = data.comments_since if since is None else max(since, data.comments_since or since)
+            if data.as_of is not None:
+                as_of.append(data.as_of)
         options = replace(
             self._options,
             top_n=request.top or self._options.top_n,
@@ -96,11 +100,25 @@ class ReportService:
         )
         data = TicketData(tickets=tuple(tickets), comments=tuple(comments), comments_since=since)
         report = build_report(data, period=period, now=now, repos=request.repos, options=options)
+        # The oldest repository's data says how current the report is; a live fetch is current.
+        report = replace(
+            report, data_as_of=min(as_of) if as_of else None, history=self._history(request, now)
+        )
         if self.writer is not None:
             report = self.writer.rewrite(report, data)
         return report
 
+    def _history(self, request: ReportRequest, now: datetime) -> tuple[RepoHistory, ...]:
+        """Each repository's last weeks, when the source keeps history (the ticket mirror does)."""
+        history = getattr(self._source, "history", None)
+        if not callable(history):
+            return ()
+        found = (history(repo, now=now, tz=request.tz) for repo in request.repos)
+        return tuple(h for h in found if h is not None)
+
     def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData:
+        if not getattr(self._source, "cacheable", True):  # the mirror: cheap to read, and always current
+            return self._source.fetch(repo, window_start=window_start, window_end=window_end, now=now)
         # A period ending "now" is keyed as "now": five people asking for today share one fetch.
         end_key = "now" if window_end >= now else window_end.isoformat()
         key = (repo, window_start, end_key)

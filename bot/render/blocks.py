@@ -7,7 +7,8 @@ the tickets, or the model's summary; a Details button per ticket) and recommenda
 apply, a footer of context lines: the tickets left out and which parts a language model wrote. A
 statement that cites tickets (the headline, each part) links each cited ticket once, as `<url|#N>`:
 where its text names it, or in brackets after it (`citations.py`). The first message's notification
-text is the headline when there is one.
+text is the headline when there is one. Data read from the mirror adds "data as of HH:MM" to the
+context of the generated time.
 Blocks are built with `slack_sdk.models.blocks` and `to_dict()`, which rejects some over-long parts;
 the rest of Slack's limits (`slack_limits.py`) are met by construction: every piece of text has a
 budget, lists are cut into several sections, and whole blocks are packed into messages of at most
@@ -45,6 +46,7 @@ from bot.render.formatting import (
     describe_durations,
     exclusion_reason,
     exclusions_shown,
+    format_as_of,
     format_datetime,
     format_score,
     home_repo,
@@ -72,6 +74,7 @@ from bot.render.slack_parts import (
     details_button,
     divider,
     fields_section,
+    mrkdwn,
     paginate,
     plain,
     section,
@@ -203,8 +206,13 @@ def _top(ctx: _Context) -> list[Unit]:
     repos_line = "Repositories: " + (", ".join(runs[0]) if runs else "none")
     if len(runs) > 1:
         repos_line += f" and {len(repos) - len(runs[0])} more"
+    when_block = context(when)
+    as_of = format_as_of(report)
+    if as_of:
+        # A second element of the same context block (Slack allows ten): no block is added.
+        when_block["elements"].append(mrkdwn(f"data as of {as_of}").to_dict())
     # Two units: a headline near the section limit and the context lines may not fit one message's share.
-    return [Unit(blocks=top), Unit(blocks=(context(when), context(repos_line)))]
+    return [Unit(blocks=top), Unit(blocks=(when_block, context(repos_line)))]
 
 
 def _summary(ctx: _Context) -> list[Unit]:

@@ -88,6 +88,20 @@ def format_datetime(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} {zone}"
 
 
+def format_as_of(report: Report) -> str | None:
+    """When the report's data was last known current, in the report's timezone (its period's): "21:05"
+    on the day the report was made, else "Mon 14 Apr 21:05" (and the year when that differs too);
+    None when the data was fetched live."""
+    if report.data_as_of is None:
+        return None
+    tz = report.period.start.tzinfo
+    local, made = report.data_as_of.astimezone(tz), report.generated_at.astimezone(tz)
+    if local.date() == made.date():
+        return f"{local:%H:%M}"
+    year = f" {local.year}" if local.year != made.year else ""
+    return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
+
+
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 with offset, or None."""
     return None if moment is None else moment.isoformat()

@@ -12,6 +12,7 @@ become U+FFFD.
     {
       "schema_version": 2,
       "generated_at": "2025-04-14T21:07:02+00:00",
+      "data_as_of": ISO|null,
       "period": {"start": ISO, "end": ISO, "label": "2025-04-14 to 2025-04-14", "spec": "today"},
       "previous_period": {"start": ISO, "end": ISO, "label": str, "spec": str},
       "repos": ["owner/name", ...],
@@ -38,7 +39,8 @@ become U+FFFD.
       "excluded": [{"reason": str, "count": int, "tickets": [TicketRef]}],
       "written_by": {"model": str|null, "headline": "offline"|"model", "common_issues": [int]},
       "tickets": [{"repo": str, "number": int, "title": str, "url": str, "state": str,
-                   "state_reason": str|null, "labels": [str], "score": float}]
+                   "state_reason": str|null, "labels": [str], "score": float}],
+      "history": [{"repo": str, "weeks": [Week]}]
     }
 
     Parts = {"problem": Cited, "affected": Cited, "status": Cited + {"kind": str},
@@ -46,12 +48,17 @@ become U+FFFD.
              "product": str|null, "version": str|null, "error": str|null,
              "fix_version": str|null, "has_workaround": bool, "people": int}
     Cited = {"text": str, "tickets": [TicketRef]}
+    Week = {"start": ISO, "end": ISO, "new": int, "resolved": int, "closed_other": int,
+            "open_at_end": int, "median_first_response_seconds": int|null, "waiting": int}
 
 TicketRef is {"repo": str, "number": int, "title": str, "url": str}. `tickets` lists every ticket
 active in the period, best score first (empty when the report was built without them). The headline
 text is "" when the report has none. `written_by.common_issues` holds the 0-based places in
 `common_issues` of the groups whose `summary` a model wrote; `written_by.model` names the model
-(null when none took part). A status `kind` is one of `bot.report.models.STATUS_KINDS`.
+(null when none took part). A status `kind` is one of `bot.report.models.STATUS_KINDS`. `data_as_of`
+is when the data was last known current (null: fetched live when the report was made); `history`
+holds each repository's last weeks, oldest first, the last one ending at `generated_at` (empty when
+the report was built without them; definitions in `bot.report.history`).
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ from typing import Any
 from bot.render.citations import has_text
 from bot.render.escape import scrub
 from bot.render.formatting import iso, model_groups
+from bot.report.history import RepoHistory, WeekStats
 from bot.report.models import (
     Cited,
     DurationStats,
@@ -205,6 +213,23 @@ def _ticket(scored: ScoredTicket) -> dict[str, Any]:
     }
 
 
+def _week(week: WeekStats) -> dict[str, Any]:
+    return {
+        "start": iso(week.start),
+        "end": iso(week.end),
+        "new": week.new,
+        "resolved": week.resolved,
+        "closed_other": week.closed_other,
+        "open_at_end": week.open_at_end,
+        "median_first_response_seconds": _seconds(week.median_first_response),
+        "waiting": week.waiting,
+    }
+
+
+def _history(history: RepoHistory) -> dict[str, Any]:
+    return {"repo": history.repo, "weeks": [_week(week) for week in history.weeks]}
+
+
 def _scrubbed(value: Any) -> Any:
     """Every string in the tree with lone surrogates replaced, so encoding the JSON never fails."""
     if isinstance(value, str):
@@ -228,6 +253,7 @@ def _report_dict(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso(report.generated_at),
+        "data_as_of": iso(report.data_as_of),
         "period": _period(report.period),
         "previous_period": _period(report.previous_period),
         "repos": list(report.repos),
@@ -263,6 +289,7 @@ def _report_dict(report: Report) -> dict[str, Any]:
             "common_issues": model_groups(report),
         },
         "tickets": [_ticket(scored) for scored in report.tickets],
+        "history": [_history(history) for history in report.history],
     }
 
 

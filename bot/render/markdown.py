@@ -1,7 +1,8 @@
 """Report -> Markdown, in the layout and order of the report this product grew from.
 
-The headline ("In short") follows the title lines; then the seed's sections; then a footer after a
-rule: the tickets left out of the report and which parts a language model wrote, when either applies.
+The headline ("In short") follows the title lines; then the seed's sections; then, when the report
+carries them, each repository's last weeks as a table; then a footer after a rule: the tickets left
+out of the report and which parts a language model wrote, when either applies.
 A statement that cites tickets (the headline, each part of a group summary) links each cited ticket
 once: where its text names it as `#N`, or in brackets after it (`citations.py`).
 
@@ -29,7 +30,9 @@ from bot.render.formatting import (
     describe_durations,
     exclusion_reason,
     exclusions_shown,
+    format_as_of,
     format_datetime,
+    format_duration,
     format_score,
     home_repo,
     most_active_heading,
@@ -39,6 +42,7 @@ from bot.render.formatting import (
     with_change,
     written_by_sentence,
 )
+from bot.report.history import RepoHistory, WeekStats
 from bot.report.models import Cited, IssueGroup, Report, TicketRef
 
 
@@ -75,9 +79,11 @@ def _cited(statement: Cited, *, home: str | None) -> str:
 
 def _header(report: Report) -> list[str]:
     repos = ", ".join(escape_markdown_cell(repo) for repo in report.repos) or "none"
+    as_of = format_as_of(report)
     return [
         f"# {REPORT_TITLE}",
         f"- Generated: {format_datetime(report.generated_at)}",
+        *([f"- Data as of {as_of}"] if as_of else []),
         f"- Period: {escape_markdown_cell(report.period.label)}",
         f"- Compared with: {escape_markdown_cell(report.previous_period.label)}",
         f"- Repositories: {repos}",
@@ -185,6 +191,39 @@ def _recommendations(report: Report, *, home: str | None) -> list[str]:
     return lines
 
 
+def _history(report: Report) -> list[str]:
+    """Per repository, a table of its last weeks, oldest first; empty when the report has no history."""
+    lines: list[str] = []
+    for repo in report.history:
+        if repo.weeks:
+            lines.extend(("", *_repo_history(repo)))
+    return lines[1:]
+
+
+def _repo_history(repo: RepoHistory) -> list[str]:
+    count = len(repo.weeks)
+    heading = f"## Last {count} Weeks" if count > 1 else "## Last Week"
+    rows = (
+        (
+            _week_label(week),
+            str(week.new),
+            str(week.resolved),
+            str(week.open_at_end),
+            format_duration(week.median_first_response),
+        )
+        for week in repo.weeks
+    )
+    header = ("Week of", "New", "Resolved", "Open at End", "Median First Response")
+    return [f"{heading}: {escape_markdown_cell(repo.repo)}", *_table(header, rows)]
+
+
+def _week_label(week: WeekStats) -> str:
+    """The week's local Monday, "2025-04-14", and "(so far)" for a week that has not ended."""
+    end = week.end.astimezone(week.start.tzinfo)
+    partial = (end.date() - week.start.date()).days < 7
+    return f"{week.start:%Y-%m-%d}" + (" (so far)" if partial else "")
+
+
 def _footer(report: Report, *, home: str | None) -> list[str]:
     """What the report leaves out and who wrote it, as paragraphs after a rule; empty when neither applies."""
     paragraphs = []
@@ -217,6 +256,7 @@ def render_markdown(report: Report) -> str:
         _most_active(report, home=home),
         _common_issues(report, home=home),
         _recommendations(report, home=home),
+        _history(report),
         _footer(report, home=home),
     ]
     return "\n\n".join("\n".join(section) for section in sections if section) + "\n"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
+from bot.report.history import RepoHistory
+
 TEAM_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
@@ -274,6 +276,10 @@ class Report:
     headline_written_by: str = "offline"  # "offline" or "model"
     excluded: tuple[Exclusion, ...] = ()
     model: str | None = None  # the language model that wrote parts of the report, if any
+    # When the data was last known current (a mirror's sync); None: fetched live at `generated_at`.
+    data_as_of: datetime | None = None
+    # Per repository, the last weeks' figures (bot.report.history); empty when not computed.
+    history: tuple[RepoHistory, ...] = ()
 
 
 def ref(ticket: Ticket) -> TicketRef:

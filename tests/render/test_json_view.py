@@ -18,6 +18,7 @@ def test_top_level_keys_are_the_documented_schema() -> None:
     assert list(data) == [
         "schema_version",
         "generated_at",
+        "data_as_of",
         "period",
         "previous_period",
         "repos",
@@ -33,6 +34,7 @@ def test_top_level_keys_are_the_documented_schema() -> None:
         "excluded",
         "written_by",
         "tickets",
+        "history",
     ]
 
 

@@ -229,7 +229,9 @@ def test_etags_are_kept_per_request(mirror: Mirror) -> None:
 def test_an_edit_keeps_the_pin_and_odd_text_is_stored(mirror: Mirror) -> None:
     mirror.upsert_issues(REPO, [issue(1, created=3)], now=NOW)
     mirror.set_issue_pinned(REPO, 1, pinned=True)
-    mirror.upsert_issues(REPO, [issue(1, created=3, updated=1, title="nul\x00 and \ud800 surrogate")], now=NOW)
+    mirror.upsert_issues(
+        REPO, [issue(1, created=3, updated=1, title="nul\x00 and \ud800 surrogate")], now=NOW
+    )
     ticket, _ = mirror.ticket(REPO, 1)
     assert ticket.pinned
     assert ticket.title == "nul and ? surrogate"
