@@ -1,9 +1,9 @@
 """The bot's durable state: digest subscriptions, digest claims and drill-down replies.
 
-SQLAlchemy Core over SQLite (the default, one machine) or PostgreSQL (several processes). Tables are
-created on start; any number of processes may start at once. Exactly-once posting rests on one
-rule: a digest is posted only by the process whose INSERT of its (subscription, period) claim row
-succeeded, and the unique key makes every other INSERT fail.
+SQLAlchemy Core over SQLite (the default, one machine) or PostgreSQL (several processes). The schema
+is migrated to the newest revision on start (`bot.store.migrate`); any number of processes may start
+at once. Exactly-once posting rests on one rule: a digest is posted only by the process whose INSERT
+of its (subscription, period) claim row succeeded, and the unique key makes every other INSERT fail.
 
 Subscriptions declared in the config file are not rows here: they come in as `Subscription` objects
 with `source="config"` and a stable key built from their content; their claims and failures are
@@ -23,14 +23,14 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 
 from bot.schedule import Schedule, ScheduleError, parse_schedule
+from bot.store.migrate import upgrade
 from bot.store.schema import (
     digest_claims,
     drilldown_posts,
     llm_answers,
-    metadata,
     report_posts,
     subscriptions,
 )
@@ -41,8 +41,6 @@ DEFAULT_DATABASE_URL = "sqlite:///ticket-report.db"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ERROR_LENGTH = 500  # a failure is shown in Slack; keep the first part of a long message
 
-# Any 64-bit constant, the same in every process: serialises table creation on PostgreSQL.
-_SCHEMA_LOCK_KEY = 7_305_112_870_431_993_201
 _REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}", re.ASCII)
 _SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}", re.ASCII)
 
@@ -125,6 +123,26 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def open_engine(url: str, *, schema: str | None = None) -> Engine:
+    """The engine a Store uses: `schema` puts its tables in that PostgreSQL schema (unqualified names)."""
+    url = normalize_database_url(url)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # Wait for another process's write lock instead of failing at once ("database is locked").
+        options["connect_args"] = {"timeout": 30}
+    elif url.startswith("postgresql"):
+        # An unreachable server fails in seconds rather than hanging a command's acknowledgement.
+        options["connect_args"] = {"connect_timeout": 5}
+    engine = sa.create_engine(url, **options)
+    if schema is not None:
+        if not _SCHEMA_NAME_RE.fullmatch(schema):
+            raise ValueError(f"schema name {schema!r} must be lower-case letters, digits and _")
+        if engine.dialect.name != "postgresql":
+            raise ValueError("a schema can only be given for PostgreSQL")
+        engine = engine.execution_options(schema_translate_map={None: schema})
+    return engine
+
+
 def normalize_repos(repos: Iterable[str]) -> tuple[str, ...]:
     """Checked "owner/name" strings, duplicates dropped (case-insensitively), order kept."""
     seen: set[str] = set()
@@ -156,24 +174,9 @@ class Store:
     """
 
     def __init__(self, url: str = DEFAULT_DATABASE_URL, *, schema: str | None = None) -> None:
-        url = normalize_database_url(url)
-        options: dict[str, Any] = {"pool_pre_ping": True}
-        if url.startswith("sqlite"):
-            # Wait for another process's write lock instead of failing at once ("database is locked").
-            options["connect_args"] = {"timeout": 30}
-        elif url.startswith("postgresql"):
-            # An unreachable server fails in seconds rather than hanging a command's acknowledgement.
-            options["connect_args"] = {"connect_timeout": 5}
-        engine = sa.create_engine(url, **options)
-        if schema is not None:
-            if not _SCHEMA_NAME_RE.fullmatch(schema):
-                raise ValueError(f"schema name {schema!r} must be lower-case letters, digits and _")
-            if engine.dialect.name != "postgresql":
-                raise ValueError("a schema can only be given for PostgreSQL")
-            engine = engine.execution_options(schema_translate_map={None: schema})
-        self._engine: Engine = engine
+        self._engine: Engine = open_engine(url, schema=schema)
         self._schema = schema
-        self.create_tables()
+        self.upgrade_schema()
 
     @property
     def engine(self) -> Engine:
@@ -186,25 +189,12 @@ class Store:
     def close(self) -> None:
         self._engine.dispose()
 
-    def create_tables(self) -> None:
-        """Create missing tables; several processes may run this at the same moment."""
-        attempts = len(metadata.tables) + 2  # each retry finds at least one more table in place
-        for attempt in range(attempts):
-            try:
-                with self._engine.begin() as conn:
-                    if self.dialect == "postgresql":
-                        # Concurrent CREATE TABLEs of one name collide in PostgreSQL's catalog; the
-                        # transaction-scoped lock makes the second process wait and then find them.
-                        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-                        if self._schema is not None:
-                            conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"'))
-                    metadata.create_all(conn)
-                return
-            except (OperationalError, ProgrammingError) as error:
-                # SQLite: another process created a table between our check and our CREATE.
-                if attempt == attempts - 1 or "already exists" not in str(error):
-                    raise
-                log.info("tables were being created by another process; checking again")
+    def upgrade_schema(self) -> list[str]:
+        """Migrate the database to the newest schema (`bot.store.migrate`); the revisions applied.
+
+        Several processes may run this at the same moment: one migrates, the others wait and find it done.
+        """
+        return upgrade(self._engine, schema=self._schema)
 
     # Subscriptions -------------------------------------------------------------------------
 
