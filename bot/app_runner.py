@@ -8,6 +8,10 @@ development server and is not used. The Slack specifics live in `bot.slack`; thi
 Digests: the store (DATABASE_URL) backs `/ticket-report subscribe` in every `serve`; `serve` also runs
 the DigestScheduler in-process unless `--no-scheduler`, and `clock` runs only the scheduler. Each
 digest is claimed in the store before it is posted, so any number of these processes may run.
+
+The ticket mirror (unless `mirror: false`): reports and drill-downs read it through a MirrorSource;
+the processes that run a scheduler also run a MirrorKeeper that syncs it every `sync_minutes`; with
+GITHUB_WEBHOOK_SECRET set, `serve` over HTTP applies GitHub's deliveries at POST /github/webhook.
 """
 
 from __future__ import annotations
@@ -20,13 +24,17 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
 
 from bot.digests import Digests, config_subscriptions, digest_grace
 from bot.llm import describe_model, model_writer
-from bot.scheduler import DigestScheduler
+from bot.mirror.keeper import MirrorKeeper
+from bot.mirror.source import MirrorSource
+from bot.mirror.sync import MirrorSync
+from bot.mirror.webhooks import WebhookReceiver
+from bot.scheduler import DigestScheduler, default_instance_name
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
@@ -38,6 +46,9 @@ from bot.slack.poster import SlackPoster, make_web_client
 from bot.slack.serving import (
     EVENTS_PATH,
     HEALTH_PATH,
+    MAX_REQUEST_BYTES,
+    MAX_WEBHOOK_BYTES,
+    WEBHOOK_PATH,
     create_http_server,
     make_wsgi_app,
     quiet_bolt_logs,
@@ -45,6 +56,7 @@ from bot.slack.serving import (
 )
 from bot.slack.subscriptions import SubscriptionCommands
 from bot.store import Store
+from bot.store.mirror import Mirror
 
 log = logging.getLogger(__name__)
 
@@ -185,14 +197,15 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     """`python -m bot serve`: the Slack app over HTTP on settings.port, or Socket Mode. Blocks."""
     quiet_bolt_logs()
     try:
-        bot = build_bot(settings)
-    except SlackStartError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    try:
         store = open_store(settings)
     except StoreUnavailable as exc:
-        bot.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    mirror = open_mirror(settings, store)
+    try:
+        bot = build_bot(settings, source=mirror.source if mirror else None)
+    except SlackStartError as exc:
+        store.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     attach_subscriptions(bot, settings, store=store)
@@ -201,12 +214,15 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     digests = start_digests(settings, bot) if scheduler else None
     if digests is None:
         log.info("digest scheduler not started here (--no-scheduler): `python -m bot clock` posts digests")
+    keeper = mirror.start_keeper(settings) if mirror and scheduler else None
     try:
         with _on_stop_signals(_interrupt):
-            _serve(settings, bot)
+            _serve(settings, bot, webhook=mirror.webhook_receiver(settings) if mirror else None)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
+        if keeper is not None:
+            keeper.shutdown(wait=False)
         if digests is not None:
             digests.shutdown(wait=True)
         bot.close()
@@ -215,15 +231,21 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     return 0
 
 
-def _serve(settings: Settings, bot: RunningBot) -> None:
+def _serve(settings: Settings, bot: RunningBot, *, webhook: WebhookReceiver | None = None) -> None:
     if settings.slack_app_token:
+        if webhook is not None:
+            log.warning("GITHUB_WEBHOOK_SECRET is set, but Socket Mode serves no HTTP: no webhooks arrive")
         log.info("serving over Socket Mode")
         serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token)
     else:
         assert settings.slack_signing_secret  # require_slack() checked it
-        wsgi = make_wsgi_app(bot.slack.app, signing_secret=settings.slack_signing_secret)
-        server = create_http_server(wsgi, host=HTTP_HOST, port=settings.port)
-        log.info("serving HTTP on port %s: POST %s, GET %s", settings.port, EVENTS_PATH, HEALTH_PATH)
+        wsgi = make_wsgi_app(
+            bot.slack.app, signing_secret=settings.slack_signing_secret, github_webhook=webhook
+        )
+        limit = MAX_WEBHOOK_BYTES if webhook is not None else MAX_REQUEST_BYTES
+        server = create_http_server(wsgi, host=HTTP_HOST, port=settings.port, max_request_bytes=limit)
+        routes = f"POST {EVENTS_PATH}, GET {HEALTH_PATH}" + (f", POST {WEBHOOK_PATH}" if webhook else "")
+        log.info("serving HTTP on port %s: %s", settings.port, routes)
         server.run()
 
 
@@ -244,9 +266,13 @@ def run_clock(settings: Settings) -> int:
     except (SlackStartError, StoreUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    from bot.github_source import GitHubSource
+    mirror = open_mirror(settings, store)
+    if mirror is not None:
+        source: TicketSource = mirror.source
+    else:
+        from bot.github_source import GitHubSource
 
-    source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+        source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
     service = ReportService(
         source=source,
         options=settings.report_options(),
@@ -259,6 +285,7 @@ def run_clock(settings: Settings) -> int:
     scheduler = DigestScheduler(
         store, digests.post_digest, config_subscriptions=declared, grace=digest_grace(settings)
     )
+    keeper = mirror.start_keeper(settings) if mirror is not None else None
     stop = threading.Event()
     try:
         with _on_stop_signals(lambda signum, frame: stop.set()):
@@ -268,11 +295,76 @@ def run_clock(settings: Settings) -> int:
                 pass
         log.info("stopping: waiting for digests being posted")
     finally:
+        if keeper is not None:
+            keeper.shutdown(wait=False)
         scheduler.shutdown(wait=True)
         store.close()
-        source.close()
+        close = getattr(source, "close", None)
+        if callable(close):
+            close()
     log.info("stopped")
     return 0
+
+
+@dataclass
+class MirrorParts:
+    """The ticket mirror of a running bot: what reports read, and what keeps it current."""
+
+    mirror: Mirror
+    source: MirrorSource
+    sync: MirrorSync
+
+    def start_keeper(self, settings: Settings) -> MirrorKeeper | None:
+        """Sync every mirrored repository every `sync_minutes` in this process (None when 0)."""
+        if settings.config.sync_minutes <= 0:
+            log.info("ticket mirror: sync_minutes is 0, so only reports sync it (when it is older)")
+            return None
+        keeper = MirrorKeeper(
+            self.sync.sync,
+            repos=settings.mirrored_repos,
+            interval=timedelta(minutes=settings.config.sync_minutes),
+        )
+        keeper.start()
+        return keeper
+
+    def webhook_receiver(self, settings: Settings) -> WebhookReceiver | None:
+        if not settings.github_webhook_secret:
+            return None
+        return WebhookReceiver(
+            self.mirror, secret=settings.github_webhook_secret, repos=lambda: settings.mirrored_repos
+        )
+
+
+def open_mirror(
+    settings: Settings,
+    store: Store,
+    *,
+    live: TicketSource | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> MirrorParts | None:
+    """The mirror on `store`, its sync and the source reports read (None with `mirror: false`)."""
+    if not settings.config.mirror:
+        return None
+    from bot.github_source import GitHubSource
+
+    github = live or GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    mirror = Mirror(store.engine)
+    sync = MirrorSync(
+        github,  # type: ignore[arg-type]  # a GitHubSource
+        mirror,
+        owner=default_instance_name(),
+        clock=clock,
+        reconcile_every=timedelta(hours=settings.config.reconcile_hours),
+    )
+    source = MirrorSource(
+        mirror=mirror,
+        live=github,  # type: ignore[arg-type]
+        syncer=sync,
+        sync_minutes=settings.config.sync_minutes,
+        team_logins=settings.config.team_logins,
+        clock=clock,
+    )
+    return MirrorParts(mirror=mirror, source=source, sync=sync)
 
 
 class StoreUnavailable(Exception):

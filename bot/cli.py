@@ -1,4 +1,4 @@
-"""Command line: `python -m bot report|snapshot|serve|clock`.
+"""Command line: `python -m bot report|snapshot|sync|serve|clock`.
 
 Exit status: 0 on success; 2 for bad input (period, repository name, timezone, option) with one line
 on stderr saying what would work; 1 for an upstream failure (GitHub) with one line, never a traceback.
@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--output", required=True)
     snapshot.add_argument("--config", default=None)
 
+    sync = commands.add_parser("sync", help="bring the ticket mirror in the database up to date with GitHub")
+    sync.add_argument(
+        "--repo", action="append", default=[], help="OWNER/NAME (repeatable; default: every mirrored one)"
+    )
+    sync.add_argument("--config", default=None)
+
     serve = commands.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode)")
     serve.add_argument("--no-scheduler", action="store_true", help="leave digests to `python -m bot clock`")
     serve.add_argument("--config", default=None)
@@ -65,13 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _quiet_libraries(one_line=args.command in ("report", "snapshot"))
+    _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync"))
     try:
         settings = load_settings(config_path=args.config, slack=args.command == "serve")
         if args.command == "report":
             return _report(args, settings)
         if args.command == "snapshot":
             return _snapshot(args, settings)
+        if args.command == "sync":
+            return _sync(args, settings)
         from bot.app_runner import run_clock, run_serve  # Slack and scheduler imports only when needed
 
         if args.command == "serve":
@@ -193,3 +201,68 @@ def _snapshot(args: argparse.Namespace, settings: Settings) -> int:
     count = write_snapshot(source, repos=repos, since=since, now=now, path=args.output)
     print(f"wrote {args.output}: {count} ({source.request_count} GitHub requests)", file=sys.stderr)
     return 0
+
+
+def _sync(args: argparse.Namespace, settings: Settings) -> int:
+    """Sync each repository's mirror: one line per repository on stdout, progress on stderr. An upstream
+    failure ends that repository with one line on stderr (a first sync resumes where it stopped next
+    time); a rate limit or a rejected token ends the run, since every repository would meet it too."""
+    import os
+    import socket
+    from datetime import timedelta
+
+    from bot.errors import BadCredentials, RateLimited
+    from bot.github_source import GitHubSource
+    from bot.mirror.sync import MirrorSync, SyncProgress
+    from bot.store import Store
+    from bot.store.mirror import Mirror
+
+    repos = _repos(args.repo or settings.mirrored_repos, settings)
+    try:
+        store = Store(settings.database_url)
+    except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise UpstreamError(f"cannot open the database at DATABASE_URL: {first}") from None
+    terminal = sys.stderr.isatty()
+
+    def progress(step: SyncProgress) -> None:
+        if terminal:  # one line, rewritten in place
+            print(f"\r\033[K{step.describe()}", end="", file=sys.stderr, flush=True)
+        else:
+            print(step.describe(), file=sys.stderr)
+
+    source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    syncer = MirrorSync(
+        source,
+        Mirror(store.engine),
+        owner=f"cli:{socket.gethostname()}:{os.getpid()}",
+        progress=progress,
+        reconcile_every=timedelta(hours=settings.config.reconcile_hours),
+    )
+    failed = False
+    try:
+        for repo in repos:
+            try:
+                result = syncer.sync(repo)
+            except UpstreamError as exc:
+                _end_progress(terminal)
+                print(f"error: {repo}: {exc.user_message}", file=sys.stderr)
+                failed = True
+                if isinstance(exc, RateLimited | BadCredentials):
+                    break
+                continue
+            except KeyboardInterrupt:
+                _end_progress(terminal)
+                print(f"{repo}: interrupted; the next sync resumes where this one stopped", file=sys.stderr)
+                return 130
+            _end_progress(terminal)
+            print(result.summary(), flush=True)
+    finally:
+        source.close()
+        store.close()
+    return 1 if failed else 0
+
+
+def _end_progress(terminal: bool) -> None:
+    if terminal:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 import urllib3
@@ -126,6 +127,32 @@ class _Page:
     incomplete: bool = False  # search only
 
 
+@dataclass(frozen=True)
+class ConditionalPage:
+    """One page of a listing asked for with `If-None-Match` (GitHubSource.conditional_page).
+
+    `url` is the request as sent, relative to the API base (path and query, parameters sorted), so the
+    same request is spelled the same way every time: the key its ETag is saved under. `next_url` is
+    spelled the same way. A 304 (not modified) carries no items and no links.
+    """
+
+    url: str
+    status: int  # 200, or 304 when the ETag sent still matches
+    items: list[dict[str, Any]]
+    next_url: str | None
+    last_page: int | None  # the page number of Link rel="last" (None on the last page, and on a 304)
+    etag: str | None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def page(self) -> int:
+        """This page's number (the `page` parameter; 1 without it)."""
+        return _page_number(self.url) or 1
+
+
 class GitHubSource:
     """Fetches a repository's tickets and comments for a window, and single tickets for drill-downs.
 
@@ -177,11 +204,22 @@ class GitHubSource:
         self._clients: list[Github] = []
         self._lock = threading.Lock()
         self._count = 0
+        self._not_modified = 0
 
     @property
     def request_count(self) -> int:
         """Requests this source has sent (each page counts; transport-level retries do not)."""
         return self._count
+
+    @property
+    def not_modified_count(self) -> int:
+        """Of `request_count`, the conditional requests GitHub answered 304 (not modified)."""
+        return self._not_modified
+
+    @property
+    def authenticated(self) -> bool:
+        """A token is sent (pinned issues can be read: GraphQL refuses anonymous callers)."""
+        return self._authenticated
 
     def close(self) -> None:
         with self._lock:
@@ -336,6 +374,90 @@ class GitHubSource:
         unique = {c.id: c for c in comments}
         return ticket, tuple(sorted(unique.values(), key=lambda c: (c.created_at, c.id)))
 
+    # --- the ticket mirror's sync -------------------------------------------------------------------
+
+    def conditional_page(
+        self, repo: str, url: str, params: Mapping[str, Any] | None = None, *, etag: str | None = None
+    ) -> ConditionalPage:
+        """One page of a listing: `url` is a path under the API base ("/repos/o/n/issues") with `params`,
+        or a `next_url` given before. With `etag` the request is conditional (`If-None-Match`): an
+        unchanged answer comes back as a 304 without items, which GitHub does not count against the rate
+        limit of an authenticated caller. One request (counted, a 304 also in `not_modified_count`);
+        failures raise the categories in `bot.errors`, as for every other request."""
+        repo = _check_repo(repo)
+        target = self._relative(url, params)
+        with self._lock:
+            self._count += 1
+        headers = {"If-None-Match": etag} if etag else None
+        try:
+            # requestJson, not requestJsonAndCheck: PyGithub 2.10's check hands back a 304 as (headers,
+            # None), indistinguishable from an empty 200; requestJson returns the status. Errors are
+            # built the way its check builds them (Requester.createException) and translated as usual.
+            requester = self._client().requester
+            status, answer_headers, body = requester.requestJson("GET", target, headers=headers)
+        except GithubException as exc:  # a rate limit the retry gave up on
+            raise _translate(exc, repo=repo, search=False) from exc
+        except requests.exceptions.RequestException as exc:
+            raise self._unavailable(exc) from exc
+        if status == 304:
+            with self._lock:
+                self._not_modified += 1
+            return ConditionalPage(
+                url=target,
+                status=304,
+                items=[],
+                next_url=None,
+                last_page=None,
+                etag=_header(answer_headers, "etag") or etag,
+            )
+        try:
+            data = json.loads(body) if body else None
+        except ValueError:
+            data = None
+            if status < 400:
+                raise GitHubUnavailable(
+                    f"GitHub answered {target.split('?')[0]} with malformed JSON; try again later"
+                ) from None
+        if status >= 400:
+            error = requester.createException(status, answer_headers, data if isinstance(data, dict) else {})
+            raise _translate(error, repo=repo, search=False) from error
+        links = dict((rel, link) for link, rel in _LINK.findall(_header(answer_headers, "link") or ""))
+        items = data if isinstance(data, list) else []
+        return ConditionalPage(
+            url=target,
+            status=status,
+            items=[i for i in items if isinstance(i, dict)],
+            next_url=self._relative(links["next"], None) if links.get("next") else None,
+            last_page=_page_number(links.get("last")),
+            etag=_header(answer_headers, "etag"),
+        )
+
+    def current_issue(self, repo: str, number: int) -> dict[str, Any] | None:
+        """The issue's JSON as GitHub holds it now; None when it is no longer in `repo`: deleted (410),
+        not found (404), or transferred (GitHub answers 301 to its new repository, PyGithub follows, and
+        the payload names the other repository)."""
+        repo = _check_repo(repo)
+        try:
+            _, data = self._request(f"/repos/{repo}/issues/{number}", None, repo=repo)
+        except (TicketNotFound, RepoNotFound):
+            return None
+        if not isinstance(data, dict):
+            return None
+        where = repo_from_url(data.get("repository_url") or data.get("url"))
+        if where is not None and where.lower() != repo.lower():
+            return None
+        return data
+
+    def _relative(self, url: str, params: Mapping[str, Any] | None) -> str:
+        """`url` (absolute under the API base, or a path) with `params` -> "/path?sorted query"."""
+        if url.startswith(self._base_url + "/"):
+            url = url[len(self._base_url) :]
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query.update({k: str(v) for k, v in (params or {}).items()})
+        head = url.split("?", 1)[0]
+        return f"{head}?{urlencode(sorted(query.items()))}" if query else head
+
     # --- snapshots ----------------------------------------------------------------------------------
 
     def download(self, repo: str, *, since: datetime) -> dict[str, list[dict[str, Any]]]:
@@ -445,10 +567,13 @@ class GitHubSource:
         except GithubException as exc:
             raise _translate(exc, repo=repo, search=search) from exc
         except requests.exceptions.RequestException as exc:
-            host = _host(self._base_url)
-            if _timed_out(exc):
-                raise GitHubUnavailable(f"GitHub ({host}) did not answer in time; try again later") from exc
-            raise GitHubUnavailable(f"Could not reach GitHub at {host}; try again later") from exc
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: requests.exceptions.RequestException) -> GitHubUnavailable:
+        host = _host(self._base_url)
+        if _timed_out(exc):
+            return GitHubUnavailable(f"GitHub ({host}) did not answer in time; try again later")
+        return GitHubUnavailable(f"Could not reach GitHub at {host}; try again later")
 
 
 # --- snapshot files ---------------------------------------------------------------------------------
@@ -625,6 +750,14 @@ def _timed_out(exc: requests.exceptions.RequestException) -> bool:
     if isinstance(reason, urllib3.exceptions.NewConnectionError):  # a refused connection, despite its base
         return False
     return isinstance(reason, urllib3.exceptions.TimeoutError)
+
+
+def _page_number(url: str | None) -> int | None:
+    """The `page` parameter of a listing URL (a Link target)."""
+    if not url:
+        return None
+    page = dict(parse_qsl(urlsplit(url).query)).get("page", "")
+    return int(page) if page.isdigit() else None
 
 
 def _host(url: str) -> str:

@@ -437,3 +437,67 @@ def test_a_missing_or_malformed_snapshot_is_bad_input(tmp_path: Path):
     (tmp_path / "list.json").write_text("[]")
     with pytest.raises(BadInput, match="issues"):
         SnapshotSource(tmp_path / "list.json")
+
+
+# --- conditional pages (the ticket mirror's sync) -------------------------------------------------------
+
+
+def test_a_conditional_page_is_answered_304_while_nothing_changed(gh: FakeGitHub):
+    issues, _ = recent_repo(n_issues=25, n_comments=0)
+    gh.add_repo(REPO, issues=issues)
+    src = source(gh, token=TOKEN)
+    params = {"state": "all", "sort": "created", "direction": "asc", "per_page": 10}
+    first = src.conditional_page(REPO, f"/repos/{REPO}/issues", params)
+    assert first.status == 200 and [i["number"] for i in first.items] == list(range(1, 11))
+    assert first.url == f"/repos/{REPO}/issues?direction=asc&per_page=10&sort=created&state=all"
+    assert first.next_url == f"/repos/{REPO}/issues?direction=asc&page=2&per_page=10&sort=created&state=all"
+    assert first.page == 1 and first.last_page == 3 and first.etag and first.etag.startswith('W/"')
+    again = src.conditional_page(REPO, first.url, etag=first.etag)
+    assert again.not_modified and again.items == [] and again.etag == first.etag
+    assert gh.requests[-1].headers["if-none-match"] == first.etag
+    gh.edit_issue(REPO, 4, title="Changed")
+    changed = src.conditional_page(REPO, first.url, etag=first.etag)
+    assert changed.status == 200 and changed.etag != first.etag
+    assert src.request_count == len(gh.requests) == 3 and src.not_modified_count == gh.not_modified_count == 1
+    second = src.conditional_page(REPO, first.next_url)
+    last = src.conditional_page(REPO, second.next_url)
+    assert last.page == 3 and last.next_url is None and last.last_page is None
+
+
+def test_conditional_pages_under_a_github_enterprise_prefix_follow_relative_links():
+    with FakeGitHub(prefix="/api/v3") as ghe:
+        ghe.add_repo(REPO, issues=recent_repo(n_issues=15, n_comments=0)[0])
+        src = source(ghe)
+        first = src.conditional_page(REPO, f"/repos/{REPO}/issues", {"state": "all", "per_page": 10})
+        assert first.next_url is not None and first.next_url.startswith(f"/repos/{REPO}/issues?")
+        second = src.conditional_page(REPO, first.next_url)
+        assert len(first.items) + len(second.items) == 15
+        assert [r.path for r in ghe.requests] == [f"/repos/{REPO}/issues"] * 2
+
+
+def test_conditional_page_failures_fall_into_the_usual_categories(gh: FakeGitHub):
+    gh.add_repo(REPO, issues=recent_repo(n_issues=2, n_comments=0)[0])
+    with pytest.raises(RepoNotFound, match="acme/missing"):
+        source(gh).conditional_page("acme/missing", "/repos/acme/missing/issues")
+    gh.fail_next(2, 502)
+    with pytest.raises(GitHubUnavailable, match="502"):
+        source(gh, retries=1).conditional_page(REPO, f"/repos/{REPO}/issues")
+    gh.fail_with_primary_rate_limit(reset_at=datetime.now(UTC) + timedelta(hours=1), count=3)
+    with pytest.raises(RateLimited):
+        source(gh, retries=1).conditional_page(REPO, f"/repos/{REPO}/issues")
+
+
+def test_current_issue_is_none_once_deleted_or_transferred(gh: FakeGitHub):
+    gh.add_repo(REPO, issues=[make_issue(n, created_at=NOW) for n in (1, 2, 3, 4)])
+    gh.add_repo("acme/elsewhere")
+    gh.delete_issue(REPO, 2)
+    moved = gh.transfer_issue(REPO, 3, to="acme/elsewhere")
+    gh.transfer_issue(REPO, 4)  # to a repository the fake does not serve: 404
+    src = source(gh)
+    assert src.current_issue(REPO, 1)["number"] == 1
+    assert [src.current_issue(REPO, n) for n in (2, 3, 4, 5)] == [None] * 4
+    assert [(a.request.path, a.status) for a in gh.answers if a.status in (301, 410)] == [
+        (f"/repos/{REPO}/issues/2", 410),
+        (f"/repos/{REPO}/issues/3", 301),
+    ]
+    assert any(a.request.path.endswith(f"/issues/{moved}") and a.status == 200 for a in gh.answers)

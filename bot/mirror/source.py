@@ -113,7 +113,8 @@ class MirrorSource:
         state = self._mirror.state(repo)
         if state is None or not state.ready:
             return None
-        key = (repo.lower(), state.synced_at, state.webhook_at, str(tz), now.astimezone(tz).date())
+        # Reports of the same minute share it (the current week ends at the report's now).
+        key = (repo.lower(), state.synced_at, state.webhook_at, str(tz), now.replace(second=0, microsecond=0))
         cached = self._history.get(key)
         if cached is not None:
             return cached

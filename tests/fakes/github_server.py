@@ -3,8 +3,17 @@ GraphQL query the bot sends (a repository's pinned issues).
 
 Real HTTP, so tests and benchmarks drive the real PyGithub client through it. It paginates like GitHub
 (`per_page`, `page`, absolute `Link` headers with next/last/first/prev), lists pull requests among issues,
-records every request it gets (method, path, query, headers, and a POST's body), and can be told to be
-slow, to fail the next requests with a given status, or to be rate limited.
+records every request it gets (method, path, query, headers, and a POST's body) and the status it
+answered, and can be told to be slow, to fail the next requests with a given status, or to be rate
+limited.
+
+Conditional requests work as on GitHub: every 200 JSON answer of a GET carries a weak `ETag` (a hash of
+its body), and a request whose `If-None-Match` names it gets 304 with no body (`not_modified_count`).
+Listings sort by `sort=created|updated` and `direction=asc|desc`; `since` filters on `updated_at`.
+Issues and comments can be edited (which bumps their `updated_at`), commented on, deleted (an issue then
+answers 410 Gone and leaves every listing with its comments) and transferred: GitHub answers a
+transferred issue's old URL with 301 to the issue in its new repository (`/repositories/ID/issues/N`);
+the fake does that when the new repository is one it serves, and answers 404 otherwise.
 
 GraphQL is answered at POST {base}/graphql -- or /api/graphql when the prefix is /api/v3, as on GitHub
 Enterprise -- and recorded with the path "/graphql". Like GitHub it refuses a caller without a token (401),
@@ -19,6 +28,7 @@ and reports a missing repository or a query it does not know in an "errors" arra
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -48,6 +58,14 @@ class RecordedRequest:
         return f"{self.path}?{urlencode(sorted(self.query.items()))}" if self.query else self.path
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A request and the status it was answered with."""
+
+    request: RecordedRequest
+    status: int
+
+
 @dataclass
 class _Failure:
     status: int
@@ -65,6 +83,7 @@ class _Repo:
     comments: list[dict[str, Any]] = field(default_factory=list)
     deleted: set[int] = field(default_factory=set)
     pinned: list[int] = field(default_factory=list)
+    moved: dict[int, tuple[str, int]] = field(default_factory=dict)  # transferred: (repository, number)
 
 
 class FakeGitHub:
@@ -80,6 +99,7 @@ class FakeGitHub:
         self._repos: dict[str, _Repo] = {}
         self._failures: list[_Failure] = []
         self._requests: list[RecordedRequest] = []
+        self._answers: list[Answer] = []
         self._lock = threading.Lock()
         self._memo: dict[tuple, tuple[int, Any, dict]] = {}
         self._server: ThreadingHTTPServer | None = None
@@ -138,12 +158,92 @@ class FakeGitHub:
             self._memo.clear()
 
     def delete_issue(self, repo: str, number: int) -> None:
-        """GitHub answers 410 Gone for a deleted issue."""
+        """GitHub answers 410 Gone for a deleted issue; its comments leave the listings with it."""
         with self._lock:
             r = self._repos[repo.lower()]
             r.issues.pop(number, None)
             r.deleted.add(number)
+            r.comments = [c for c in r.comments if _comment_issue(c) != number]
             self._memo.clear()
+
+    def edit_issue(
+        self, repo: str, number: int, *, at: datetime | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Change an issue's fields (title="...", state="closed", ...); its `updated_at` becomes `at`
+        (default: now, and always later than before). Returns the new payload."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            issue = {**r.issues[number], **fields}
+            issue["updated_at"] = _later(issue["updated_at"], at)
+            r.issues[number] = issue
+            self._memo.clear()
+            return issue
+
+    def add_comment(self, repo: str, comment: Mapping[str, Any]) -> None:
+        """A new comment: like GitHub, its issue's `comments` count grows and its `updated_at` moves to the
+        comment's creation."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            r.comments.append(dict(comment))
+            number = _comment_issue(comment)
+            if number in r.issues:
+                issue = dict(r.issues[number])
+                issue["comments"] = int(issue.get("comments") or 0) + 1
+                issue["updated_at"] = max(issue["updated_at"], comment["created_at"], key=_dt)
+                r.issues[number] = issue
+            self._memo.clear()
+
+    def edit_comment(
+        self, repo: str, comment_id: int, *, body: str | None = None, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Edit a comment: its `updated_at` becomes `at` (default: now, always later than before). Its
+        issue is left as it is. Returns the new payload."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            index = next(i for i, c in enumerate(r.comments) if c["id"] == comment_id)
+            comment = dict(r.comments[index])
+            if body is not None:
+                comment["body"] = body
+            comment["updated_at"] = _later(comment["updated_at"], at)
+            r.comments[index] = comment
+            self._memo.clear()
+            return comment
+
+    def delete_comment(self, repo: str, comment_id: int) -> None:
+        """Delete a comment: it leaves every listing and its issue's `comments` count drops (the issue's
+        `updated_at` is left as it is, so no `since` listing shows the deletion)."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            gone = [c for c in r.comments if c["id"] == comment_id]
+            r.comments = [c for c in r.comments if c["id"] != comment_id]
+            for comment in gone:
+                number = _comment_issue(comment)
+                if number in r.issues:
+                    issue = dict(r.issues[number])
+                    issue["comments"] = max(int(issue.get("comments") or 0) - 1, 0)
+                    r.issues[number] = issue
+            self._memo.clear()
+
+    def transfer_issue(self, repo: str, number: int, *, to: str | None = None) -> int | None:
+        """Transfer an issue (and its comments) away: it leaves `repo`'s listings. When `to` is a
+        repository of the fake the issue joins it under the next free number (returned) and the old URL
+        answers 301 there, as GitHub's does; otherwise the old URL answers 404."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            issue = r.issues.pop(number)
+            comments = [c for c in r.comments if _comment_issue(c) == number]
+            r.comments = [c for c in r.comments if _comment_issue(c) != number]
+            target = self._repos.get(to.lower()) if to else None
+            new_number = None
+            if target is not None:
+                new_number = max([*target.issues, *target.deleted, *target.moved, 0]) + 1
+                moved = _moved(issue, r.name, target.name, number, new_number)
+                moved["number"] = new_number
+                target.issues[new_number] = moved
+                target.comments += [_moved(c, r.name, target.name, number, new_number) for c in comments]
+                r.moved[number] = (target.name, new_number)
+            self._memo.clear()
+            return new_number
 
     # --- failures -------------------------------------------------------------------------------------
 
@@ -198,9 +298,21 @@ class FakeGitHub:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def answers(self) -> list[Answer]:
+        """Every request answered, with its status, in the order the answers were sent."""
+        with self._lock:
+            return list(self._answers)
+
+    @property
+    def not_modified_count(self) -> int:
+        """Requests answered 304 Not Modified."""
+        return sum(1 for a in self.answers if a.status == 304)
+
     def clear_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._answers.clear()
 
     def count(self, path_contains: str = "") -> int:
         return sum(1 for r in self.requests if path_contains in r.path)
@@ -220,6 +332,11 @@ class FakeGitHub:
                 if failure.path_contains is None or failure.path_contains in request.path:
                     return self._failures.pop(i)
         return None
+
+    def _answered(self, request: RecordedRequest | None, status: int) -> None:
+        if request is not None:
+            with self._lock:
+                self._answers.append(Answer(request, status))
 
     def _repo(self, owner: str, name: str, authorised: bool) -> _Repo | None:
         repo = self._repos.get(f"{owner}/{name}".lower())
@@ -249,6 +366,7 @@ def _primary_limit_body() -> dict[str, str]:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
     protocol_version = "HTTP/1.1"  # keep-alive, like GitHub; every answer has a Content-Length
+    _current: RecordedRequest | None = None  # the request being answered
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -263,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         if not self._admit(RecordedRequest("GET", path, query, headers)):
             return
+        if (m := _REPOSITORY_ISSUE.match(path)) is not None:  # where a transferred issue's 301 leads
+            path = _repository_path(fake, int(m[1]), int(m[2]))
         authorised = headers.get("authorization") is not None
         # Listing pages one by one re-filters the same data: keep each filtered list (benchmarks page
         # through tens of thousands of comments).
@@ -280,6 +400,9 @@ class _Handler(BaseHTTPRequestHandler):
                 status, body, extra = _route(fake, path, query, authorised=authorised)
             except _HTTPError as error:
                 status, body, extra = error.status, {"message": error.message, "documentation_url": DOCS}, {}
+                if isinstance(error, _Moved):
+                    location = f"{self._base_url(fake.prefix)}{error.location}"
+                    body["url"], extra = location, {"Location": location}
             if "paginate" in extra:
                 with fake._lock:
                     fake._memo[key] = (status, body, extra)
@@ -288,6 +411,11 @@ class _Handler(BaseHTTPRequestHandler):
             body, link = _paginate(extra.pop("paginate"), query, self._base_url(split.path), body)
             if link:
                 extra["Link"] = link
+        if status == 200:
+            etag = 'W/"' + hashlib.sha256(json.dumps(body).encode()).hexdigest()[:40] + '"'
+            extra["ETag"] = etag
+            if _matches(headers.get("if-none-match"), etag):
+                return self._send_not_modified(etag)
         self._send(status, body, extra)
 
     def do_POST(self) -> None:
@@ -322,6 +450,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Record the request and answer it if it is to fail, be rate limited or carries a wrong token;
         True when the caller should answer it."""
         fake = self.fake
+        self._current = request
         failure = fake._record(request)
         if fake.delay:
             time.sleep(fake.delay)
@@ -347,19 +476,22 @@ class _Handler(BaseHTTPRequestHandler):
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}{raw_path}"
 
+    def _send_not_modified(self, etag: str) -> None:
+        """304: no body (nor Content-Length), the ETag and the rate-limit headers, as GitHub sends it."""
+        self.fake._answered(self._current, 304)
+        self.send_response(304)
+        for name, value in {**_rate_headers(), "ETag": etag}.items():
+            self.send_header(name, value)
+        try:
+            self.end_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
     def _send(self, status: int, body: Any, headers: Mapping[str, Any] | None = None) -> None:
         payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.fake._answered(self._current, status)
         self.send_response(status)
-        reset = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
-        defaults = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-RateLimit-Limit": "5000",
-            "X-RateLimit-Remaining": "4999",
-            "X-RateLimit-Used": "1",
-            "X-RateLimit-Reset": str(reset),
-            "X-RateLimit-Resource": "core",
-            "X-GitHub-Request-Id": "FAKE:0001",
-        }
+        defaults = {"Content-Type": "application/json; charset=utf-8", **_rate_headers()}
         defaults.update({k: str(v) for k, v in (headers or {}).items()})
         for name, value in defaults.items():
             self.send_header(name, value)
@@ -371,6 +503,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _rate_headers() -> dict[str, str]:
+    reset = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    return {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": "4999",
+        "X-RateLimit-Used": "1",
+        "X-RateLimit-Reset": str(reset),
+        "X-RateLimit-Resource": "core",
+        "X-GitHub-Request-Id": "FAKE:0001",
+    }
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match names this ETag (weak comparison, as GitHub's: W/ prefixes are ignored)."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(
+        tag.strip() in ("*", wanted) or tag.strip().removeprefix("W/") == wanted
+        for tag in if_none_match.split(",")
+    )
+
+
 class _HTTPError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -378,11 +533,20 @@ class _HTTPError(Exception):
         self.message = message
 
 
+class _Moved(_HTTPError):
+    """301 to `location` (a path under the API base)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(301, "Moved Permanently")
+        self.location = location
+
+
 _ISSUES = re.compile(r"^/repos/([^/]+)/([^/]+)/issues$")
 _ISSUE = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)$")
 _ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _REPO_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments$")
 _REPO = re.compile(r"^/repos/([^/]+)/([^/]+)$")
+_REPOSITORY_ISSUE = re.compile(r"^/repositories/(\d+)/issues/(\d+)$")
 
 
 def _route(fake: FakeGitHub, path: str, query: dict[str, str], *, authorised: bool) -> tuple[int, Any, dict]:
@@ -467,6 +631,9 @@ def _need_repo(fake: FakeGitHub, owner: str, name: str, authorised: bool) -> _Re
 def _need_issue(repo: _Repo, number: int) -> dict[str, Any]:
     if number in repo.deleted:
         raise _HTTPError(410, "This issue was deleted")
+    if number in repo.moved:
+        name, new_number = repo.moved[number]
+        raise _Moved(f"/repositories/{_repo_id(name)}/issues/{new_number}")
     issue = repo.issues.get(number)
     if issue is None:
         raise _HTTPError(404, "Not Found")
@@ -476,7 +643,7 @@ def _need_issue(repo: _Repo, number: int) -> dict[str, Any]:
 def _repo_payload(repo: _Repo) -> dict[str, Any]:
     owner, name = repo.name.split("/")
     return {
-        "id": abs(hash(repo.name)) % 10_000_000,
+        "id": _repo_id(repo.name),
         "name": name,
         "full_name": repo.name,
         "owner": {"login": owner, "type": "Organization"},
@@ -486,6 +653,46 @@ def _repo_payload(repo: _Repo) -> dict[str, Any]:
         "has_issues": True,
         "open_issues_count": sum(1 for i in repo.issues.values() if i.get("state") == "open"),
     }
+
+
+def _repo_id(name: str) -> int:
+    return abs(hash(name)) % 10_000_000
+
+
+def _repository_path(fake: FakeGitHub, repo_id: int, number: int) -> str:
+    """/repositories/ID/issues/N -> /repos/OWNER/NAME/issues/N (unknown ids stay as they are: 404)."""
+    with fake._lock:
+        names = [r.name for r in fake._repos.values() if _repo_id(r.name) == repo_id]
+    return f"/repos/{names[0]}/issues/{number}" if names else f"/repositories/{repo_id}/issues/{number}"
+
+
+def _comment_issue(comment: Mapping[str, Any]) -> int | None:
+    tail = urlsplit(str(comment.get("issue_url") or "")).path.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def _moved(payload: Mapping[str, Any], old: str, new: str, number: int, new_number: int) -> dict[str, Any]:
+    """An issue's or comment's payload with its URLs pointing at the issue's new place."""
+
+    def move(value: Any) -> Any:
+        if isinstance(value, str):
+            value = re.sub(
+                rf"/{re.escape(old)}/(issues|pull)/{number}(?!\d)", rf"/{new}/\1/{new_number}", value
+            )
+            return re.sub(rf"/repos/{re.escape(old)}(?=/|$)", f"/repos/{new}", value)
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [move(v) for v in value]
+        return value
+
+    return move(dict(payload))
+
+
+def _later(current: str, at: datetime | None) -> str:
+    """A new updated_at: `at`, or now; never earlier than a second after `current`."""
+    moment = max((at or datetime.now(UTC)).astimezone(UTC), _dt(current) + timedelta(seconds=1))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _list_issues(repo: _Repo, query: dict[str, str]) -> list[dict[str, Any]]:

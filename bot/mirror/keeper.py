@@ -1,0 +1,93 @@
+"""Keeps the ticket mirror current in a running bot: every mirrored repository synced every `sync_minutes`.
+
+An APScheduler job of its own (an in-memory job store: never shared between schedulers), one run at a
+time, started at once so a repository never synced gets its first sync (which pages through its whole
+history and resumes after a restart) without anyone running `python -m bot sync`. Any number of
+processes may run a keeper: the mirror's sync lease lets one of them sync a repository at a time, and the
+others skip it. A failure is logged and recorded on the repository (`mirror_repos.last_error`) and the
+next run tries again; it never stops the keeper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.errors import TicketReportError
+
+log = logging.getLogger(__name__)
+
+_JOB_ID = "ticket-report:mirror-sync"
+
+
+class MirrorKeeper:
+    """Runs `sync(repo)` for each of `repos` every `interval` (see the module docstring)."""
+
+    def __init__(self, sync: Callable[[str], Any], *, repos: Sequence[str], interval: timedelta) -> None:
+        if interval <= timedelta(0):
+            raise ValueError("the sync interval must be positive")
+        self._sync = sync
+        self._repos = tuple(repos)
+        self._interval = interval
+        self._scheduler: BackgroundScheduler | None = None
+
+    def run_once(self) -> list[Any]:
+        """Sync every repository once, in order; a failing one does not stop the others."""
+        results = []
+        for repo in self._repos:
+            try:
+                result = self._sync(repo)
+            except TicketReportError as exc:
+                log.warning("mirror sync of %s failed: %s", repo, exc.user_message)
+                continue
+            except Exception:  # a bug or the database: logged, and the next run tries again
+                log.exception("mirror sync of %s failed", repo)
+                continue
+            summary = getattr(result, "summary", None)
+            log.info("%s", summary() if callable(summary) else f"{repo}: synced")
+            results.append(result)
+        return results
+
+    def start(self) -> None:
+        if self._scheduler is not None:
+            raise RuntimeError("the mirror keeper is already running")
+        if not self._repos:
+            log.info("ticket mirror: no repositories configured; nothing to sync")
+            return
+        scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        scheduler.add_job(
+            self.run_once,
+            trigger=IntervalTrigger(seconds=self._interval.total_seconds(), timezone=UTC),
+            id=_JOB_ID,
+            name="sync the ticket mirror",
+            next_run_time=datetime.now(UTC),
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("ticket mirror: syncing %s every %s", ", ".join(self._repos), _minutes(self._interval))
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=wait)
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
+
+def _minutes(interval: timedelta) -> str:
+    minutes = interval.total_seconds() / 60
+    return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
