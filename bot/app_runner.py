@@ -222,7 +222,7 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
         log.info("stopping")
     finally:
         if keeper is not None:
-            keeper.shutdown(wait=False)
+            keeper.shutdown(wait=True)
         if digests is not None:
             digests.shutdown(wait=True)
         bot.close()
@@ -296,7 +296,7 @@ def run_clock(settings: Settings) -> int:
         log.info("stopping: waiting for digests being posted")
     finally:
         if keeper is not None:
-            keeper.shutdown(wait=False)
+            keeper.shutdown(wait=True)
         scheduler.shutdown(wait=True)
         store.close()
         close = getattr(source, "close", None)
@@ -323,6 +323,7 @@ class MirrorParts:
             self.sync.sync,
             repos=settings.mirrored_repos,
             interval=timedelta(minutes=settings.config.sync_minutes),
+            stop=self.sync.stop,
         )
         keeper.start()
         return keeper

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot report|snapshot|sync|serve|clock`.
+"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock`.
 
 Exit status: 0 on success; 2 for bad input (period, repository name, timezone, option) with one line
 on stderr saying what would work; 1 for an upstream failure (GitHub) with one line, never a traceback.
@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--config", default=None)
 
+    db = commands.add_parser("db", help="the bot's database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply schema migrations (start-up does it too)")
+    db_upgrade.add_argument("--config", default=None)
+
     serve = commands.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode)")
     serve.add_argument("--no-scheduler", action="store_true", help="leave digests to `python -m bot clock`")
     serve.add_argument("--config", default=None)
@@ -71,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync"))
+    _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync", "db"))
     try:
         settings = load_settings(config_path=args.config, slack=args.command == "serve")
         if args.command == "report":
@@ -80,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _snapshot(args, settings)
         if args.command == "sync":
             return _sync(args, settings)
+        if args.command == "db":
+            return _db_upgrade(settings)
         from bot.app_runner import run_clock, run_serve  # Slack and scheduler imports only when needed
 
         if args.command == "serve":
@@ -103,6 +110,7 @@ def _quiet_libraries(*, one_line: bool) -> None:
     github_log = logging.getLogger("github")
     github_log.handlers.clear()  # the root handler prints it once (not twice)
     github_log.setLevel(logging.ERROR if one_line else logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # our own line says what a migration did
     if one_line:
         logging.getLogger("urllib3").setLevel(logging.ERROR)
     del github
@@ -136,16 +144,20 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         raise InputError(f"--top {args.top} is out of range; use a number from 1 to 50")
     tz = parse_timezone(args.tz or settings.config.timezone)
     now = _now(args.now)
-    source = _source(args.source, settings)
-    snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
-    repos = _repos(args.repo or list(snapshot_repos), settings)
-    period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
-    writer, store = _model_writer(settings)
-    service = ReportService(source=source, options=settings.report_options(), writer=writer)
-    request = ReportRequest(
-        period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
-    )
+    # A model's answers are cached in the database, which is then created if need be; the mirror is
+    # read only from a database that exists.
+    store = _open_store(settings, create=True) if settings.llm_url else None
+    store = store or (None if args.source else _open_store(settings, create=False))
     try:
+        source = _source(args.source, settings, store)
+        snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
+        repos = _repos(args.repo or list(snapshot_repos), settings)
+        period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
+        writer = _model_writer(settings, store)
+        service = ReportService(source=source, options=settings.report_options(), writer=writer)
+        request = ReportRequest(
+            period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
+        )
         report = service.build_for(period, request=request, now=now)
     finally:
         if store is not None:
@@ -160,34 +172,63 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _model_writer(settings: Settings):
-    """The model writer when a model is configured, its answers cached in the store at DATABASE_URL.
-
-    Returns (writer, store to close); (None, None) without a model. A database that cannot be opened
-    only costs the cache.
-    """
+def _model_writer(settings: Settings, store):
+    """The model writer when a model is configured, its answers cached in `store` (the database at
+    DATABASE_URL, when there is one); None without a model."""
     if not settings.llm_url:
-        return None, None
+        return None
     from bot.llm import model_writer
-    from bot.store import Store
 
-    try:
-        store: Store | None = Store(settings.database_url)
-    except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
-        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        log.warning("model answers are not cached: cannot open the database at DATABASE_URL: %s", first)
-        store = None
-    return model_writer(settings, cache=store), store
+    if store is None:
+        log.warning("model answers are not cached: no database at DATABASE_URL")
+    return model_writer(settings, cache=store)
 
 
-def _source(path: str | None, settings: Settings):
+def _source(path: str | None, settings: Settings, store):
+    """Where a report's tickets come from: the snapshot file; else the ticket mirror in `store` (which
+    fetches live any repository it does not hold); else the GitHub API."""
     if path:
         from bot.github_source import SnapshotSource
 
         return SnapshotSource(path)
     from bot.github_source import GitHubSource
 
-    return GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    github = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    if store is None or not settings.config.mirror:
+        return github
+    from bot.app_runner import open_mirror
+
+    mirror = open_mirror(settings, store, live=github)
+    return mirror.source if mirror is not None else github
+
+
+def _open_store(settings: Settings, *, create: bool):
+    """The store at DATABASE_URL; None when it cannot be opened (the report is then made without it), or
+    without `create` when it is a SQLite file that does not exist yet."""
+    from bot.store import Store
+    from bot.store.database import sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if not create and path is not None and not path.exists():
+        return None
+    try:
+        return Store(settings.database_url)
+    except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        log.warning("reporting without the database: cannot open it at DATABASE_URL: %s", first)
+        return None
+
+
+def _db_upgrade(settings: Settings) -> int:
+    from bot.store.migrate import upgrade_database
+
+    try:
+        print(upgrade_database(settings.database_url))
+    except Exception as exc:  # SQLAlchemy's, the driver's or Alembic's: one line, never the URL
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        print(f"error: cannot upgrade the database at DATABASE_URL: {first}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _snapshot(args: argparse.Namespace, settings: Settings) -> int:

@@ -30,12 +30,22 @@ _JOB_ID = "ticket-report:mirror-sync"
 class MirrorKeeper:
     """Runs `sync(repo)` for each of `repos` every `interval` (see the module docstring)."""
 
-    def __init__(self, sync: Callable[[str], Any], *, repos: Sequence[str], interval: timedelta) -> None:
+    def __init__(
+        self,
+        sync: Callable[[str], Any],
+        *,
+        repos: Sequence[str],
+        interval: timedelta,
+        stop: Callable[[], None] | None = None,
+    ) -> None:
+        """stop: makes a sync in progress return early (MirrorSync.stop), so shutdown does not wait for a
+        long first sync; it resumes at the next start."""
         if interval <= timedelta(0):
             raise ValueError("the sync interval must be positive")
         self._sync = sync
         self._repos = tuple(repos)
         self._interval = interval
+        self._stop = stop
         self._scheduler: BackgroundScheduler | None = None
 
     def run_once(self) -> list[Any]:
@@ -79,7 +89,11 @@ class MirrorKeeper:
         log.info("ticket mirror: syncing %s every %s", ", ".join(self._repos), _minutes(self._interval))
 
     def shutdown(self, *, wait: bool = True) -> None:
+        """Stop syncing: the sync in progress stops before its next request; with `wait`, return once it
+        has."""
         scheduler, self._scheduler = self._scheduler, None
+        if self._stop is not None:
+            self._stop()
         if scheduler is not None:
             scheduler.shutdown(wait=wait)
 

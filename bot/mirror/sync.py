@@ -32,6 +32,7 @@ An upstream failure is recorded on the repository (`last_error`, one line) and r
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -105,7 +106,7 @@ class SyncResult:
         if self.kind == "backfill" and not self.finished:
             left = "" if self.pages_left is None else f", about {self.pages_left:,} pages left"
             return (
-                f"{self.repo}: first sync paused (another process took it over){left}; "
+                f"{self.repo}: first sync paused (stopping, or another process took it over){left}; "
                 f"{_count(self.requests, 'request')}"
             )
         if self.kind == "backfill":
@@ -167,6 +168,12 @@ class MirrorSync:
         self.per_page = per_page
         self.lease_seconds = lease_seconds
         self.overlap = overlap
+        self.stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Make running and later syncs stop before their next request (the process is shutting down);
+        a first sync resumes at the page it had not read."""
+        self.stopping.set()
 
     def sync(self, repo: str) -> SyncResult:
         """Bring `repo`'s mirror up to date: its first sync (or the rest of it), else an incremental sync
@@ -184,6 +191,13 @@ class MirrorSync:
                 "%s: the sync lease went to another process; stopped after %d requests", repo, run.requests
             )
             return run.result(finished=False)
+        except _Stopped:
+            log.info(
+                "%s: sync stopped after %d requests; the next one resumes where it stopped",
+                repo,
+                run.requests,
+            )
+            return run.result(finished=False)
         except UpstreamError as exc:
             self.mirror.update_state(repo, last_error=" ".join(exc.user_message.split())[:500])
             raise
@@ -196,6 +210,10 @@ class MirrorSync:
 
 class _LeaseLost(Exception):
     """Another process took the repository's lease (ours had expired)."""
+
+
+class _Stopped(Exception):
+    """`MirrorSync.stop()` was called: the process is shutting down."""
 
 
 class _Run:
@@ -254,6 +272,8 @@ class _Run:
     # --- requests -----------------------------------------------------------------------------------
 
     def page(self, url: str, *, etag: str | None = None) -> ConditionalPage:
+        if self.sync.stopping.is_set():
+            raise _Stopped
         self.requests += 1
         page = self.source.conditional_page(self.repo, url, etag=etag)
         if page.not_modified:

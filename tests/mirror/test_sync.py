@@ -405,3 +405,47 @@ def test_two_processes_syncing_at_once_lose_and_double_nothing(
         assert mirror.state(REPO).lease_owner is None
     finally:
         store.close()
+
+
+def test_a_report_after_a_sync_reads_the_mirror(
+    cli_env: dict[str, str], gh: FakeGitHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync", "--repo", REPO]) == 0
+    capsys.readouterr()
+    gh.clear_requests()
+    now = datetime.now(UTC).isoformat()
+    assert main(["report", "2025-03-01..2025-04-15", "--repo", REPO, "--now", now, "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert gh.requests == []  # fresh: not a single GitHub request, and never the search API
+    assert '"data_as_of": "' in out and '"history": [' in out
+
+
+def test_a_report_without_a_database_fetches_live_and_creates_none(
+    monkeypatch: pytest.MonkeyPatch, gh: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("TICKET_REPORT_REPOS", "TICKET_REPORT_CONFIG", "TICKET_REPORT_LLM_URL"):
+        monkeypatch.delenv(name, raising=False)
+    database = tmp_path / "none-yet.db"
+    monkeypatch.setenv("GITHUB_API_URL", gh.url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    assert main(["report", "week", "--repo", REPO, "--now", "2025-04-15T00:00:00Z"]) == 0
+    assert gh.requests
+    assert "Data as of" not in capsys.readouterr().out
+    assert not database.exists()
+
+
+def test_db_upgrade_says_what_it_did(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TICKET_REPORT_CONFIG", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    assert main(["db", "upgrade"]) == 0
+    first = capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 0
+    second = capsys.readouterr().out
+    assert "applied" in first and "0002" in first
+    assert "up to date" in second
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'bot.db'}")
+    assert main(["db", "upgrade"]) == 1
+    assert capsys.readouterr().err.startswith("error: cannot upgrade the database at DATABASE_URL: ")
