@@ -7,8 +7,9 @@ anything unreadable is skipped, never stored half.
 Rules that make any order of writes safe, from any number of processes at once:
 * A row is only replaced by a payload at least as new (`updated_at`), so a late delivery of an older
   edit changes nothing, and the same payload applied twice is one row.
-* Deletion leaves a tombstone (`deleted_at`, with `updated_at` set to the deletion), so a create or
-  edit delivered after the delete does not bring the row back; reads skip tombstones.
+* Deletion leaves a tombstone (`deleted_at`), final whatever arrives later: a create or an edit
+  delivered or listed after the delete does not bring the row back (GitHub never restores a deleted
+  comment or issue; a transferred issue returns under a new number). Reads skip tombstones.
 * The text a report's grouping needs (`bot.report.derived`) is computed here, when a row is written,
   and stored with its `TEXT_VERSION`; a row of another version is read without it (the core then
   cleans that text itself).
@@ -585,13 +586,13 @@ def _conditional_upsert(
         index_elements=list(keys),
         # `pinned` is kept: an edit does not unpin (set_pinned and set_issue_pinned change it).
         set_={c: getattr(excluded, c) for c in rows[0] if c not in keys and c != "pinned"},
+        # A live row takes a version at least as new, or a deletion whatever its time (clocks differ:
+        # GitHub's updated_at and our deletion time are not comparable to the second). A tombstone is
+        # final: GitHub never brings back a deleted comment or issue, and a transferred issue comes back
+        # under a new number.
         where=sa.and_(
-            table.c.updated_at <= excluded.updated_at,
-            sa.or_(
-                table.c.deleted_at.is_(None),
-                table.c.deleted_at < excluded.updated_at,
-                excluded.deleted_at.is_not(None),
-            ),
+            table.c.deleted_at.is_(None),
+            sa.or_(table.c.updated_at <= excluded.updated_at, excluded.deleted_at.is_not(None)),
         ),
     ).returning(*[table.c[k] for k in keys])
 
