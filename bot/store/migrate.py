@@ -3,7 +3,7 @@
 Every `Store` runs `upgrade` when it opens, and `python -m bot db upgrade` runs `upgrade_database`.
 A database is found in one of three states:
 * empty: every revision runs, from 0001;
-* made by a release before migrations (its tables, no `alembic_version`): stamped at 0001 (whose
+* made by a release before migrations (its tables, no version table): stamped at 0001 (whose
   tables it holds, rows and all), then upgraded;
 * versioned: the revisions it lacks run; at the newest one, nothing does.
 
@@ -44,7 +44,9 @@ BASELINE = "0001"
 BASELINE_TABLES = frozenset(
     {"subscriptions", "digest_claims", "drilldown_posts", "report_posts", "llm_answers"}
 )
-VERSION_TABLE = "alembic_version"
+# Our own name, not Alembic's default: a PostgreSQL database shared with another Alembic-managed
+# application must not mix its revisions with ours.
+VERSION_TABLE = "ticket_report_alembic_version"
 # Any 64-bit constant, the same in every process. The releases before migrations took this same key
 # (transaction-scoped) around their create_all, so an old process starting beside a new one waits too.
 LOCK_KEY = 7_305_112_870_431_993_201
@@ -128,7 +130,9 @@ def _migrate(conn: Connection, schema: str | None) -> Outcome:
 
     config.attributes["on_version_apply"] = (record,)
     command.upgrade(config, "head")
-    context = MigrationContext.configure(conn, opts={"version_table_schema": schema})
+    context = MigrationContext.configure(
+        conn, opts={"version_table": VERSION_TABLE, "version_table_schema": schema}
+    )
     return Outcome(revision=context.get_current_revision(), applied=tuple(applied), stamped=stamped)
 
 

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 
 from bot.store import Subscription, normalize_database_url
 from bot.store.database import DigestStatus, open_engine
-from bot.store.migrate import LOCK_KEY, migrate, upgrade, upgrade_database
+from bot.store.migrate import LOCK_KEY, VERSION_TABLE, migrate, upgrade, upgrade_database
 from bot.store.schema import metadata
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     BackendUrl,
@@ -172,7 +172,7 @@ def tables_of(target: BackendUrl) -> set[str]:
 
 def versions_of(target: BackendUrl) -> list[str]:
     with connect(target) as conn:
-        return list(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+        return list(conn.execute(sa.text("SELECT version_num FROM ticket_report_alembic_version")).scalars())
 
 
 def expected_subscription(subscription_id: int) -> Subscription:
@@ -200,7 +200,9 @@ def test_the_migrations_at_head_build_exactly_the_tables_of_schema_py(backend_ur
     """A table, column, type, nullability or index changed in schema.py without a migration fails here."""
     backend_url.store().close()
     with connect(backend_url) as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "version_table": VERSION_TABLE}
+        )
         assert compare_metadata(context, metadata) == []
     assert versions_of(backend_url) == [HEAD]
 
@@ -209,7 +211,7 @@ def test_an_empty_database_is_upgraded_from_the_first_revision(backend_url: Back
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
         "database at revision 0002 (applied 0001, 0002)"
     )
-    assert tables_of(backend_url) == set(metadata.tables) | {"alembic_version"}
+    assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
 
 def test_a_database_at_head_is_left_alone(backend_url: BackendUrl):
@@ -279,9 +281,15 @@ def test_a_database_of_an_earlier_release_gets_the_tables_it_lacked(backend_url:
         assert store.load_report_context(channel_id="C1", message_ts="1712.9") == "{}"
     finally:
         store.close()
-    assert tables_of(backend_url) == set(metadata.tables) | {"alembic_version"}
+    assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
     with connect(backend_url) as conn:
-        assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+        assert (
+            compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE}),
+                metadata,
+            )
+            == []
+        )
 
 
 # Processes starting together -----------------------------------------------------------------------
@@ -320,7 +328,7 @@ def test_two_processes_opening_a_fresh_database_together_both_succeed_and_migrat
         assert worker.exitcode == 0
     assert outcomes == [("ok", []), ("ok", ["0001", "0002"])]
     assert versions_of(backend_url) == [HEAD]
-    assert tables_of(backend_url) == set(metadata.tables) | {"alembic_version"}
+    assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
 
 @contextmanager
@@ -361,7 +369,7 @@ def test_a_process_starting_while_another_migrates_waits_for_it(backend_url: Bac
         with pytest.raises(queue.Empty):  # still waiting for the lock
             results.get(timeout=2)
         assert worker.is_alive()
-        assert "alembic_version" not in tables_of(backend_url)
+        assert VERSION_TABLE not in tables_of(backend_url)
     assert results.get(timeout=60) == ("ok", ["0001", "0002"])
     worker.join(timeout=60)
     assert worker.exitcode == 0

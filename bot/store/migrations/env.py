@@ -2,7 +2,7 @@
 
 `bot.store.migrate` opens the connection, locks it and begins its transaction before Alembic runs, and
 hands it over in `config.attributes`: "connection", "schema" (the PostgreSQL schema the tables and
-`alembic_version` live in, or None) and "on_version_apply" (callbacks told of each revision run).
+the version table live in, or None) and "on_version_apply" (callbacks told of each revision run).
 Alembic then joins that transaction and never commits on its own.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
+from bot.store.migrate import VERSION_TABLE
 from bot.store.schema import UTCDateTime, metadata
 
 config = context.config
@@ -32,6 +33,7 @@ def run_migrations() -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        version_table=VERSION_TABLE,
         version_table_schema=config.attributes.get("schema"),
         # SQLite alters a table by copying it into a new one; autogenerate writes such changes as batches.
         render_as_batch=connection.dialect.name == "sqlite",
