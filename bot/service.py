@@ -117,7 +117,8 @@ class ReportService:
         return tuple(h for h in found if h is not None)
 
     def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData:
-        if not getattr(self._source, "cacheable", True):  # the mirror: cheap to read, and always current
+        reads_mirror = getattr(self._source, "reads_mirror", None)
+        if callable(reads_mirror) and reads_mirror(repo):  # cheap to read, and a copy would go stale
             return self._source.fetch(repo, window_start=window_start, window_end=window_end, now=now)
         # A period ending "now" is keyed as "now": five people asking for today share one fetch.
         end_key = "now" if window_end >= now else window_end.isoformat()

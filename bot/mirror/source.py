@@ -27,6 +27,7 @@ from bot.store.mirror import Mirror, RepoState
 log = logging.getLogger(__name__)
 
 HISTORY_WEEKS = 12
+SYNC_BACKOFF = timedelta(minutes=1)  # after a failed sync, reports use the mirror as it is this long
 
 
 class LiveSource(Protocol):
@@ -40,9 +41,10 @@ class LiveSource(Protocol):
 
 
 class Syncer(Protocol):
-    """Brings one repository's mirror up to date (bot.mirror.sync.MirrorSync)."""
+    """Brings one repository's mirror up to date (bot.mirror.sync.MirrorSync); a report never waits for
+    the deletion check (`reconcile=False`): that is the keeper's and `python -m bot sync`'s work."""
 
-    def sync(self, repo: str) -> Any: ...
+    def sync(self, repo: str, *, reconcile: bool = True) -> Any: ...
 
 
 def _utc_now() -> datetime:
@@ -51,10 +53,6 @@ def _utc_now() -> datetime:
 
 class MirrorSource:
     """A TicketSource over the mirror (see the module docstring). Safe to share between threads."""
-
-    # The service keeps no copy of what this source returns: reading the mirror is cheap, and a copy
-    # would hide what webhooks brought in since.
-    cacheable = False
 
     def __init__(
         self,
@@ -75,6 +73,7 @@ class MirrorSource:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         self._history: dict[tuple[Any, ...], Any] = {}
+        self._failed: dict[str, datetime] = {}  # repository -> when its last sync from a report failed
 
     @property
     def request_count(self) -> int:
@@ -86,6 +85,12 @@ class MirrorSource:
             close()
 
     # --- reports ------------------------------------------------------------------------------------
+
+    def reads_mirror(self, repo: str) -> bool:
+        """Whether a report of `repo` reads the mirror (the service then keeps no copy of it: reading is
+        cheap, and a copy would hide what webhooks brought in since) or fetches it live."""
+        state = self._mirror.state(repo)
+        return state is not None and state.ready
 
     def fetch(self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime) -> TicketData:
         state = self._current(repo)
@@ -138,12 +143,19 @@ class MirrorSource:
             return state
         with self._lock(repo):  # reports arriving together wait for one sync instead of each sending one
             state = self._mirror.state(repo) or state
-            if state.fresh(now=self._clock(), sync_minutes=self._sync_minutes):
+            now = self._clock()
+            if state.fresh(now=now, sync_minutes=self._sync_minutes):
+                return state
+            failed = self._failed.get(repo.lower())
+            if failed is not None and now - failed < SYNC_BACKOFF:  # reports waiting together try once
                 return state
             try:
-                self._syncer.sync(repo)
+                self._syncer.sync(repo, reconcile=False)
             except UpstreamError as exc:
+                self._failed[repo.lower()] = self._clock()
                 log.warning("mirror of %s not synced (%s); reporting from its last sync", repo, exc)
+            else:
+                self._failed.pop(repo.lower(), None)
             return self._mirror.state(repo) or state
 
     def _lock(self, repo: str) -> threading.Lock:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,7 @@ from urllib.parse import parse_qsl, urlencode
 import sqlalchemy as sa
 
 from bot.errors import BadInput, RepoNotFound, TicketNotFound, UpstreamError
-from bot.github_payloads import format_datetime, is_pull_request, parse_datetime
+from bot.github_payloads import format_datetime, is_pull_request, is_pull_request_comment, parse_datetime
 from bot.github_source import PER_PAGE, ConditionalPage, GitHubSource
 from bot.settings import valid_repo
 from bot.store.mirror import Mirror, RepoState, repo_key
@@ -175,15 +176,18 @@ class MirrorSync:
         a first sync resumes at the page it had not read."""
         self.stopping.set()
 
-    def sync(self, repo: str) -> SyncResult:
+    def sync(self, repo: str, *, reconcile: bool = True) -> SyncResult:
         """Bring `repo`'s mirror up to date: its first sync (or the rest of it), else an incremental sync
         and, when due, a reconcile. "busy" when another process holds the repository's lease."""
         if not isinstance(repo, str) or not valid_repo(repo):
             raise BadInput(f"{repo!r} is not a repository name; use OWNER/NAME like octo-org/support")
         started = self.clock()
-        if not self.mirror.acquire_lease(repo, owner=self.owner, now=started, seconds=self.lease_seconds):
+        # One owner per run, so two syncs of one repository in one process (the keeper and a report)
+        # exclude each other too.
+        owner = f"{self.owner}/{uuid.uuid4().hex[:8]}"
+        if not self.mirror.acquire_lease(repo, owner=owner, now=started, seconds=self.lease_seconds):
             return SyncResult(repo=repo, kind="busy")
-        run = _Run(self, repo, started)
+        run = _Run(self, repo, started, owner=owner, reconcile=reconcile)
         try:
             return run.go()
         except _LeaseLost:
@@ -203,7 +207,7 @@ class MirrorSync:
             raise
         finally:
             try:
-                self.mirror.release_lease(repo, owner=self.owner)
+                self.mirror.release_lease(repo, owner=owner)
             except Exception:  # the database went away: the lease expires by itself
                 log.exception("%s: could not release the sync lease", repo)
 
@@ -219,8 +223,12 @@ class _Stopped(Exception):
 class _Run:
     """One `sync` call: its counts and the repository's state."""
 
-    def __init__(self, sync: MirrorSync, repo: str, started: datetime) -> None:
+    def __init__(
+        self, sync: MirrorSync, repo: str, started: datetime, *, owner: str, reconcile: bool
+    ) -> None:
         self.sync = sync
+        self.owner = owner
+        self.may_reconcile = reconcile
         self.source = sync.source
         self.mirror = sync.mirror
         self.repo = repo
@@ -247,7 +255,7 @@ class _Run:
             return self.result()
         self.incremental(state)
         reconciled_at = state.reconciled_at or state.backfilled_at or EPOCH
-        if self.started - reconciled_at >= self.sync.reconcile_every:
+        if self.may_reconcile and self.started - reconciled_at >= self.sync.reconcile_every:
             self.reconcile()
         self.mirror.update_state(self.repo, synced_at=self.started, last_error=None)
         return self.result()
@@ -287,7 +295,7 @@ class _Run:
         if now - self.renewed < timedelta(seconds=self.sync.lease_seconds / 3):
             return
         if not self.mirror.acquire_lease(
-            self.repo, owner=self.sync.owner, now=now, seconds=self.sync.lease_seconds
+            self.repo, owner=self.owner, now=now, seconds=self.sync.lease_seconds
         ):
             raise _LeaseLost
         self.renewed = now
@@ -328,12 +336,13 @@ class _Run:
                 if url is None:
                     continue
                 page = self.page(url)
-                following = _following(page, per_page=self.sync.per_page)
+                following = page.next_url  # GitHub's own Link: next (page numbers or cursors)
                 now = self.sync.clock()
                 with self.mirror.transaction() as tx:
                     if listing == "issues":
                         issues += self.write_issues(tx, page.items)
-                        if page.etag:  # a reconcile asks for this page again, with this ETag
+                        if page.etag and page.url == _with_page(issues_url, page.page):
+                            # A reconcile asks for this page again, by number, with this ETag.
                             tx.save_etag(self.repo, page.url, page.etag, now=now, items=_numbers(page.items))
                         tx.update_state(self.repo, backfill_issues_url=following)
                     else:
@@ -367,9 +376,12 @@ class _Run:
 
     def incremental(self, state: RepoState) -> None:
         fallback = state.backfill_started_at or EPOCH
+        # A change webhooks should have brought in: made after their run began and well before this sync
+        # started. (Measured against the sync, not the latest delivery: once deliveries stop, every
+        # later change is missed, and is newer than the last of them.)
         webhooks = None
-        if state.webhook_since is not None and state.webhook_at is not None:
-            webhooks = (state.webhook_since, state.webhook_at - WEBHOOK_GRACE)
+        if state.webhook_since is not None:
+            webhooks = (state.webhook_since, self.started - WEBHOOK_GRACE)
         issues_since = self.changes("issues", state.issues_since or fallback, webhooks)
         comments_since = self.changes("comments", state.comments_since or fallback, webhooks)
         values: dict[str, Any] = {"issues_since": issues_since, "comments_since": comments_since}
@@ -536,17 +548,18 @@ class _Run:
     ) -> int:
         """Write the payloads newer than what the mirror holds (counted in issues_written); how many."""
         held = _held_versions(target, self.repo, mirror_issues, "number", _keys(payloads, "issues"))
-        newer = [p for p in payloads if _is_newer(p, held)]
-        if not newer:
+        # GitHub's listing is the truth at least as new as the mirror's row: an equal `updated_at` is
+        # written too (a deleted comment or a reaction changes counts without moving it; two webhooks of
+        # one second may have arrived in the wrong order). Only strictly newer ones are news.
+        current = [p for p in payloads if _is_newer(p, held, or_equal=True)]
+        if not current:
             return 0
-        written = target.upsert_issues(self.repo, newer, now=self.sync.clock()).written
-        # An upsert writes every column, `pinned` (False) too: keep the pins the mirror had.
-        for payload in newer:
-            if held.get(payload["number"], (None, False))[1]:
-                target.set_issue_pinned(self.repo, payload["number"], pinned=True)
-        self._check_webhooks(newer, webhooks)
-        self.issues_written += written
-        return written
+        target.upsert_issues(self.repo, current, now=self.sync.clock())
+        news = [p for p in current if _is_newer(p, held)]
+        # Pull requests change (pushes, reviews) without an `issues` delivery: not a sign of a gap.
+        self._check_webhooks([p for p in news if not is_pull_request(p)], webhooks)
+        self.issues_written += len(news)
+        return len(news)
 
     def write_comments(
         self,
@@ -556,13 +569,15 @@ class _Run:
         webhooks: tuple[datetime, datetime] | None = None,
     ) -> int:
         held = _held_versions(target, self.repo, mirror_comments, "id", _keys(payloads, "comments"))
-        newer = [p for p in payloads if _is_newer(p, held, key="id")]
-        if not newer:
+        current = [p for p in payloads if _is_newer(p, held, key="id", or_equal=True)]
+        if not current:
             return 0
-        written = target.upsert_comments(self.repo, newer, now=self.sync.clock()).written
-        self._check_webhooks(newer, webhooks)
-        self.comments_written += written
-        return written
+        target.upsert_comments(self.repo, current, now=self.sync.clock())
+        # (comments on pull requests are not stored: reports cover issues only)
+        news = [p for p in current if _is_newer(p, held, key="id") and not is_pull_request_comment(p)]
+        self._check_webhooks(news, webhooks)
+        self.comments_written += len(news)
+        return len(news)
 
     def _check_webhooks(
         self, written: Iterable[Mapping[str, Any]], webhooks: tuple[datetime, datetime] | None
@@ -602,17 +617,6 @@ def _with_page(url: str, page: int) -> str:
     return _url(path, params)
 
 
-def _following(page: ConditionalPage, *, per_page: int) -> str | None:
-    """The URL of the page after `page` in a listing by creation, or None when `page` was the last.
-
-    Built from the page number rather than taken from the Link header (GitHub's point at
-    /repositories/ID/...): the same page then has the same URL in the first sync and every reconcile,
-    so the ETag saved by one answers the other."""
-    if page.next_url is None:
-        return None
-    return _with_page(page.url, page.page + 1)
-
-
 def _pages_left(page: ConditionalPage) -> int | None:
     return None if page.last_page is None else max(page.last_page - page.page, 0)
 
@@ -640,11 +644,17 @@ def _updated_at(payload: Mapping[str, Any]) -> datetime | None:
 
 
 def _is_newer(
-    payload: Mapping[str, Any], held: Mapping[int, tuple[datetime, bool]], *, key: str = "number"
+    payload: Mapping[str, Any],
+    held: Mapping[int, tuple[datetime, bool]],
+    *,
+    key: str = "number",
+    or_equal: bool = False,
 ) -> bool:
     version = held.get(payload.get(key))  # type: ignore[arg-type]
     updated = _updated_at(payload)
-    return version is None or updated is None or updated > version[0]
+    if version is None or updated is None:
+        return True
+    return updated >= version[0] if or_equal else updated > version[0]
 
 
 def _held_versions(

@@ -37,7 +37,7 @@ HEALTH_PATH = "/healthz"
 WEBHOOK_PATH = "/github/webhook"
 HTTP_THREADS = 16  # waitress threads; each holds a request only until its listener acks
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack's payloads are a few kB; refuse anything absurd unread
-MAX_WEBHOOK_BYTES = 5 * 1024 * 1024  # issue and comment payloads are far smaller (bodies hold 65,536 characters)
+MAX_WEBHOOK_BYTES = 5 * 1024 * 1024  # issue and comment payloads are far smaller (65,536-character bodies)
 MAX_SIGNATURE_AGE_SECONDS = 5 * 60  # Slack's advice against replayed requests
 
 WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]

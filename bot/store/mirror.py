@@ -46,6 +46,8 @@ from bot.store.schema import (
 )
 
 _BATCH = 500  # rows per INSERT statement
+# How long webhooks alone keep a mirror current after a sync confirmed them (reports sync after that).
+WEBHOOK_TRUST = timedelta(hours=1)
 
 
 def repo_key(repo: str) -> str:
@@ -90,16 +92,21 @@ class RepoState:
             and self.webhook_since <= self.synced_at
         )
 
+    def trusts_webhooks(self, *, now: datetime) -> bool:
+        """Fed by webhooks, and a sync within WEBHOOK_TRUST confirmed they miss nothing: a hook deleted
+        or disabled, or a server down, is found by the next sync (or trusted no longer after that)."""
+        return self.webhook_fed and self.synced_at is not None and now - self.synced_at <= WEBHOOK_TRUST
+
     def fresh(self, *, now: datetime, sync_minutes: float) -> bool:
         """Current enough to report from without asking GitHub: synced within `sync_minutes`, or fed by
         webhooks with no gap since the last sync."""
         if not self.ready or self.synced_at is None:
             return False
-        return self.webhook_fed or now - self.synced_at <= timedelta(minutes=sync_minutes)
+        return self.trusts_webhooks(now=now) or now - self.synced_at <= timedelta(minutes=sync_minutes)
 
     def as_of(self, *, now: datetime) -> datetime | None:
         """The moment the mirror is known to be current: now when webhooks feed it, else its last sync."""
-        if self.webhook_fed:
+        if self.trusts_webhooks(now=now):
             return now
         return self.synced_at
 

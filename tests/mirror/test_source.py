@@ -134,10 +134,25 @@ def test_24_people_asking_for_24_past_days_at_once_all_get_reports(setup: Setup)
 
 def test_webhooks_keep_the_mirror_fresh_without_requests(setup: Setup) -> None:
     setup.mirror.update_state(REPO, webhook_since=NOW - timedelta(minutes=1), webhook_at=NOW)
-    setup.clock.now = NOW + timedelta(hours=3)
+    setup.clock.now = NOW + timedelta(minutes=50)
     report = setup.report("today")
     assert setup.gh.requests == []
-    assert report.data_as_of == NOW + timedelta(hours=3)
+    assert report.data_as_of == NOW + timedelta(minutes=50)
+    # trusted for an hour after the sync that confirmed them; then a report syncs again
+    setup.clock.now = NOW + timedelta(minutes=70)
+    setup.report("today")
+    assert 0 < len(setup.gh.requests) <= 2
+
+
+def test_webhooks_that_stopped_are_found_out_by_the_next_sync(setup: Setup) -> None:
+    setup.mirror.update_state(REPO, webhook_since=NOW - timedelta(minutes=1), webhook_at=NOW)
+    # GitHub changes an issue two hours later; no delivery arrives (the hook was disabled)
+    setup.clock.now = NOW + timedelta(hours=2)
+    setup.gh.edit_issue(REPO, 7, at=NOW + timedelta(hours=2) - timedelta(minutes=5), title="Changed quietly")
+    setup.report("today")  # trust expired: it syncs, finds the change webhooks missed
+    state = setup.mirror.state(REPO)
+    assert state.webhook_since is None and not state.webhook_fed
+    assert setup.mirror.ticket(REPO, 7)[0].title == "Changed quietly"
 
 
 def test_a_repository_never_synced_is_fetched_live(setup: Setup) -> None:
@@ -154,6 +169,18 @@ def test_a_failed_sync_still_gives_a_report_saying_how_old_its_data_is(setup: Se
     report = setup.report("yesterday")
     assert report.data_as_of == NOW
     assert "502" in (setup.mirror.state(REPO).last_error or "")
+    # reports right after do not each try the failing sync again
+    setup.gh.clear_requests()
+    setup.clock.now += timedelta(seconds=30)
+    setup.report("yesterday")
+    assert setup.gh.requests == []
+
+
+def test_reports_of_a_repository_not_mirrored_yet_share_one_fetch(setup: Setup) -> None:
+    setup.report("2025-04-10", repos=(OTHER,))
+    first = len(setup.gh.requests)
+    setup.report("2025-04-10", repos=(OTHER,))
+    assert first > 0 and len(setup.gh.requests) == first
 
 
 def test_a_report_carries_twelve_weeks_of_history(setup: Setup) -> None:

@@ -315,8 +315,9 @@ def test_a_change_the_webhooks_missed_ends_the_trust_in_them(gh: FakeGitHub, mir
     result = sync.sync(REPO)
     assert result.issues_written == 0 and not result.webhook_gap
     assert mirror.state(REPO).webhook_since is not None
-    # one they missed, made well before the latest delivery, is
+    # one they missed, made well before this sync began (five minutes later), is
     gh.edit_issue(REPO, issue_numbers(gh)[2], title="Never delivered", at=now + timedelta(seconds=1))
+    sync.clock = lambda: now + timedelta(minutes=5)
     result = sync.sync(REPO)
     assert result.issues_written == 1 and result.webhook_gap
     assert mirror.state(REPO).webhook_since is None
