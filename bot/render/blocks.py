@@ -210,7 +210,7 @@ def _top(ctx: _Context) -> list[Unit]:
     as_of = format_as_of(report)
     if as_of:
         # A second element of the same context block (Slack allows ten): no block is added.
-        when_block["elements"].append(mrkdwn(f"data as of {as_of}").to_dict())
+        when_block["elements"].append(mrkdwn(f"· data as of {as_of}").to_dict())
     # Two units: a headline near the section limit and the context lines may not fit one message's share.
     return [Unit(blocks=top), Unit(blocks=(when_block, context(repos_line)))]
 

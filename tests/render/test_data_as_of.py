@@ -71,7 +71,7 @@ def test_data_as_of_is_shown_in_the_reports_timezone() -> None:
         as_of(datetime(2025, 4, 13, 22, 30, tzinfo=UTC), report=report)
     )
     assert first_context_texts(as_of(datetime(2025, 4, 14, 19, 5, tzinfo=UTC), report=report))[1] == (
-        "data as of 21:05"
+        "· data as of 21:05"
     )
 
 
@@ -96,7 +96,7 @@ def test_blocks_add_data_as_of_to_the_generated_context_without_a_new_block() ->
     assert [len(message["blocks"]) for message in mirrored] == [len(message["blocks"]) for message in live]
     texts = first_context_texts(as_of(NOW - timedelta(minutes=2)))
     assert texts[0].startswith("Generated 2025-04-14 21:07:02 UTC")
-    assert texts[1] == "data as of 21:05"
+    assert texts[1] == "· data as of 21:05"
     for message in mirrored:
         validate_message(message)
 
