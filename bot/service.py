@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
 from bot.report.builder import build_report
@@ -17,6 +17,8 @@ from bot.report.history import RepoHistory
 from bot.report.models import Comment, Period, Report, Ticket, TicketData
 from bot.report.options import ReportOptions
 from bot.report.periods import parse_period
+
+HISTORY_MIN_PERIOD = timedelta(days=6)  # "week" is today and the six days before it, a little short of 7
 
 
 class TicketSource(Protocol):
@@ -101,9 +103,10 @@ class ReportService:
         data = TicketData(tickets=tuple(tickets), comments=tuple(comments), comments_since=since)
         report = build_report(data, period=period, now=now, repos=request.repos, options=options)
         # The oldest repository's data says how current the report is; a live fetch is current.
-        report = replace(
-            report, data_as_of=min(as_of) if as_of else None, history=self._history(request, now)
-        )
+        # Weekly figures for reports of a week or more (weekly digests draw them); a day's report skips
+        # the cost of reading every issue's dates.
+        history = self._history(request, now) if period.length >= HISTORY_MIN_PERIOD else ()
+        report = replace(report, data_as_of=min(as_of) if as_of else None, history=history)
         if self.writer is not None:
             report = self.writer.rewrite(report, data)
         return report

@@ -194,6 +194,7 @@ def test_a_report_carries_twelve_weeks_of_history(setup: Setup) -> None:
         if t.created_at >= history.weeks[0].start
     )
     assert '"history"' in render_json(report)
+    assert setup.report("yesterday").history == ()  # a day's report leaves the weekly figures out
 
 
 def test_drill_downs_read_the_mirror(setup: Setup) -> None:
