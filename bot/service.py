@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
+from bot.gc_pause import without_gc
 from bot.report.builder import build_report
 from bot.report.history import RepoHistory
 from bot.report.models import Comment, Period, Report, Ticket, TicketData
@@ -82,6 +83,7 @@ class ReportService:
         period = self.period(request, now=now)
         return self.build_for(period, request=request, now=now)
 
+    @without_gc  # a big report makes no reference cycles: full collections would find nothing
     def build_for(self, period: Period, *, request: ReportRequest, now: datetime) -> Report:
         window_start = period.previous().start
         tickets: list[Ticket] = []

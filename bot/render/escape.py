@@ -71,6 +71,8 @@ def scrub(text: str | None) -> str:
     """Text with lone surrogates replaced by U+FFFD; None becomes "". Used by every renderer."""
     if not text:
         return ""
+    if text.isascii():  # most text, and a constant-time test: no pattern run over it
+        return text
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 

@@ -63,13 +63,13 @@ the report was built without them; definitions in `bot.report.history`).
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 from bot.render.citations import has_text
 from bot.render.escape import scrub
 from bot.render.formatting import iso, model_groups
+from bot.render.json_text import dumps_indented
 from bot.report.history import RepoHistory, WeekStats
 from bot.report.models import (
     Cited,
@@ -295,4 +295,6 @@ def _report_dict(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> str:
     """The report as indented JSON text (UTF-8 friendly: non-ASCII is kept, not \\u-escaped)."""
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)
+    # The same text as json.dumps(report_to_dict(report), indent=2, ensure_ascii=False), without the
+    # scrubbed copy of the tree: strings are scrubbed as they are written.
+    return dumps_indented(_report_dict(report), strings=scrub)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import attrgetter
 
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, Period, Ticket
 
@@ -21,8 +22,9 @@ def comments_by_ticket(comments: Iterable[Comment]) -> dict[tuple[str, int], lis
     grouped: dict[tuple[str, int], list[Comment]] = defaultdict(list)
     for comment in comments:
         grouped[(comment.repo, comment.issue_number)].append(comment)
+    by_time = attrgetter("created_at", "id")
     for items in grouped.values():
-        items.sort(key=lambda c: (c.created_at, c.id))
+        items.sort(key=by_time)
     return dict(grouped)
 
 
@@ -37,14 +39,56 @@ def people_comments(comments: Iterable[Comment]) -> list[Comment]:
     return [c for c in comments if not c.author_is_bot]
 
 
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """The period's start and end in UTC, for testing many UTC moments against it.
+
+    Two datetimes with the same tzinfo compare field by field; across time zones each comparison works
+    out both UTC offsets, which doubles the cost of the comparisons a report makes for every comment.
+    Only a moment whose tzinfo is `UTC` may be compared with these: a moment in the period's own time
+    zone compares by wall-clock time (as Python compares datetimes sharing a tzinfo) and must be tested
+    with `Period.contains`, as `in_period` does.
+    """
+    global _recent_bounds
+    recent = _recent_bounds  # a report asks about its period and the one before, over and over
+    for known, start, end in recent:
+        if known is period:
+            return start, end
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
+    _recent_bounds = ((period, start, end), *recent[:1])
+    return start, end
+
+
+_recent_bounds: tuple[tuple[Period, datetime, datetime], ...] = ()
+
+
+def in_period(moment: datetime | None, period: Period, start: datetime, end: datetime) -> bool:
+    """`period.contains(moment)`, faster for UTC moments; `start` and `end` are `utc_bounds(period)`."""
+    if moment is None:
+        return False
+    if moment.tzinfo is UTC:
+        return start <= moment < end
+    return period.contains(moment)
+
+
 def comments_in(period: Period, comments: Iterable[Comment]) -> list[Comment]:
-    return [c for c in comments if period.contains(c.created_at)]
+    start, end = utc_bounds(period)
+    return [c for c in comments if in_period(c.created_at, period, start, end)]
 
 
 def is_active(ticket: Ticket, period: Period, comments: Sequence[Comment]) -> bool:
-    if period.contains(ticket.created_at) or period.contains(ticket.closed_at):
+    start, end = utc_bounds(period)
+    if in_period(ticket.created_at, period, start, end) or in_period(ticket.closed_at, period, start, end):
         return True
-    return any(period.contains(c.created_at) and not c.author_is_bot for c in comments)
+    for comment in comments:
+        when = comment.created_at
+        if comment.author_is_bot or when is None:
+            continue
+        if when.tzinfo is UTC:  # in_period, written out: this runs for every comment of every ticket
+            if start <= when < end:
+                return True
+        elif period.contains(when):
+            return True
+    return False
 
 
 def closed_by(ticket: Ticket, moment: datetime) -> bool:
@@ -63,9 +107,12 @@ def not_planned_by(ticket: Ticket, moment: datetime) -> bool:
 def first_team_response(
     ticket: Ticket, comments: Sequence[Comment], team_logins: frozenset[str]
 ) -> Comment | None:
-    for comment in comments:
-        if comment.created_at >= ticket.created_at and is_team(comment, ticket, team_logins):
-            return comment
+    created, author = ticket.created_at, ticket.author.lower()
+    for comment in comments:  # is_team, written out: this runs for every comment of every ticket
+        if comment.created_at >= created and not comment.author_is_bot:
+            login = comment.author.lower()
+            if login != author and (comment.author_association in TEAM_ASSOCIATIONS or login in team_logins):
+                return comment
     return None
 
 

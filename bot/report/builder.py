@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.report.activity import (
+    closed_by,
     comments_by_ticket,
     first_team_response,
     history_complete,
     is_active,
-    not_planned_by,
-    resolved_by,
+    utc_bounds,
 )
 from bot.report.grouping import find_common_issues
 from bot.report.headline import build_headline
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, Exclusion, Period, Report, Ticket, TicketData, ref
 from bot.report.options import ReportOptions
 from bot.report.recommendations import recommend
-from bot.report.relations import ticket_links
+from bot.report.relations import TicketLink, ticket_links
 from bot.report.scoring import rank, score_ticket
 from bot.report.stats import label_breakdown, response_times, totals
 
@@ -68,7 +68,7 @@ def build_report(
         comments_since=data.comments_since,
     )
     active_comments = [c for t in active for c in comments.get(t.key, ())]
-    links = {t.key: ticket_links(t, comments.get(t.key, ()), team_logins=options.team_logins) for t in active}
+    links = _links(active, comments, options=options)
     groups = find_common_issues(
         active,
         active_comments,
@@ -76,6 +76,7 @@ def build_report(
         max_groups=options.max_groups,
         links=links,
         tz=period.start.tzinfo,
+        threads=comments,
     )
     recommendations = recommend(
         active,
@@ -143,6 +144,25 @@ def _exclusions(left_out: list[Ticket], reasons: dict[tuple[str, int], str | Non
     )
 
 
+def _links(
+    tickets: list[Ticket], comments: dict[tuple[str, int], list[Comment]], *, options: ReportOptions
+) -> dict[tuple[str, int], list[TicketLink]]:
+    """Each ticket's links to others; tickets without any are left out (most tickets link nothing)."""
+    links: dict[tuple[str, int], list[TicketLink]] = {}
+    for ticket in tickets:
+        found = ticket_links(ticket, comments.get(ticket.key, ()), team_logins=options.team_logins)
+        if found:
+            links[ticket.key] = found
+        else:
+            links.pop(ticket.key, None)  # the last of two copies of a ticket counts
+    return links
+
+
+def _before(moment: datetime, end: datetime, utc_end: datetime) -> bool:
+    """`moment < end`, comparing a UTC moment with `utc_end` (`end` in UTC), as `activity.in_period` does."""
+    return moment < utc_end if moment.tzinfo is UTC else moment < end
+
+
 def _by_team(ticket: Ticket, options: ReportOptions) -> bool:
     return ticket.author_association in TEAM_ASSOCIATIONS or ticket.author.lower() in options.team_logins
 
@@ -156,15 +176,17 @@ def _waiting(
     comments_since: datetime | None,
 ) -> list[Ticket]:
     """Open tickets at the period's end, created before it, known to have no team reply: oldest first."""
+    _, end = utc_bounds(period)
     waiting = []
     for ticket in tickets:
         if ticket.created_at >= period.end or ticket.author_is_bot or _by_team(ticket, options):
             continue  # a bot's or the team's own issue waits for nobody
-        if resolved_by(ticket, period.end) or not_planned_by(ticket, period.end):
+        if closed_by(ticket, period.end):  # resolved or not planned
             continue
-        said = [c for c in comments.get(ticket.key, ()) if c.created_at < period.end]
-        if not history_complete(ticket, comments.get(ticket.key, ()), comments_since):
+        known = comments.get(ticket.key, ())
+        if not history_complete(ticket, known, comments_since):
             continue
+        said = [c for c in known if _before(c.created_at, period.end, end)]
         if first_team_response(ticket, said, options.team_logins) is None:
             waiting.append(ticket)
     return sorted(waiting, key=lambda t: (t.created_at, t.key))

@@ -24,24 +24,27 @@ The title is the member title closest to the group's centroid; the summary has f
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
+from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from bot.report.activity import comments_by_ticket
 from bot.report.derived import COMMENT_CHARS, clean_body, clean_comment, clean_title
 from bot.report.models import Comment, IssueGroup, Ticket, ref
 from bot.report.relations import TicketLink, ticket_links
 from bot.report.summaries import summarize
+from bot.report.terms import TermVectorizer, Tokenizer
 from bot.report.text import excerpt
 
 # Weights of a ticket's parts in its vector: each part is a unit TF-IDF vector, the sum is normalised.
@@ -76,22 +79,6 @@ _MIN_REPEATS = 5
 
 _TITLE_CHARS_OUT = 80
 
-# Words every support ticket uses; they say nothing about which problem it is.
-_SUPPORT_WORDS = """
-hi hello hey thanks thank thx regards cheers please pls sorry hope issue issues problem problems bug
-bugs help helps helping ticket support team reaching reach let know kindly able unable getting
-happening happens happened describe description steps reproduce expected behaviour behavior actual
-result results screenshot screenshots attached attach details detail information info additional
-context question questions response yes just really like does did doing using use used
-ve ll don doesn didn isn wasn won hasn haven can cant couldn wouldn shouldn ok okay
-"""
-_STOP_WORDS = ENGLISH_STOP_WORDS | frozenset(_SUPPORT_WORDS.split())
-# Words of at least two characters, versions ("11.3.0") and dotted names kept whole.
-_TOKEN = re.compile(r"(?u)\b\w[\w.]*\w\b")
-# Crude English suffixes, so "update", "updated" and "updating" count as one term.
-_SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "es", "ly", "s", "e")
-_MIN_STEM = 4
-
 
 @dataclass(frozen=True)
 class _Pairs:
@@ -102,9 +89,11 @@ class _Pairs:
     sims: np.ndarray
 
 
-@dataclass(frozen=True)
-class _Doc:
-    """A ticket's plain text as grouping sees it: title, body lines, lines of its first comments."""
+class _Doc(NamedTuple):
+    """A ticket's plain text as grouping sees it: title, body lines, lines of its first comments.
+
+    (A named tuple: one is made for every active ticket, and tuples are the cheapest to make.)
+    """
 
     ticket: Ticket
     title: str
@@ -120,25 +109,24 @@ def find_common_issues(
     max_groups: int = 5,
     links: Mapping[tuple[str, int], Sequence[TicketLink]] | None = None,
     tz: tzinfo | None = None,
+    threads: Mapping[tuple[str, int], Sequence[Comment]] | None = None,
 ) -> tuple[IssueGroup, ...]:
     """Groups of at least two related tickets, largest and most active first, at most `max_groups`.
 
     A ticket is in at most one group. `team_logins` are lower-case logins counted as the team besides
     GitHub's OWNER, MEMBER and COLLABORATOR associations (their comments supply the proposed fix).
     The result depends only on the arguments (ties are broken by repository and number).
+    `threads`, when the caller has them, are the same comments per ticket, oldest first, as
+    `activity.comments_by_ticket` groups them; `comments` is then not read.
     """
     if max_groups <= 0 or len(tickets) < 2:
         return ()
     team = frozenset(login.lower() for login in team_logins)
     ordered = sorted({ticket.key: ticket for ticket in tickets}.values(), key=lambda t: t.key)
     index = {ticket.key: i for i, ticket in enumerate(ordered)}
-    by_ticket: dict[tuple[str, int], list[Comment]] = defaultdict(list)
-    for comment in comments:
-        key = (comment.repo, comment.issue_number)
-        if key in index and not comment.author_is_bot:
-            by_ticket[key].append(comment)
-    for thread in by_ticket.values():
-        thread.sort(key=lambda c: (c.created_at, c.id))
+    if threads is None:
+        threads = comments_by_ticket(c for c in comments if (c.repo, c.issue_number) in index)
+    by_ticket = _people_threads(index, threads)
 
     docs = _drop_repeated_lines([_document(t, by_ticket.get(t.key, ())) for t in ordered])
     vectorizer, matrix, own_words = _vectorize(docs)
@@ -168,13 +156,30 @@ def find_common_issues(
     )
 
 
+def _people_threads(
+    keys: Iterable[tuple[str, int]], threads: Mapping[tuple[str, int], Sequence[Comment]]
+) -> dict[tuple[str, int], Sequence[Comment]]:
+    """Each ticket's comments by people (not bots), oldest first; tickets without any are left out."""
+    found: dict[tuple[str, int], Sequence[Comment]] = {}
+    for key in keys:
+        thread = threads.get(key)
+        if not thread:
+            continue
+        people = [comment for comment in thread if not comment.author_is_bot]
+        if len(people) == len(thread):
+            found[key] = thread  # most threads: no copy of them lives on
+        elif people:
+            found[key] = people
+    return found
+
+
 def _document(ticket: Ticket, thread: Iterable[Comment]) -> _Doc:
     """The ticket as grouping reads it, from the text a store derived beforehand when there is some."""
     title = ticket.clean_title if ticket.clean_title is not None else clean_title(ticket.title)
     body = ticket.clean_body if ticket.clean_body is not None else clean_body(ticket.body)
     said: list[str] = []
     budget = COMMENT_CHARS
-    for comment in list(thread)[:_MAX_COMMENTS]:
+    for comment in islice(thread, _MAX_COMMENTS):
         lines = comment.clean_body if comment.clean_body is not None else clean_comment(comment.body)
         for line in lines:
             if budget <= 0:
@@ -195,42 +200,15 @@ def _drop_repeated_lines(docs: list[_Doc]) -> list[_Doc]:
     common = {line for line, count in seen.items() if count >= threshold}
     if not common:
         return docs
-    return [
-        _Doc(
-            ticket=doc.ticket,
-            title=doc.title,
-            body=tuple(line for line in doc.body if line.lower() not in common),
-            comments=tuple(line for line in doc.comments if line.lower() not in common),
-        )
-        for doc in docs
-    ]
+    return [_without_lines(doc, common) for doc in docs]
 
 
-def _stem(word: str) -> str:
-    if len(word) <= _MIN_STEM or not word.isalpha():
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM - 1:
-            return word[: -len(suffix)]
-    return word
-
-
-def _tokenizer() -> Callable[[str], list[str]]:
-    """Lower-cased words without stop words, lightly stemmed (a cache per call keeps it fast)."""
-    stems: dict[str, str] = {}
-
-    def tokens(text: str) -> list[str]:
-        out = []
-        for word in _TOKEN.findall(text):
-            if word in _STOP_WORDS:
-                continue
-            stem = stems.get(word)
-            if stem is None:
-                stem = stems[word] = _stem(word)
-            out.append(stem)
-        return out
-
-    return tokens
+def _without_lines(doc: _Doc, common: set[str]) -> _Doc:
+    body = tuple(line for line in doc.body if line.lower() not in common)
+    comments = tuple(line for line in doc.comments if line.lower() not in common)
+    if len(body) == len(doc.body) and len(comments) == len(doc.comments):
+        return doc  # nothing dropped: the same document
+    return _Doc(ticket=doc.ticket, title=doc.title, body=body, comments=comments)
 
 
 def _vectorize(
@@ -242,9 +220,9 @@ def _vectorize(
     title weighs as much as a long body.
     """
     n = len(docs)
-    vectorizer = TfidfVectorizer(
+    vectorizer = TermVectorizer(
         ngram_range=(1, 2),
-        tokenizer=_tokenizer(),
+        tokenizer=Tokenizer(),
         token_pattern=None,
         stop_words=None,  # the tokenizer drops them before stemming
         lowercase=True,
@@ -465,7 +443,7 @@ def _describe(
     vectors: csr_matrix | None,
     vectorizer: TfidfVectorizer | None,
     *,
-    threads: dict[tuple[str, int], list[Comment]],
+    threads: Mapping[tuple[str, int], Sequence[Comment]],
     team_logins: frozenset[str],
     tz: tzinfo | None,
     several_repos: bool,

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 
-from bot.report.activity import comments_in, is_team, not_planned_by, resolved_by
+from bot.report.activity import closed_by, comments_in, is_team
 from bot.report.models import (
     Comment,
     IssueGroup,
@@ -96,7 +96,7 @@ class _Names:
 
 
 def _open_at(ticket: Ticket, period: Period) -> bool:
-    return not (resolved_by(ticket, period.end) or not_planned_by(ticket, period.end))
+    return not closed_by(ticket, period.end)  # neither resolved nor not planned by its end
 
 
 def _make(kind: str, *, title: str, text: str, tickets: Sequence[TicketRef], size: int) -> Recommendation:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from bot.report.activity import is_team
 from bot.report.models import Comment, Ticket
@@ -87,7 +87,7 @@ def ticket_links(
             )
 
     def duplicates(text: str | None, *, by_team: bool, who: str, when: datetime | None) -> None:
-        if not text or "dup" not in text[:_SCAN].lower():
+        if not _may_link(text) or "dup" not in text[:_SCAN].lower():
             return
         for line in text[:_SCAN].splitlines():
             for target in duplicate_refs(line, repo=ticket.repo):
@@ -96,8 +96,9 @@ def ticket_links(
 
     duplicates(ticket.body, by_team=False, who=ticket.author, when=ticket.created_at)
     for comment in comments:
-        if comment.author_is_bot:
-            continue
+        body = comment.body
+        if comment.author_is_bot or not body or ("#" not in body and "://" not in body):
+            continue  # _may_link, written out: this runs for every comment of every ticket
         team = is_team(comment, ticket, team_logins)
         duplicates(comment.body, by_team=team, who=comment.author, when=comment.created_at)
         if team:
@@ -106,6 +107,14 @@ def ticket_links(
     # A ticket called a duplicate is not also "linked": the stronger relation wins.
     duplicates = {link.target for link in links.values() if link.kind == "duplicate"}
     return [link for link in links.values() if link.kind == "duplicate" or link.target not in duplicates]
+
+
+def _may_link(text: str | None) -> TypeGuard[str]:
+    """Whether `text` can name another ticket at all: every link gives it as "#N" or in an issue URL.
+
+    Most comments name none, and these two substring tests spare them the patterns.
+    """
+    return text is not None and ("#" in text or "://" in text)
 
 
 def team_link_refs(text: str | None, *, repo: str) -> list[int]:
@@ -133,7 +142,10 @@ def marked_duplicates(
     """Tickets the team marked as duplicates (a team comment or a duplicate label), with the original."""
     found: list[tuple[Ticket, int | None]] = []
     for ticket in tickets:
-        own = [link for link in links.get(ticket.key, ()) if link.kind == "duplicate" and not link.reverse]
+        said = links.get(ticket.key)
+        if not said and not ticket.labels:
+            continue  # neither a link nor a label can mark it
+        own = [link for link in said or () if link.kind == "duplicate" and not link.reverse]
         by_team = [link for link in own if link.by_team]
         if by_team:
             found.append((ticket, by_team[0].target))

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.report.activity import (
+    closed_by,
     first_team_response,
     history_complete,
     not_planned_by,
@@ -40,14 +41,20 @@ CommentMap = Mapping[tuple[str, int], Sequence[Comment]]
 
 
 def totals(active: Sequence[Ticket], period: Period) -> Totals:
-    resolved = sum(resolved_by(t, period.end) for t in active)
-    not_planned = sum(not_planned_by(t, period.end) for t in active)
+    resolved = not_planned = new = 0
+    for ticket in active:
+        if resolved_by(ticket, period.end):
+            resolved += 1
+        elif not_planned_by(ticket, period.end):
+            not_planned += 1
+        if period.contains(ticket.created_at):
+            new += 1
     return Totals(
         total=len(active),
         resolved=resolved,
         not_planned=not_planned,
         open=len(active) - resolved - not_planned,
-        new=sum(period.contains(t.created_at) for t in active),
+        new=new,
     )
 
 
@@ -60,11 +67,16 @@ def label_breakdown(
     pending: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for ticket in active:
+        if not ticket.labels:
+            continue
+        is_new = period.contains(ticket.created_at)
+        is_resolved = resolved_by(ticket, period.end)
+        is_pending = not closed_by(ticket, period.end)  # neither resolved nor not planned
         for label in ticket.labels:
             seen[label] += 1
-            received[label] += period.contains(ticket.created_at)
-            resolved[label] += resolved_by(ticket, period.end)
-            pending[label] += not (resolved_by(ticket, period.end) or not_planned_by(ticket, period.end))
+            received[label] += is_new
+            resolved[label] += is_resolved
+            pending[label] += is_pending
     before: Counter[str] = Counter()
     for ticket in previous_active:
         for label in ticket.labels:
@@ -110,7 +122,7 @@ def response_times(
             first.append(reply.created_at - ticket.created_at)
         if period.contains(ticket.closed_at) and ticket.closed_at is not None:
             to_close.append(ticket.closed_at - ticket.created_at)
-        still_open = not (resolved_by(ticket, period.end) or not_planned_by(ticket, period.end))
+        still_open = not closed_by(ticket, period.end)  # neither resolved nor not planned
         answered_in_time = reply is not None and reply.created_at < period.end
         if (
             still_open

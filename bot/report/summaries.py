@@ -308,9 +308,13 @@ def sentences_of(text: str, *, limit: int = 12) -> list[str]:
 # --- affected ------------------------------------------------------------------------------------------
 
 
-def product_version(ticket: Ticket) -> tuple[str | None, str | None]:
-    """The product and version a ticket names in its issue form or in a product phrase."""
-    fields = form_fields(ticket.body)
+def product_version(ticket: Ticket, *, fields: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """The product and version a ticket names in its issue form or in a product phrase.
+
+    `fields`: `form_fields(ticket.body)`, when the caller has them already.
+    """
+    if fields is None:
+        fields = form_fields(ticket.body)
     product: str | None = None
     version: str | None = None
     for key, value in fields.items():
@@ -372,8 +376,9 @@ def _looks_like_version(value: str) -> bool:
     return len(value) <= 20 and any(ch.isdigit() for ch in value) and " " not in value and "." in value
 
 
-def platforms(ticket: Ticket) -> set[str]:
-    fields = form_fields(ticket.body)
+def platforms(ticket: Ticket, *, fields: dict[str, str] | None = None) -> set[str]:
+    if fields is None:
+        fields = form_fields(ticket.body)
     named = [v for k, v in fields.items() if _PLATFORM_FIELD.search(k) and not _VERSION_FIELD.search(k)]
     named += [m.group("os") for m in _OS_LINE.finditer(_prefix(ticket.body))]
     text = (
@@ -390,13 +395,14 @@ def _affected(
     holders: dict[str, list[Ticket]] = {}
     places: Counter[str] = Counter()
     for ticket in tickets:
-        product, version = product_version(ticket)
+        fields = form_fields(ticket.body)  # read once for both
+        product, version = product_version(ticket, fields=fields)
         if product:
             products[product] += 1
         if version:
             versions[version] += 1
             holders.setdefault(version, []).append(ticket)
-        places.update(platforms(ticket))
+        places.update(platforms(ticket, fields=fields))
     product = max(products, key=lambda p: (products[p], -len(p))) if products else None
     version = None
     if versions:
