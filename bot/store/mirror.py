@@ -276,27 +276,20 @@ class Mirror:
 
     def upsert_issues(self, repo: str, payloads: Iterable[Mapping[str, Any]], *, now: datetime) -> Written:
         """Issue (and pull request) payloads as the REST API or a webhook gives them."""
-        rows: list[dict[str, Any]] = []
-        skipped = 0
-        for payload in payloads:
-            row = _issue_row(repo, payload, now=now)
-            if row is None:
-                skipped += 1
-            else:
-                rows.append(row)
-        return self._upsert_newer(mirror_issues, rows, keys=("repo", "number")) + Written(skipped=skipped)
+        rows = [_issue_row(repo, payload, now=now) for payload in payloads]
+        return self._write_rows(mirror_issues, rows, keys=("repo", "number"))
 
     def upsert_comments(self, repo: str, payloads: Iterable[Mapping[str, Any]], *, now: datetime) -> Written:
         """Issue comment payloads (pull request comments are skipped: reports cover issues only)."""
-        rows: list[dict[str, Any]] = []
-        skipped = 0
-        for payload in payloads:
-            row = _comment_row(repo, payload, now=now)
-            if row is None:
-                skipped += 1
-            else:
-                rows.append(row)
-        return self._upsert_newer(mirror_comments, rows, keys=("repo", "id")) + Written(skipped=skipped)
+        rows = [_comment_row(repo, payload, now=now) for payload in payloads]
+        return self._write_rows(mirror_comments, rows, keys=("repo", "id"))
+
+    def _write_rows(
+        self, table: sa.Table, rows: list[dict[str, Any] | None], *, keys: Sequence[str]
+    ) -> Written:
+        """Upsert the readable rows (None: an unreadable payload, counted as skipped)."""
+        readable = [row for row in rows if row is not None]
+        return self._upsert_newer(table, readable, keys=keys) + Written(skipped=len(rows) - len(readable))
 
     def delete_issue(
         self, repo: str, number: int, *, at: datetime, now: datetime, payload: Mapping[str, Any] | None = None
