@@ -56,6 +56,7 @@ SyncKind = Literal["backfill", "incremental", "busy"]
 OVERLAP = timedelta(seconds=60)  # each `since` reaches back this far: clocks and GitHub's indexing differ
 WEBHOOK_GRACE = timedelta(minutes=1)  # a change older than the latest delivery by this much was missed
 LEASE_SECONDS = 300.0  # renewed after every page once a third of it has passed
+REDERIVE_BATCH = 5000  # issues, and comments, whose stored text a run derives anew after an upgrade
 MAX_CHECKS = 50  # issues a reconcile asks for one by one (the rest wait for the next reconcile)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -99,6 +100,7 @@ class SyncResult:
     webhook_gap: bool = False  # a change the webhooks had missed was found
     issues: int | None = None  # after a first sync: issues and pull requests held
     comments: int | None = None  # after a first sync: comments held
+    rederived: int = 0  # stored rows whose derived text was of an older version, derived anew
 
     def summary(self) -> str:
         """One line for a person, e.g. "acme/support: 2 requests, both 304 (unchanged)"."""
@@ -119,11 +121,14 @@ class SyncResult:
         if not (self.issues_written or self.comments_written or self.deleted):
             if self.requests and self.not_modified == self.requests:
                 every = "both" if self.requests == 2 else "all"
-                return f"{self.repo}: {_count(self.requests, 'request')}, {every} 304 (unchanged){checked}"
+                return (
+                    f"{self.repo}: {_count(self.requests, 'request')}, {every} 304 (unchanged){checked}"
+                    f"{self._tail()}"
+                )
             unchanged = f" ({self.not_modified:,} answered 304)" if self.not_modified else ""
             return (
                 f"{self.repo}: nothing new, {_count(self.requests, 'request')}{unchanged}{checked}"
-                f"{self._stopped()}"
+                f"{self._tail()}"
             )
         parts = [
             f"{_count(self.issues_written, 'issue')} and {_count(self.comments_written, 'comment')} updated"
@@ -133,10 +138,14 @@ class SyncResult:
         unchanged = f" ({self.not_modified:,} answered 304)" if self.not_modified else ""
         parts.append(f"{_count(self.requests, 'request')}{unchanged}")
         gap = "; webhooks had missed changes" if self.webhook_gap else ""
-        return f"{self.repo}: {', '.join(parts)}{checked}{gap}{self._stopped()}"
+        return f"{self.repo}: {', '.join(parts)}{checked}{gap}{self._tail()}"
 
-    def _stopped(self) -> str:
-        return "" if self.finished else " (stopped early: another process took the repository over)"
+    def _tail(self) -> str:
+        """Stopped early, text derived anew: what a line says after the rest."""
+        stopped = "" if self.finished else " (stopped early: another process took the repository over)"
+        if self.rederived:
+            stopped += f"; text of {_count(self.rederived, 'stored row')} derived anew after an upgrade"
+        return stopped
 
 
 class MirrorSync:
@@ -244,6 +253,7 @@ class _Run:
         self.pages_left: int | None = None
         self.reconciled = False
         self.webhook_gap = False
+        self.rederived = 0
         self.held: tuple[int, int] | None = None
 
     def go(self) -> SyncResult:
@@ -257,6 +267,8 @@ class _Run:
         reconciled_at = state.reconciled_at or state.backfilled_at or EPOCH
         if self.may_reconcile and self.started - reconciled_at >= self.sync.reconcile_every:
             self.reconcile()
+        # Rows stored before an upgrade changed the derived text: a batch per run, until none is left.
+        self.rederived = self.mirror.rederive(self.repo, limit=REDERIVE_BATCH)
         self.mirror.update_state(self.repo, synced_at=self.started, last_error=None)
         return self.result()
 
@@ -275,6 +287,7 @@ class _Run:
             webhook_gap=self.webhook_gap,
             issues=self.held[0] if self.held else None,
             comments=self.held[1] if self.held else None,
+            rederived=self.rederived,
         )
 
     # --- requests -----------------------------------------------------------------------------------

@@ -1,23 +1,30 @@
 """What the text pipeline derives from one ticket or one comment on its own, so it can be stored.
 
-Grouping reads a ticket as its cleaned title, the cleaned lines of its body and of its first comments.
-Each of these depends only on that ticket's or that comment's own text, so the ticket mirror computes
-them when a ticket or comment changes and stores them (with `TEXT_VERSION`); a report built from the
-mirror hands them in on `Ticket.clean_title`, `Ticket.clean_body` and `Comment.clean_body` and the core
-does not clean that text again. Anything without them (a live fetch, a snapshot) is cleaned here on
-the way, with the same functions, so both paths give the same report.
+Grouping reads a ticket as its cleaned title, the cleaned lines of its body and of its first comments;
+a group's summary reads each team comment as what it says (a fix released, a workaround, ...) and each
+reporter comment for "it still fails". Each of these depends only on that ticket's or that comment's
+own text, so the ticket mirror computes them when a ticket or comment changes and stores them (with
+`TEXT_VERSION`); a report built from the mirror hands them in on `Ticket.clean_title`,
+`Ticket.clean_body`, `Comment.clean_body` and `Comment.words`, and the core does not read that text
+again. Anything without them (a live fetch, a snapshot) is read here on the way, with the same
+functions, so both paths give the same report.
 
-Bump `TEXT_VERSION` whenever a change to `text.clean_lines` or to the budgets below changes what these
-functions return: stored text of an older version is ignored and recomputed.
+Bump `TEXT_VERSION` whenever a change to `text.clean_lines`, to `team_words` or to the budgets below
+changes what these functions return: stored text of an older version is ignored (computed again during
+the report) until the mirror derives it again.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from typing import Any
 
+from bot.report.team_words import Said, classify, still_fails
 from bot.report.text import clean_lines
 
-TEXT_VERSION = 1
+TEXT_VERSION = 2
 
 TITLE_CHARS = 300  # of a title, before cleaning
 BODY_CHARS = 1500  # of a body's cleaned lines
@@ -43,3 +50,66 @@ def clean_body(body: str | None) -> tuple[str, ...]:
 def clean_comment(body: str | None) -> tuple[str, ...]:
     """A comment's human lines, at most COMMENT_CHARS of them."""
     return tuple(clean_lines(body, max_chars=COMMENT_CHARS))
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a comment says, read as a team comment and as a reporter's comment."""
+
+    said: Said | None  # team_words.classify(body): None for an empty comment
+    fails: str | None  # team_words.still_fails(body): the sentence saying a fix did not help
+
+
+def comment_words(body: str | None) -> Words:
+    return Words(said=classify(body), fails=still_fails(body))
+
+
+def encode_words(words: Words) -> str:
+    """`words` as a short JSON text, for a store."""
+    said = words.said
+    return json.dumps(
+        {
+            "said": None if said is None else [said.kind, said.sentence, said.version, said.workaround],
+            "fails": words.fails,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_words(text: str) -> Words | None:
+    """What `encode_words` wrote; None for anything else (it is then read from the body again)."""
+    try:
+        value: Any = json.loads(text)
+        said, fails = value["said"], value["fails"]
+        if fails is not None and not isinstance(fails, str):
+            return None
+        if said is None:
+            return Words(said=None, fails=fails)
+        kind, sentence, version, workaround = said
+        if not all(isinstance(part, str) for part in (kind, sentence)) or not all(
+            part is None or isinstance(part, str) for part in (version, workaround)
+        ):
+            return None
+        return Words(Said(kind=kind, sentence=sentence, version=version, workaround=workaround), fails)
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def words_of(body: str | None, stored: str | None) -> Words:
+    """A comment's words: the stored ones when a store derived them, else read from `body` now."""
+    if stored is not None:
+        words = decode_words(stored)
+        if words is not None:
+            return words
+    return comment_words(body)
+
+
+def encode_lines(lines: tuple[str, ...]) -> str:
+    """Cleaned lines as one text for a store (a cleaned line never holds a line break)."""
+    return "\n".join(line.replace("\n", " ") for line in lines)
+
+
+def decode_lines(text: str) -> tuple[str, ...]:
+    """What `encode_lines` wrote."""
+    return tuple(text.split("\n")) if text else ()

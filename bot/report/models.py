@@ -28,6 +28,8 @@ class Comment:
     reactions: int = 0
     # derived.clean_comment(body), when a store computed it beforehand; None: computed when needed.
     clean_body: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    # derived.encode_words(derived.comment_words(body)), when a store computed it beforehand.
+    words: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

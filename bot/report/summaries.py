@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.report.activity import is_team
+from bot.report.derived import words_of
 from bot.report.models import Cited, Comment, GroupSummary, Ticket, TicketRef, ref
-from bot.report.team_words import KIND_ORDER, Said, classify, still_fails
+from bot.report.team_words import KIND_ORDER, Said, still_fails
 from bot.report.text import (
     clean_lines,
     error_lines,
@@ -459,7 +460,7 @@ def team_words(tickets: Sequence[Ticket], threads: Threads, *, team_logins: froz
         for comment in threads.get(ticket.key, ()):
             if not is_team(comment, ticket, team_logins):
                 continue
-            said = classify(comment.body)
+            said = words_of(comment.body, comment.words).said
             if said is not None:
                 words.append(TeamWord(said=said, ticket=ticket, comment=comment))
     words.sort(key=lambda w: (w.comment.created_at, w.comment.id))
@@ -505,8 +506,7 @@ def fix_failure(
     versions = {w.said.version for w in fixes if w.said.version}
     since = (released or fixes)[0].comment.created_at
 
-    def fails(text: str | None) -> str | None:
-        sentence = still_fails(text)
+    def fails(sentence: str | None) -> str | None:
         if sentence is None:
             return None
         # Before a release, only a word about the announced version itself says the fix fails.
@@ -517,7 +517,7 @@ def fix_failure(
     found: list[tuple[datetime, str, str, Ticket]] = []
     for ticket in tickets:
         if ticket.created_at > since:
-            sentence = fails(ticket.body)
+            sentence = fails(still_fails(ticket.body))
             if sentence:
                 found.append((ticket.created_at, sentence, ticket.author, ticket))
         for comment in threads.get(ticket.key, ()):
@@ -525,7 +525,7 @@ def fix_failure(
                 continue
             if is_team(comment, ticket, team_logins):
                 continue
-            sentence = fails(comment.body)
+            sentence = fails(words_of(comment.body, comment.words).fails)
             if sentence:
                 found.append((comment.created_at, sentence, comment.author, ticket))
     if not found:

@@ -10,9 +10,10 @@ Rules that make any order of writes safe, from any number of processes at once:
 * Deletion leaves a tombstone (`deleted_at`), final whatever arrives later: a create or an edit
   delivered or listed after the delete does not bring the row back (GitHub never restores a deleted
   comment or issue; a transferred issue returns under a new number). Reads skip tombstones.
-* The text a report's grouping needs (`bot.report.derived`) is computed here, when a row is written,
-  and stored with its `TEXT_VERSION`; a row of another version is read without it (the core then
-  cleans that text itself).
+* The text a report needs (`bot.report.derived`: cleaned lines for grouping, what a comment says for
+  summaries) is computed here, when a row is written, and stored with its `TEXT_VERSION`; a row of
+  another version is read without it (the core then reads that text itself) until `rederive` brings it
+  to the current version.
 """
 
 from __future__ import annotations
@@ -383,7 +384,7 @@ class Mirror:
         with self._read() as conn:
             tickets = [_ticket(repo, row) for row in conn.execute(ticket_query)]
             numbers = {t.number for t in tickets}
-            said = [_comment(repo, row) for row in conn.execute(comment_query) if row.issue_number in numbers]
+            said = _comments(repo, conn.execute(comment_query), numbers=numbers)
         return TicketData(tickets=tuple(tickets), comments=tuple(said), comments_since=window_start)
 
     def ticket(self, repo: str, number: int) -> tuple[Ticket, tuple[Comment, ...]] | None:
@@ -410,7 +411,7 @@ class Mirror:
                 )
                 .order_by(mirror_comments.c.created_at, mirror_comments.c.id)
             ).all()
-        return _ticket(repo, row), tuple(_comment(repo, c) for c in said)
+        return _ticket(repo, row), tuple(_comments(repo, said))
 
     def is_pull_request(self, repo: str, number: int) -> bool:
         with self._read() as conn:
@@ -529,6 +530,51 @@ class Mirror:
             ).scalar_one()
         return issues, comments
 
+    def rederive(self, repo: str, *, limit: int = 5000) -> int:
+        """Derive again the text of up to `limit` issues and `limit` comments of `repo` stored with an
+        older `TEXT_VERSION` (written before an upgrade); the number of rows brought up to date. Reports
+        read such rows' text themselves meanwhile. A row rewritten since it was read here is left as
+        its writer left it (the update asks for the version it read)."""
+        key = repo_key(repo)
+        issues, comments = mirror_issues, mirror_comments
+        with self._read() as conn:
+            stale_issues = conn.execute(
+                sa.select(issues.c.number, issues.c.title, issues.c.body, issues.c.is_pull_request)
+                .where(issues.c.repo == key, issues.c.text_version < derived.TEXT_VERSION)
+                .limit(limit)
+            ).all()
+            stale_comments = conn.execute(
+                sa.select(comments.c.id, comments.c.body)
+                .where(comments.c.repo == key, comments.c.text_version < derived.TEXT_VERSION)
+                .limit(limit)
+            ).all()
+        issue_rows = [
+            _prefixed(
+                {"clean_title": None, "clean_body": None, "text_version": derived.TEXT_VERSION}
+                if is_pull_request
+                else _issue_text(title, body),
+                k_number=number,
+            )
+            for number, title, body, is_pull_request in stale_issues
+        ]
+        comment_rows = [_prefixed(_comment_text(body), k_id=id_) for id_, body in stale_comments]
+        done = 0
+        for table, rows, which in (
+            (issues, issue_rows, issues.c.number == sa.bindparam("k_number")),
+            (comments, comment_rows, comments.c.id == sa.bindparam("k_id")),
+        ):
+            if not rows:
+                continue
+            statement = (
+                sa.update(table)
+                .where(table.c.repo == key, which, table.c.text_version < derived.TEXT_VERSION)
+                .values({name[2:]: sa.bindparam(name) for name in rows[0] if name.startswith("v_")})
+            )
+            for start in range(0, len(rows), _BATCH):
+                with self._begin() as conn:
+                    done += conn.execute(statement, rows[start : start + _BATCH]).rowcount
+        return done
+
     # --- helpers ------------------------------------------------------------------------------------
 
     def _tombstone(self, table: sa.Table, which: sa.ColumnElement[bool], *, repo: str, at: datetime) -> bool:
@@ -630,19 +676,17 @@ def _issue_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime) -
     ticket = ticket_from_issue(readable, repo=repo)
     if ticket is None:
         return None
-    title, body = (
-        (None, None)
+    title, body = _storable(ticket.title), _storable(ticket.body)
+    text = (
+        {"clean_title": None, "clean_body": None, "text_version": derived.TEXT_VERSION}
         if pull_request
-        else (
-            derived.clean_title(_storable(ticket.title)),
-            derived.clean_body(_storable(ticket.body)),
-        )
+        else _issue_text(title, body)
     )
     return {
         "repo": repo_key(repo),
         "number": ticket.number,
-        "title": _storable(ticket.title),
-        "body": _storable(ticket.body),
+        "title": title,
+        "body": body,
         "url": _storable(ticket.url),
         "state": ticket.state,
         "state_reason": (ticket.state_reason or "")[:32] or None,
@@ -658,9 +702,7 @@ def _issue_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime) -
         "is_pull_request": pull_request,
         "pinned": False,
         "deleted_at": None,
-        "clean_title": title,
-        "clean_body": None if body is None else json.dumps(list(body)),
-        "text_version": derived.TEXT_VERSION,
+        **text,
         "synced_at": now,
     }
 
@@ -672,6 +714,7 @@ def _comment_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime)
     if comment is None:
         return None
     updated_at = parse_datetime(payload.get("updated_at")) or comment.created_at
+    body = _storable(comment.body)
     return {
         "repo": repo_key(repo),
         "id": comment.id,
@@ -679,15 +722,54 @@ def _comment_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime)
         "author": _storable(comment.author)[:200],
         "author_association": comment.author_association[:32],
         "author_is_bot": comment.author_is_bot,
-        "body": _storable(comment.body),
+        "body": body,
         "created_at": comment.created_at,
         "updated_at": max(updated_at, comment.created_at),
         "reactions": comment.reactions,
         "deleted_at": None,
-        "clean_body": json.dumps(list(derived.clean_comment(_storable(comment.body)))),
-        "text_version": derived.TEXT_VERSION,
+        **_comment_text(body),
         "synced_at": now,
     }
+
+
+def _prefixed(values: dict[str, Any], **keys: Any) -> dict[str, Any]:
+    """Parameters of an executemany UPDATE: new values as "v_<column>" (a column's own name is SQLAlchemy's
+    in a SET clause), and the row's keys."""
+    return {**{f"v_{column}": value for column, value in values.items()}, **keys}
+
+
+def _issue_text(title: str, body: str) -> dict[str, Any]:
+    """An issue row's derived columns, from its stored title and body."""
+    return {
+        "clean_title": derived.clean_title(title),
+        "clean_body": derived.encode_lines(derived.clean_body(body)),
+        "text_version": derived.TEXT_VERSION,
+    }
+
+
+def _comment_text(body: str) -> dict[str, Any]:
+    """A comment row's derived columns, from its stored body."""
+    return {
+        "clean_body": derived.encode_lines(derived.clean_comment(body)),
+        "words": derived.encode_words(derived.comment_words(body)),
+        "text_version": derived.TEXT_VERSION,
+    }
+
+
+def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A time column as the driver returns it (a string on SQLite), converted by `_utc` below: reports
+    read hundreds of thousands of rows, and the type's own conversion costs more than the read."""
+    return sa.type_coerce(column, sa.String).label(column.key)
+
+
+def _utc(value: Any) -> datetime | None:
+    """A time read through `_raw`: SQLite's "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC, as UTCDateTime writes
+    it), or the driver's datetime elsewhere; an aware UTC datetime either way."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return datetime.fromisoformat(value + "+00:00")
+    return _aware(value)
 
 
 _TICKET_COLUMNS = (
@@ -701,9 +783,9 @@ _TICKET_COLUMNS = (
     mirror_issues.c.author,
     mirror_issues.c.author_association,
     mirror_issues.c.author_is_bot,
-    mirror_issues.c.created_at,
-    mirror_issues.c.updated_at,
-    mirror_issues.c.closed_at,
+    _raw(mirror_issues.c.created_at),
+    _raw(mirror_issues.c.updated_at),
+    _raw(mirror_issues.c.closed_at),
     mirror_issues.c.comments_count,
     mirror_issues.c.reactions,
     mirror_issues.c.pinned,
@@ -719,49 +801,69 @@ _COMMENT_COLUMNS = (
     mirror_comments.c.author_association,
     mirror_comments.c.author_is_bot,
     mirror_comments.c.body,
-    mirror_comments.c.created_at,
+    _raw(mirror_comments.c.created_at),
     mirror_comments.c.reactions,
     mirror_comments.c.clean_body,
+    mirror_comments.c.words,
     mirror_comments.c.text_version,
 )
 
 
 def _ticket(repo: str, row: Any) -> Ticket:
-    current = row.text_version == derived.TEXT_VERSION
+    """A ticket from a row of `_TICKET_COLUMNS` (read by position: a report reads tens of thousands)."""
+    (
+        number, title, body, url, state, state_reason, labels, author, association, is_bot,
+        created_at, updated_at, closed_at, comments_count, reactions, pinned, clean_title, clean_body,
+        version,
+    ) = row  # fmt: skip
+    current = version == derived.TEXT_VERSION
     return Ticket(
         repo=repo,
-        number=row.number,
-        title=row.title,
-        body=row.body,
-        url=row.url,
-        author=row.author,
-        author_association=row.author_association,
-        author_is_bot=row.author_is_bot,
-        state=row.state,
-        state_reason=row.state_reason,
-        labels=tuple(json.loads(row.labels)),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        closed_at=row.closed_at,
-        comments_count=row.comments_count,
-        reactions=row.reactions,
-        pinned=row.pinned,
-        clean_title=row.clean_title if current else None,
-        clean_body=tuple(json.loads(row.clean_body)) if current and row.clean_body is not None else None,
+        number=number,
+        title=title,
+        body=body,
+        url=url,
+        author=author,
+        author_association=association,
+        author_is_bot=bool(is_bot),
+        state=state,
+        state_reason=state_reason,
+        labels=tuple(json.loads(labels)),
+        created_at=_utc(created_at),  # type: ignore[arg-type]
+        updated_at=_utc(updated_at),  # type: ignore[arg-type]
+        closed_at=_utc(closed_at),
+        comments_count=comments_count,
+        reactions=reactions,
+        pinned=bool(pinned),
+        clean_title=clean_title if current else None,
+        clean_body=derived.decode_lines(clean_body) if current and clean_body is not None else None,
     )
 
 
-def _comment(repo: str, row: Any) -> Comment:
-    current = row.text_version == derived.TEXT_VERSION
-    return Comment(
-        id=row.id,
-        repo=repo,
-        issue_number=row.issue_number,
-        author=row.author,
-        author_association=row.author_association,
-        author_is_bot=row.author_is_bot,
-        body=row.body,
-        created_at=row.created_at,
-        reactions=row.reactions,
-        clean_body=tuple(json.loads(row.clean_body)) if current and row.clean_body is not None else None,
-    )
+def _comments(repo: str, rows: Iterable[Any], *, numbers: Collection[int] | None = None) -> list[Comment]:
+    """Comments from rows of `_COMMENT_COLUMNS`, only those on `numbers` when given. Built positionally,
+    with the derived text decoded only for rows of the current version: a report reads hundreds of
+    thousands of them."""
+    current, decode, utc = derived.TEXT_VERSION, derived.decode_lines, _utc
+    out: list[Comment] = []
+    append = out.append
+    for id_, number, author, association, is_bot, body, created_at, reactions, clean, words, version in rows:
+        if numbers is not None and number not in numbers:
+            continue
+        fresh = version == current
+        append(
+            Comment(
+                id=id_,
+                repo=repo,
+                issue_number=number,
+                author=author,
+                author_association=association,
+                author_is_bot=bool(is_bot),
+                body=body,
+                created_at=utc(created_at),  # type: ignore[arg-type]
+                reactions=reactions,
+                clean_body=decode(clean) if fresh and clean is not None else None,
+                words=words if fresh else None,
+            )
+        )
+    return out

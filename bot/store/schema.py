@@ -139,12 +139,13 @@ mirror_issues = sa.Table(
     sa.Column("deleted_at", UTCDateTime, nullable=True),  # deleted or transferred away
     # What the text pipeline derived when the issue last changed (bot.report.derived), and its version.
     sa.Column("clean_title", sa.Text, nullable=True),
-    sa.Column("clean_body", sa.Text, nullable=True),  # JSON list of lines
+    sa.Column("clean_body", sa.Text, nullable=True),  # derived.encode_lines (a JSON list before version 2)
     sa.Column("text_version", sa.Integer, nullable=False),
     sa.Column("synced_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("repo", "number", name="pk_mirror_issues"),
     sa.Index("ix_mirror_issues_created", "repo", "created_at"),
     sa.Index("ix_mirror_issues_closed", "repo", "closed_at"),
+    sa.Index("ix_mirror_issues_text_version", "repo", "text_version"),
 )
 
 mirror_comments = sa.Table(
@@ -161,12 +162,15 @@ mirror_comments = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("reactions", sa.Integer, nullable=False),
     sa.Column("deleted_at", UTCDateTime, nullable=True),
-    sa.Column("clean_body", sa.Text, nullable=True),  # JSON list of lines
+    sa.Column("clean_body", sa.Text, nullable=True),  # derived.encode_lines (a JSON list before version 2)
     sa.Column("text_version", sa.Integer, nullable=False),
     sa.Column("synced_at", UTCDateTime, nullable=False),
+    sa.Column("words", sa.Text, nullable=True),  # derived.encode_words, from text version 2 (revision 0003)
     sa.PrimaryKeyConstraint("repo", "id", name="pk_mirror_comments"),
     sa.Index("ix_mirror_comments_issue", "repo", "issue_number", "created_at"),
     sa.Index("ix_mirror_comments_created", "repo", "created_at"),
+    # Rows whose derived text is of an older version, found without a scan (`Mirror.rederive`).
+    sa.Index("ix_mirror_comments_text_version", "repo", "text_version"),
 )
 
 # One row per mirrored repository: how far the sync got, and who may sync it now.

@@ -8,16 +8,17 @@ import queue
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from bot.store import Subscription, normalize_database_url
 from bot.store.database import DigestStatus, open_engine
-from bot.store.migrate import LOCK_KEY, VERSION_TABLE, migrate, upgrade, upgrade_database
+from bot.store.migrate import LOCK_KEY, VERSION_TABLE, alembic_config, migrate, upgrade, upgrade_database
 from bot.store.schema import metadata
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     BackendUrl,
@@ -26,7 +27,7 @@ from tests.db_fixtures import (  # noqa: F401 - fixtures
     sqlite_url_fixture,
 )
 
-HEAD = "0002"
+HEAD = "0003"
 MIRROR_TABLES = {"mirror_issues", "mirror_comments", "mirror_repos", "mirror_etags", "webhook_deliveries"}
 T0 = datetime(2025, 4, 14, 7, 0, tzinfo=UTC)
 T1 = datetime(2025, 4, 15, 7, 0, tzinfo=UTC)
@@ -209,7 +210,7 @@ def test_the_migrations_at_head_build_exactly_the_tables_of_schema_py(backend_ur
 
 def test_an_empty_database_is_upgraded_from_the_first_revision(backend_url: BackendUrl):
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
-        "database at revision 0002 (applied 0001, 0002)"
+        "database at revision 0003 (applied 0001, 0002, 0003)"
     )
     assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
@@ -222,7 +223,7 @@ def test_a_database_at_head_is_left_alone(backend_url: BackendUrl):
     finally:
         store.close()
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
-        "database at revision 0002 (already up to date)"
+        "database at revision 0003 (already up to date)"
     )
     assert versions_of(backend_url) == [HEAD]
 
@@ -263,9 +264,9 @@ def test_a_release_database_is_stamped_at_the_baseline_and_then_upgraded(backend
         outcome = migrate(engine, schema=backend_url.schema)
     finally:
         engine.dispose()
-    assert (outcome.stamped, outcome.applied, outcome.revision) == (True, ("0002",), HEAD)
+    assert (outcome.stamped, outcome.applied, outcome.revision) == (True, ("0002", "0003"), HEAD)
     assert outcome.describe() == (
-        "database at revision 0002 (tables made before migrations found, stamped 0001; applied 0002)"
+        "database at revision 0003 (tables made before migrations found, stamped 0001; applied 0002, 0003)"
     )
 
 
@@ -290,6 +291,78 @@ def test_a_database_of_an_earlier_release_gets_the_tables_it_lacked(backend_url:
             )
             == []
         )
+
+
+# Databases of a release with migrations ----------------------------------------------------------
+
+
+def make_mirror_release_database(target: BackendUrl) -> None:
+    """A database as the mirror's first release (revision 0002) left it: a ticket and a team comment
+    whose derived text is of text version 1 (lines as JSON; no `words` column yet)."""
+    engine = open_engine(target.url, schema=target.schema)
+    try:
+        with engine.connect() as conn:
+            if target.schema is not None:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"'))
+                conn.commit()
+            with conn.begin():
+                command.upgrade(alembic_config(conn, schema=target.schema), "0002")
+        with engine.begin() as conn:
+            tables = sa.MetaData()
+            issues = sa.Table("mirror_issues", tables, autoload_with=conn, schema=target.schema)
+            comments = sa.Table("mirror_comments", tables, autoload_with=conn, schema=target.schema)
+            assert "words" not in comments.c
+
+            def when(moment: datetime) -> datetime:  # as UTCDateTime wrote it
+                return moment.replace(tzinfo=None) if conn.dialect.name == "sqlite" else moment
+
+            conn.execute(
+                sa.insert(issues).values(
+                    repo="octo/support", number=7, title="[Bug]: Export hangs", url="https://x/7",
+                    body="### Describe the bug\n\nExport hangs at 99%.", state="open", state_reason=None,
+                    labels='["bug"]', author="ann", author_association="NONE", author_is_bot=False,
+                    created_at=when(T0), updated_at=when(T0), closed_at=None, comments_count=1, reactions=0,
+                    is_pull_request=False, pinned=False, deleted_at=None, clean_title="Export hangs",
+                    clean_body='["Export hangs at 99%."]', text_version=1, synced_at=when(T0),
+                )
+            )  # fmt: skip
+            conn.execute(
+                sa.insert(comments).values(
+                    repo="octo/support", id=70, issue_number=7, author="bob", author_association="MEMBER",
+                    author_is_bot=False, body="Fixed in 2.0.1, please update.", created_at=when(T1),
+                    updated_at=when(T1), reactions=0, deleted_at=None, clean_body='["Fixed in 2.0.1."]',
+                    text_version=1, synced_at=when(T1),
+                )
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_a_mirror_of_revision_0002_keeps_its_tickets_and_derives_their_text_anew(backend_url: BackendUrl):
+    from bot.report import derived
+    from bot.store.mirror import Mirror
+
+    make_mirror_release_database(backend_url)
+    store = backend_url.store()  # upgrades to head as it opens
+    try:
+        assert versions_of(backend_url) == [HEAD]
+        mirror = Mirror(store.engine)
+        window = {"window_start": T0, "window_end": T1 + timedelta(hours=1)}
+        data = mirror.window("octo/support", **window)
+        (ticket,), (said,) = data.tickets, data.comments
+        assert (ticket.number, ticket.title) == (7, "[Bug]: Export hangs")
+        assert said.body == "Fixed in 2.0.1, please update."
+        # version 1's text is not handed on (a report reads the body itself) ...
+        assert (ticket.clean_body, said.clean_body, said.words) == (None, None, None)
+        # ... until the sync derives it anew
+        assert mirror.rederive("octo/support") == 2
+        data = mirror.window("octo/support", **window)
+        (ticket,), (said,) = data.tickets, data.comments
+        assert ticket.clean_body == ("Export hangs at 99%.",)
+        assert said.clean_body == derived.clean_comment("Fixed in 2.0.1, please update.")
+        assert derived.decode_words(said.words).said.kind == "fix_released"
+    finally:
+        store.close()
 
 
 # Processes starting together -----------------------------------------------------------------------
@@ -326,7 +399,7 @@ def test_two_processes_opening_a_fresh_database_together_both_succeed_and_migrat
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    assert outcomes == [("ok", []), ("ok", ["0001", "0002"])]
+    assert outcomes == [("ok", []), ("ok", ["0001", "0002", "0003"])]
     assert versions_of(backend_url) == [HEAD]
     assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
@@ -370,6 +443,6 @@ def test_a_process_starting_while_another_migrates_waits_for_it(backend_url: Bac
             results.get(timeout=2)
         assert worker.is_alive()
         assert VERSION_TABLE not in tables_of(backend_url)
-    assert results.get(timeout=60) == ("ok", ["0001", "0002"])
+    assert results.get(timeout=60) == ("ok", ["0001", "0002", "0003"])
     worker.join(timeout=60)
     assert worker.exitcode == 0

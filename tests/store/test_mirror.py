@@ -110,6 +110,78 @@ def test_derived_text_is_stored_and_handed_to_the_core(mirror: Mirror) -> None:
     assert data.comments[0].clean_body == derived.clean_comment("Same here on Windows.")
 
 
+def test_what_a_comment_says_is_stored_and_handed_to_the_core(mirror: Mirror) -> None:
+    fixed = "Thanks for the report! This is fixed in 5.3.1, please update."
+    fails = "I updated to 5.3.1 and it still crashes on start."
+    mirror.upsert_issues(REPO, [issue(1, created=3)], now=NOW)
+    mirror.upsert_comments(
+        REPO,
+        [comment(10, 1, created=2, body=fixed, association="MEMBER"), comment(11, 1, created=1, body=fails)],
+        now=NOW,
+    )
+    data = mirror.window(REPO, window_start=NOW - timedelta(days=1), window_end=NOW)
+    team, reporter = data.comments
+    assert derived.decode_words(team.words) == derived.comment_words(fixed)
+    assert derived.decode_words(team.words).said.kind == "fix_released"
+    assert derived.decode_words(team.words).said.version == "5.3.1"
+    assert derived.decode_words(reporter.words).fails == "I updated to 5.3.1 and it still crashes on start."
+    _, thread = mirror.ticket(REPO, 1)
+    assert [c.words for c in thread] == [team.words, reporter.words]
+
+
+def _as_written_by_version_1(engine) -> None:
+    """Rows as revision 0002's release wrote them: text version 1, lines as JSON, no words."""
+    from bot.store.schema import mirror_comments, mirror_issues
+
+    with engine.begin() as conn:
+        conn.execute(
+            mirror_issues.update().values(text_version=1, clean_title="stale", clean_body='["stale"]')
+        )
+        conn.execute(mirror_comments.update().values(text_version=1, clean_body='["stale"]', words=None))
+
+
+def test_rows_of_an_older_text_version_are_read_again_and_derived_anew(mirror: Mirror, store) -> None:
+    fixed = "A fix is out in 2.0.1, please upgrade to 2.0.1."
+    body = "### Describe the bug\n\nExport hangs at 99%.\n"
+    mirror.upsert_issues(
+        REPO, [issue(1, created=3, body=body), {**issue(2, created=4), "pull_request": {"url": "x"}}], now=NOW
+    )
+    mirror.upsert_comments(REPO, [comment(10, 1, created=2, body=fixed, association="MEMBER")], now=NOW)
+    window = {"window_start": NOW - timedelta(days=1), "window_end": NOW}
+    current = mirror.window(REPO, **window)
+    _as_written_by_version_1(store.engine)
+
+    stale = mirror.window(REPO, **window)
+    (ticket,), (said,) = stale.tickets, stale.comments
+    # An older version's text is never handed on: the core reads the body itself.
+    assert (ticket.clean_title, ticket.clean_body, said.clean_body, said.words) == (None, None, None, None)
+
+    assert mirror.rederive(REPO, limit=1) == 2  # a batch: one issue, one comment
+    assert mirror.rederive(REPO) == 1  # the pull request's row
+    assert mirror.rederive(REPO) == 0
+    again = mirror.window(REPO, **window)
+    (ticket,), (said,) = again.tickets, again.comments
+    assert ticket.clean_title == current.tickets[0].clean_title
+    assert ticket.clean_body == current.tickets[0].clean_body == derived.clean_body(body)
+    assert said.clean_body == current.comments[0].clean_body
+    assert said.words == current.comments[0].words
+    assert derived.decode_words(said.words).said.kind == "fix_released"
+
+
+def test_rederiving_never_overwrites_a_row_written_meanwhile(mirror: Mirror, store) -> None:
+    from bot.store.schema import mirror_comments
+
+    mirror.upsert_issues(REPO, [issue(1, created=3)], now=NOW)
+    mirror.upsert_comments(REPO, [comment(10, 1, created=2, body="Same here.")], now=NOW)
+    _as_written_by_version_1(store.engine)
+    # a newer release's writer (or a row already done) has a version at least the current one
+    with store.engine.begin() as conn:
+        conn.execute(mirror_comments.update().values(text_version=derived.TEXT_VERSION + 1, words="newer"))
+    assert mirror.rederive(REPO) == 1  # the issue only
+    with store.engine.connect() as conn:
+        assert conn.execute(mirror_comments.select()).one().words == "newer"
+
+
 def test_a_deleted_comment_stays_deleted_whatever_arrives_later(mirror: Mirror) -> None:
     mirror.upsert_issues(REPO, [issue(1, created=10)], now=NOW)
     edit = comment(10, 1, created=5, updated=4, body="edited")
