@@ -150,10 +150,9 @@ def fill_mirror(path: Path, n_issues: int, n_comments: int) -> dict[str, float]:
 
 def build_once(kind: str, period: str, n_issues: int, n_comments: int, db: str) -> dict[str, object]:
     """One report built and rendered in this (fresh) process: from the mirror, or from the API path's data."""
-    from bot.render import render_json, render_markdown, render_messages
     from bot.report.options import ReportOptions
     from bot.report.periods import parse_timezone
-    from bot.service import ReportRequest, ReportService
+    from bot.service import FORMATS, ReportRequest, ReportService, render_report
 
     utc = parse_timezone("UTC")
     request = ReportRequest(period_text=period, repos=(REPO,), tz=utc)
@@ -188,9 +187,8 @@ def build_once(kind: str, period: str, n_issues: int, n_comments: int, db: str) 
     started = time.perf_counter()
     report = service.build(request, now=NOW)
     built = time.perf_counter() - started
-    render_markdown(report)
-    render_json(report)
-    render_messages(report)
+    for fmt in FORMATS:  # as `python -m bot report --format FMT` writes it
+        render_report(report, fmt)
     total = time.perf_counter() - started
     return {
         "active": report.totals.total,

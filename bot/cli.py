@@ -7,7 +7,6 @@ on stderr saying what would work; 1 for an upstream failure (GitHub) with one li
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from bot.errors import TicketReportError, UpstreamError
 from bot.report.periods import PeriodError, parse_period, parse_timezone
 from bot.settings import Settings, SettingsError, load_settings, valid_repo
 
-FORMATS = ("markdown", "json", "blocks")
+FORMATS = ("markdown", "json", "blocks")  # bot.service.render_report writes each
 log = logging.getLogger("bot")
 
 
@@ -137,8 +136,7 @@ def _repos(given: Sequence[str], settings: Settings) -> tuple[str, ...]:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.render import render_json, render_markdown, render_messages
-    from bot.service import ReportRequest, ReportService
+    from bot.service import ReportRequest, ReportService, render_report
 
     if args.top is not None and not 1 <= args.top <= 50:
         raise InputError(f"--top {args.top} is out of range; use a number from 1 to 50")
@@ -162,12 +160,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         if store is not None:
             store.close()
-    if args.format == "markdown":
-        output = render_markdown(report)
-    elif args.format == "json":
-        output = render_json(report)
-    else:
-        output = json.dumps(render_messages(report), indent=2, ensure_ascii=False)
+    output = render_report(report, args.format)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
 

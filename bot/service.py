@@ -150,6 +150,25 @@ class ReportService:
             del self._cache[key]
 
 
+FORMATS = ("markdown", "json", "blocks")
+
+
+@without_gc  # rendering, like building, makes no reference cycles for the collector to find
+def render_report(report: Report, fmt: str) -> str:
+    """The report as text: Markdown, indented JSON, or its Block Kit messages as indented JSON."""
+    import json
+
+    from bot.render import render_json, render_markdown, render_messages
+
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "blocks":
+        return json.dumps(render_messages(report), indent=2, ensure_ascii=False)
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
 def _filter_labels(tickets: Sequence[Ticket], include: frozenset[str]) -> list[Ticket]:
     if not include:
         return list(tickets)

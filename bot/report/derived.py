@@ -16,12 +16,10 @@ the report) until the mirror derives it again.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from bot.report.team_words import Said, classify, still_fails
+from bot.report.team_words import KIND_ORDER, Said, classify, still_fails
 from bot.report.text import clean_lines
 
 TEXT_VERSION = 2
@@ -64,36 +62,31 @@ def comment_words(body: str | None) -> Words:
     return Words(said=classify(body), fails=still_fails(body))
 
 
+_SEP = "\x1f"  # the ASCII unit separator: never in cleaned text (it is replaced where it was)
+
+
 def encode_words(words: Words) -> str:
-    """`words` as a short JSON text, for a store."""
+    """`words` as one short text for a store: kind, sentence, version, workaround and the still-fails
+    sentence, separated by `_SEP`, an empty field for None (a report decodes tens of thousands)."""
     said = words.said
-    return json.dumps(
-        {
-            "said": None if said is None else [said.kind, said.sentence, said.version, said.workaround],
-            "fails": words.fails,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    parts = ("", "", "", "") if said is None else (said.kind, said.sentence, said.version, said.workaround)
+    return _SEP.join((part or "").replace(_SEP, " ") for part in (*parts, words.fails))
 
 
 def decode_words(text: str) -> Words | None:
-    """What `encode_words` wrote; None for anything else (it is then read from the body again)."""
-    try:
-        value: Any = json.loads(text)
-        said, fails = value["said"], value["fails"]
-        if fails is not None and not isinstance(fails, str):
-            return None
-        if said is None:
-            return Words(said=None, fails=fails)
-        kind, sentence, version, workaround = said
-        if not all(isinstance(part, str) for part in (kind, sentence)) or not all(
-            part is None or isinstance(part, str) for part in (version, workaround)
-        ):
-            return None
-        return Words(Said(kind=kind, sentence=sentence, version=version, workaround=workaround), fails)
-    except (ValueError, TypeError, KeyError):
+    """What `encode_words` wrote; None for anything else (the comment is then read again)."""
+    parts = text.split(_SEP)
+    if len(parts) != 5:
         return None
+    kind, sentence, version, workaround, fails = parts
+    if not kind:
+        return Words(said=None, fails=fails or None)
+    if kind not in KIND_ORDER or not sentence:
+        return None
+    return Words(
+        said=Said(kind=kind, sentence=sentence, version=version or None, workaround=workaround or None),
+        fails=fails or None,
+    )
 
 
 def words_of(body: str | None, stored: str | None) -> Words:
@@ -103,6 +96,13 @@ def words_of(body: str | None, stored: str | None) -> Words:
         if words is not None:
             return words
     return comment_words(body)
+
+
+def fails_of(body: str | None, stored: str | None) -> str | None:
+    """`words_of(body, stored).fails`, without decoding the rest: most comments say nothing failed."""
+    if stored is not None and stored.endswith(_SEP) and stored.count(_SEP) == 4:
+        return None
+    return words_of(body, stored).fails
 
 
 def encode_lines(lines: tuple[str, ...]) -> str:

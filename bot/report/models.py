@@ -13,7 +13,7 @@ from bot.report.history import RepoHistory
 TEAM_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comment:
     """One comment on an issue, as listed by the repository-wide comments endpoint."""
 
@@ -32,7 +32,7 @@ class Comment:
     words: str | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ticket:
     """One GitHub issue (never a pull request)."""
 
@@ -56,10 +56,11 @@ class Ticket:
     # derived.clean_title(title) and derived.clean_body(body), when a store computed them beforehand.
     clean_title: str | None = field(default=None, compare=False, repr=False)
     clean_body: tuple[str, ...] | None = field(default=None, compare=False, repr=False)
+    # (repo, number): set once here, not built on every use (a big report asks a million times).
+    key: tuple[str, int] = field(init=False, compare=False, repr=False)
 
-    @property
-    def key(self) -> tuple[str, int]:
-        return (self.repo, self.number)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.repo, self.number))
 
 
 @dataclass(frozen=True)

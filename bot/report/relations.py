@@ -62,6 +62,12 @@ def ticket_links(
     ticket: Ticket, comments: Sequence[Comment], *, team_logins: frozenset[str]
 ) -> list[TicketLink]:
     """Every link the ticket's body and comments make to other tickets of its repository, in order."""
+    if not _may_link(ticket.body) and not any(
+        # _may_link, written out: this runs for every comment of every ticket, and most link nothing
+        not comment.author_is_bot and comment.body and ("#" in comment.body or "://" in comment.body)
+        for comment in comments
+    ):
+        return []
     links: dict[tuple[int, str], TicketLink] = {}
 
     def add(

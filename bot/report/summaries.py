@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.report.activity import is_team
-from bot.report.derived import words_of
+from bot.report.derived import fails_of, words_of
 from bot.report.models import Cited, Comment, GroupSummary, Ticket, TicketRef, ref
 from bot.report.team_words import KIND_ORDER, Said, still_fails
 from bot.report.text import (
@@ -525,7 +525,7 @@ def fix_failure(
                 continue
             if is_team(comment, ticket, team_logins):
                 continue
-            sentence = fails(words_of(comment.body, comment.words).fails)
+            sentence = fails(fails_of(comment.body, comment.words))
             if sentence:
                 found.append((comment.created_at, sentence, comment.author, ticket))
     if not found:

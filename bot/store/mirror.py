@@ -47,6 +47,7 @@ from bot.store.schema import (
 )
 
 _BATCH = 500  # rows per INSERT statement
+_READ_BATCH = 5000  # rows fetched at a time by a report's read
 # How long webhooks alone keep a mirror current after a sync confirmed them (reports sync after that).
 WEBHOOK_TRUST = timedelta(hours=1)
 
@@ -361,8 +362,11 @@ class Mirror:
         def inside(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
             return sa.and_(column >= window_start, column < window_end)
 
-        commented = sa.select(comments.c.issue_number).where(
-            comments.c.repo == key, comments.c.deleted_at.is_(None), inside(comments.c.created_at)
+        commented = sa.exists().where(
+            comments.c.repo == key,
+            comments.c.issue_number == issues.c.number,
+            comments.c.deleted_at.is_(None),
+            inside(comments.c.created_at),
         )
         ticket_query = (
             sa.select(*_TICKET_COLUMNS)
@@ -370,9 +374,7 @@ class Mirror:
                 issues.c.repo == key,
                 issues.c.is_pull_request.is_(False),
                 issues.c.deleted_at.is_(None),
-                sa.or_(
-                    inside(issues.c.created_at), inside(issues.c.closed_at), issues.c.number.in_(commented)
-                ),
+                sa.or_(inside(issues.c.created_at), inside(issues.c.closed_at), commented),
             )
             .order_by(issues.c.number)
         )
@@ -382,9 +384,11 @@ class Mirror:
             .order_by(comments.c.created_at, comments.c.id)
         )
         with self._read() as conn:
-            tickets = [_ticket(repo, row) for row in conn.execute(ticket_query)]
+            # Rows a few thousand at a time (fetchmany): not one driver call per row, nor all at once.
+            batched = conn.execution_options(yield_per=_READ_BATCH)
+            tickets = [_ticket(repo, row) for row in batched.execute(ticket_query)]
             numbers = {t.number for t in tickets}
-            said = _comments(repo, conn.execute(comment_query), numbers=numbers)
+            said = _comments(repo, batched.execute(comment_query), numbers=numbers)
         return TicketData(tickets=tuple(tickets), comments=tuple(said), comments_since=window_start)
 
     def ticket(self, repo: str, number: int) -> tuple[Ticket, tuple[Comment, ...]] | None:
@@ -844,7 +848,12 @@ def _comments(repo: str, rows: Iterable[Any], *, numbers: Collection[int] | None
     """Comments from rows of `_COMMENT_COLUMNS`, only those on `numbers` when given. Built positionally,
     with the derived text decoded only for rows of the current version: a report reads hundreds of
     thousands of them."""
-    current, decode, utc = derived.TEXT_VERSION, derived.decode_lines, _utc
+    current, decode, utc, fromisoformat = (
+        derived.TEXT_VERSION,
+        derived.decode_lines,
+        _utc,
+        datetime.fromisoformat,
+    )
     out: list[Comment] = []
     append = out.append
     for id_, number, author, association, is_bot, body, created_at, reactions, clean, words, version in rows:
@@ -860,7 +869,9 @@ def _comments(repo: str, rows: Iterable[Any], *, numbers: Collection[int] | None
                 author_association=association,
                 author_is_bot=bool(is_bot),
                 body=body,
-                created_at=utc(created_at),  # type: ignore[arg-type]
+                created_at=fromisoformat(created_at + "+00:00")  # _utc, written out
+                if type(created_at) is str
+                else utc(created_at),
                 reactions=reactions,
                 clean_body=decode(clean) if fresh and clean is not None else None,
                 words=words if fresh else None,

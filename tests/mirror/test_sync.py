@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.cli import main
 from bot.errors import GitHubUnavailable, RateLimited
@@ -193,6 +194,39 @@ def test_edits_and_new_comments_are_picked_up_since_the_last_sync(gh: FakeGitHub
 
 
 # --- resuming ---------------------------------------------------------------------------------------------
+
+
+def test_after_an_upgrade_the_sync_derives_the_stored_text_anew_a_batch_at_a_time(
+    gh: FakeGitHub, mirror: Mirror, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.mirror import sync as sync_module
+    from bot.report import derived
+    from bot.store.schema import mirror_comments, mirror_issues
+
+    sync = syncer(gh, mirror, token=TOKEN)
+    sync.sync(REPO)
+    sync.sync(REPO)
+    # What the previous release stored: text version 1, no words (pull requests' rows too).
+    with store.engine.begin() as conn:
+        conn.execute(mirror_issues.update().values(text_version=1, clean_body='["old"]'))
+        conn.execute(mirror_comments.update().values(text_version=1, words=None))
+    issues, comments = mirror.counts(REPO)
+    assert issues < 60 < comments
+    monkeypatch.setattr(sync_module, "REDERIVE_BATCH", 60)
+    first = sync.sync(REPO)
+    assert first.requests == 2 and first.not_modified == 2  # GitHub is not asked for any of it again
+    assert first.rederived == issues + 60  # every issue, and a batch of the comments
+    assert first.summary() == (
+        f"{REPO}: 2 requests, both 304 (unchanged); text of {issues + 60} stored rows derived anew after an "
+        "upgrade"
+    )
+    assert sync.sync(REPO).rederived == comments - 60
+    assert sync.sync(REPO).rederived == 0
+    with store.engine.connect() as conn:
+        for table in (mirror_comments, mirror_issues):
+            assert set(conn.execute(sa.select(table.c.text_version)).scalars()) == {derived.TEXT_VERSION}
+        words = conn.execute(sa.select(mirror_comments.c.body, mirror_comments.c.words)).all()
+    assert all(stored == derived.encode_words(derived.comment_words(body)) for body, stored in words)
 
 
 @pytest.mark.parametrize("failure", ["server errors", "rate limit"])

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 
+import pytest
+
+from bot.report import derived
 from bot.report.builder import build_report
 from bot.report.drilldown import build_ticket_detail
 from bot.report.grouping import find_common_issues
-from bot.report.models import TicketData
+from bot.report.models import Comment, TicketData
 from bot.report.options import ReportOptions
 from bot.report.relations import team_link_refs, ticket_links
 from bot.report.summaries import product_version
-from bot.report.team_words import classify, still_fails
+from bot.report.team_words import Said, classify, still_fails
 from bot.report.text import clean_text, duplicate_refs, error_lines, quote
 
 from .factories import REPO, at, comment, day, ticket
@@ -402,3 +406,77 @@ def test_two_short_tickets_alike_only_by_everyday_product_words_are_not_one_prob
 def test_a_one_line_json_response_is_a_dump():
     body = 'Login fails.\n{"error":{"code":401,"message":"Invalid credentials"}}\nThen nothing happens.'
     assert clean_text(body) == "Login fails. Then nothing happens."
+
+
+# --- what a comment says, derived once and stored (bot.report.derived) ---------------------------------
+
+
+def _with_stored_words(comments: list[Comment]) -> list[Comment]:
+    """The comments as the ticket mirror hands them over: what each says, encoded beside it."""
+    return [
+        dataclasses.replace(c, words=derived.encode_words(derived.comment_words(c.body))) for c in comments
+    ]
+
+
+def test_stored_words_give_the_summary_the_comments_themselves_give():
+    tickets, said = _crash_group()
+    (read,) = find_common_issues(tickets, said, team_logins=NO_TEAM)
+    (stored,) = find_common_issues(tickets, _with_stored_words(said), team_logins=NO_TEAM)
+    assert stored.parts == read.parts
+    assert stored.parts.status_kind == "fix_released"
+
+
+def test_a_summary_reads_the_stored_words_not_the_body_again():
+    tickets, said = _crash_group()
+    # What a store derived is what counts: here it says the team (dana) only asked for logs.
+    asked = derived.Words(
+        said=Said(kind="needs_info", sentence="Could you send us the logs?", version=None), fails=None
+    )
+    stored = [
+        dataclasses.replace(
+            c, words=derived.encode_words(asked if c.author == "dana" else derived.comment_words(c.body))
+        )
+        for c in said
+    ]
+    (group,) = find_common_issues(tickets, stored, team_logins=NO_TEAM)
+    assert group.parts.status_kind == "needs_info"
+    assert group.parts.fix_fails is None  # no fix was announced, so nothing "still fails" after one
+
+
+def test_unreadable_stored_words_are_read_from_the_body_instead():
+    tickets, said = _crash_group()
+    garbled = [dataclasses.replace(c, words="not\x1fwhat encode_words writes") for c in said]
+    (read,) = find_common_issues(tickets, said, team_logins=NO_TEAM)
+    (group,) = find_common_issues(tickets, garbled, team_logins=NO_TEAM)
+    assert group.parts == read.parts
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "",
+        "Thanks! Fixed in 5.3.1, please update.\n\nStill fails for me after updating to 5.3.1 though.",
+        "A fix is coming in the next release; as a workaround, delete the cache folder.",
+        "Could you share the logs?",
+        "I updated and it still crashes. Same error after the update.",
+        "Sentence with a \x1f separator inside, fixed in 2.0.1.",
+    ],
+)
+def test_encoded_words_decode_to_what_was_derived(body: str):
+    words = derived.comment_words(body)
+    decoded = derived.decode_words(derived.encode_words(words))
+    assert decoded is not None
+    assert decoded.said == (
+        None
+        if words.said is None
+        else dataclasses.replace(words.said, sentence=words.said.sentence.replace("\x1f", " "))
+    )
+    assert decoded.fails == words.fails
+    stored = derived.encode_words(words)
+    assert derived.fails_of(body, stored) == decoded.fails == derived.words_of(body, stored).fails
+    assert derived.fails_of(body, None) == words.fails
+
+
+@pytest.mark.parametrize("text", ["", "garbage", "bogus\x1fa\x1f\x1f\x1f", "answered\x1f\x1f\x1f\x1f"])
+def test_anything_else_does_not_decode(text: str):
+    assert derived.decode_words(text) is None
