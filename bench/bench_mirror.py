@@ -169,7 +169,7 @@ def build_once(kind: str, period: str, n_issues: int, n_comments: int, db: str) 
             sync_minutes=5,
             clock=lambda: NOW,  # type: ignore[arg-type]
         )
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_before = _peak_mb()
     else:
         from bot.github_payloads import comments_from_payloads, select_window, tickets_from_issues
 
@@ -182,7 +182,7 @@ def build_once(kind: str, period: str, n_issues: int, n_comments: int, db: str) 
                 return select_window(tickets, comments, window_start=window_start, window_end=window_end)
 
         source = Parsed()
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss_before = _peak_mb()
     service = ReportService(source=source, options=ReportOptions())
     started = time.perf_counter()
     report = service.build(request, now=NOW)
@@ -195,9 +195,21 @@ def build_once(kind: str, period: str, n_issues: int, n_comments: int, db: str) 
         "groups": len(report.common_issues),
         "read_and_build_s": round(built, 2),
         "build_and_render_s": round(total, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "rss_before_report_mb": round(rss_before / 1024, 1),
+        "peak_rss_mb": _peak_mb(),
+        "rss_before_report_mb": rss_before,
     }
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory. VmHWM, not getrusage's ru_maxrss: a child started after part 1
+    would report its parent's peak (Linux keeps ru_maxrss across fork and exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _child(*args: str) -> dict[str, object]:

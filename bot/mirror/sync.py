@@ -267,10 +267,18 @@ class _Run:
         reconciled_at = state.reconciled_at or state.backfilled_at or EPOCH
         if self.may_reconcile and self.started - reconciled_at >= self.sync.reconcile_every:
             self.reconcile()
-        # Rows stored before an upgrade changed the derived text: a batch per run, until none is left.
-        self.rederived = self.mirror.rederive(self.repo, limit=REDERIVE_BATCH)
         self.mirror.update_state(self.repo, synced_at=self.started, last_error=None)
+        if self.may_reconcile:  # the keeper's and the command's syncs, never one a report waits for
+            self.rederive()
         return self.result()
+
+    def rederive(self) -> None:
+        """Rows stored before an upgrade changed the derived text: a batch per run, until none is left.
+        Reports read such rows' text themselves meanwhile, so a failure here costs only time."""
+        try:
+            self.rederived = self.mirror.rederive(self.repo, limit=REDERIVE_BATCH)
+        except Exception:
+            log.exception("%s: deriving the stored text anew failed; the next sync tries again", self.repo)
 
     def result(self, *, finished: bool = True) -> SyncResult:
         return SyncResult(

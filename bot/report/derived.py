@@ -59,10 +59,27 @@ class Words:
 
 
 def comment_words(body: str | None) -> Words:
-    return Words(said=classify(body), fails=still_fails(body))
+    """What a comment says, read as a team comment and as a reporter's."""
+    return Words(said=said_in(body), fails=fails_in(body))
 
 
-_SEP = "\x1f"  # the ASCII unit separator: never in cleaned text (it is replaced where it was)
+def said_in(body: str | None) -> Said | None:
+    """`team_words.classify` of a comment, as the store derives it (the separator of `encode_words`
+    read as the space it stands for, so a stored comment and a fetched one say the same)."""
+    return classify(_without_sep(body))
+
+
+def fails_in(body: str | None) -> str | None:
+    """`team_words.still_fails` of a comment, as the store derives it."""
+    return still_fails(_without_sep(body))
+
+
+def _without_sep(body: str | None) -> str | None:
+    return body.replace(_SEP, " ") if body and _SEP in body else body
+
+
+_SEP = "\x1f"  # the ASCII unit separator: read as a space in what a comment says (`said_in`)
+_KINDS = frozenset(("", *KIND_ORDER))
 
 
 def encode_words(words: Words) -> str:
@@ -89,27 +106,44 @@ def decode_words(text: str) -> Words | None:
     )
 
 
-def words_of(body: str | None, stored: str | None) -> Words:
-    """A comment's words: the stored ones when a store derived them, else read from `body` now."""
-    if stored is not None:
-        words = decode_words(stored)
-        if words is not None:
-            return words
-    return comment_words(body)
+def said_of(body: str | None, stored: str | None) -> Said | None:
+    """What a team comment says: the stored words when a store derived them, else read from `body` now."""
+    words = decode_words(stored) if stored is not None else None
+    return words.said if words is not None else said_in(body)
 
 
 def fails_of(body: str | None, stored: str | None) -> str | None:
-    """`words_of(body, stored).fails`, without decoding the rest: most comments say nothing failed."""
-    if stored is not None and stored.endswith(_SEP) and stored.count(_SEP) == 4:
-        return None
-    return words_of(body, stored).fails
+    """A reporter comment's "it still fails" sentence: stored or read now, as `said_of`. Most comments
+    say nothing failed, and their stored words (ending in an empty field) are not decoded for it."""
+    if stored is not None:
+        kind, _, rest = stored.partition(_SEP)
+        # what decode_words takes, with an empty last field: a kind with its sentence, or no kind
+        if (
+            stored.endswith(_SEP)
+            and stored.count(_SEP) == 4
+            and (not kind or (kind in _KINDS and rest[:1] != _SEP))
+        ):
+            return None
+        words = decode_words(stored)
+        if words is not None:
+            return words.fails
+    return fails_in(body)
 
 
 def encode_lines(lines: tuple[str, ...]) -> str:
-    """Cleaned lines as one text for a store (a cleaned line never holds a line break)."""
-    return "\n".join(line.replace("\n", " ") for line in lines)
+    """Cleaned lines as one text for a store: joined by line breaks, a backslash or a line break inside a
+    line (an HTML entity can make one) escaped as \\\\ or \\n."""
+    return "\n".join(line.replace("\\", "\\\\").replace("\n", "\\n") for line in lines)
 
 
 def decode_lines(text: str) -> tuple[str, ...]:
     """What `encode_lines` wrote."""
-    return tuple(text.split("\n")) if text else ()
+    if not text:
+        return ()
+    lines = text.split("\n")
+    if "\\" not in text:  # nearly always: nothing escaped
+        return tuple(lines)
+    return tuple(_ESCAPED.sub(lambda m: "\n" if m.group(0) == "\\n" else "\\", line) for line in lines)
+
+
+_ESCAPED = re.compile(r"\\[n\\]")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.report.activity import is_team
-from bot.report.derived import fails_of, words_of
+from bot.report.derived import fails_of, said_of
 from bot.report.models import Cited, Comment, GroupSummary, Ticket, TicketRef, ref
 from bot.report.team_words import KIND_ORDER, Said, still_fails
 from bot.report.text import (
@@ -460,7 +460,7 @@ def team_words(tickets: Sequence[Ticket], threads: Threads, *, team_logins: froz
         for comment in threads.get(ticket.key, ()):
             if not is_team(comment, ticket, team_logins):
                 continue
-            said = words_of(comment.body, comment.words).said
+            said = said_of(comment.body, comment.words)
             if said is not None:
                 words.append(TeamWord(said=said, ticket=ticket, comment=comment))
     words.sort(key=lambda w: (w.comment.created_at, w.comment.id))

@@ -385,10 +385,10 @@ class Mirror:
         )
         with self._read() as conn:
             # Rows a few thousand at a time (fetchmany): not one driver call per row, nor all at once.
-            batched = conn.execution_options(yield_per=_READ_BATCH)
-            tickets = [_ticket(repo, row) for row in batched.execute(ticket_query)]
+            batched = {"yield_per": _READ_BATCH}
+            tickets = [_ticket(repo, row) for row in conn.execute(ticket_query, execution_options=batched)]
             numbers = {t.number for t in tickets}
-            said = _comments(repo, batched.execute(comment_query), numbers=numbers)
+            said = _comments(repo, conn.execute(comment_query, execution_options=batched), numbers=numbers)
         return TicketData(tickets=tuple(tickets), comments=tuple(said), comments_since=window_start)
 
     def ticket(self, repo: str, number: int) -> tuple[Ticket, tuple[Comment, ...]] | None:
@@ -538,17 +538,23 @@ class Mirror:
         """Derive again the text of up to `limit` issues and `limit` comments of `repo` stored with an
         older `TEXT_VERSION` (written before an upgrade); the number of rows brought up to date. Reports
         read such rows' text themselves meanwhile. A row rewritten since it was read here is left as
-        its writer left it (the update asks for the version it read)."""
+        its writer left it (the update asks for the version and the write time it read)."""
         key = repo_key(repo)
         issues, comments = mirror_issues, mirror_comments
         with self._read() as conn:
             stale_issues = conn.execute(
-                sa.select(issues.c.number, issues.c.title, issues.c.body, issues.c.is_pull_request)
+                sa.select(
+                    issues.c.number,
+                    issues.c.title,
+                    issues.c.body,
+                    issues.c.is_pull_request,
+                    issues.c.synced_at,
+                )
                 .where(issues.c.repo == key, issues.c.text_version < derived.TEXT_VERSION)
                 .limit(limit)
             ).all()
             stale_comments = conn.execute(
-                sa.select(comments.c.id, comments.c.body)
+                sa.select(comments.c.id, comments.c.body, comments.c.synced_at)
                 .where(comments.c.repo == key, comments.c.text_version < derived.TEXT_VERSION)
                 .limit(limit)
             ).all()
@@ -558,10 +564,14 @@ class Mirror:
                 if is_pull_request
                 else _issue_text(title, body),
                 k_number=number,
+                k_synced_at=synced_at,
             )
-            for number, title, body, is_pull_request in stale_issues
+            for number, title, body, is_pull_request, synced_at in stale_issues
         ]
-        comment_rows = [_prefixed(_comment_text(body), k_id=id_) for id_, body in stale_comments]
+        comment_rows = [
+            _prefixed(_comment_text(body), k_id=id_, k_synced_at=synced_at)
+            for id_, body, synced_at in stale_comments
+        ]
         done = 0
         for table, rows, which in (
             (issues, issue_rows, issues.c.number == sa.bindparam("k_number")),
@@ -571,7 +581,13 @@ class Mirror:
                 continue
             statement = (
                 sa.update(table)
-                .where(table.c.repo == key, which, table.c.text_version < derived.TEXT_VERSION)
+                .where(
+                    table.c.repo == key,
+                    which,
+                    table.c.text_version < derived.TEXT_VERSION,
+                    # unless written again since it was read (by an older release still running, say)
+                    table.c.synced_at == sa.bindparam("k_synced_at", type_=table.c.synced_at.type),
+                )
                 .values({name[2:]: sa.bindparam(name) for name in rows[0] if name.startswith("v_")})
             )
             for start in range(0, len(rows), _BATCH):

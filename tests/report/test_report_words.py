@@ -464,17 +464,28 @@ def test_unreadable_stored_words_are_read_from_the_body_instead():
 )
 def test_encoded_words_decode_to_what_was_derived(body: str):
     words = derived.comment_words(body)
-    decoded = derived.decode_words(derived.encode_words(words))
-    assert decoded is not None
-    assert decoded.said == (
-        None
-        if words.said is None
-        else dataclasses.replace(words.said, sentence=words.said.sentence.replace("\x1f", " "))
-    )
-    assert decoded.fails == words.fails
     stored = derived.encode_words(words)
-    assert derived.fails_of(body, stored) == decoded.fails == derived.words_of(body, stored).fails
-    assert derived.fails_of(body, None) == words.fails
+    assert derived.decode_words(stored) == words
+    assert derived.said_of(body, stored) == words.said == derived.said_of(body, None)
+    assert derived.fails_of(body, stored) == words.fails == derived.fails_of(body, None)
+
+
+def test_a_separator_in_a_comment_reads_as_the_space_it_stands_for():
+    body = "We pushed a fix\x1fit is out in 2.0.1, please update."
+    said = derived.said_in(body)
+    assert said is not None and said.kind == "fix_released"
+    assert "\x1f" not in said.sentence
+    assert derived.decode_words(derived.encode_words(derived.comment_words(body))).said == said
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["bogus\x1fa\x1f\x1f\x1f", "answered\x1f\x1f\x1f\x1f", "garbage", "a\x1fb\x1fc"],
+)
+def test_stored_words_that_do_not_decode_are_read_from_the_body(stored: str):
+    body = "Fixed in 2.0.1. I updated to 2.0.1 and it still fails."
+    assert derived.said_of(body, stored) == derived.said_in(body)
+    assert derived.fails_of(body, stored) == derived.fails_in(body) is not None
 
 
 @pytest.mark.parametrize("text", ["", "garbage", "bogus\x1fa\x1f\x1f\x1f", "answered\x1f\x1f\x1f\x1f"])

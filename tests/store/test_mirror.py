@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from bot.report import derived
 from bot.store.mirror import Mirror, repo_key
@@ -307,3 +308,34 @@ def test_an_edit_keeps_the_pin_and_odd_text_is_stored(mirror: Mirror) -> None:
     ticket, _ = mirror.ticket(REPO, 1)
     assert ticket.pinned
     assert ticket.title == "nul and ? surrogate"
+
+
+def test_rederiving_leaves_a_row_an_older_release_rewrote_meanwhile_for_the_next_batch(
+    mirror: Mirror, store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.store.mirror as mirror_module
+    from bot.store.schema import mirror_comments
+
+    mirror.upsert_issues(REPO, [issue(1, created=3)], now=NOW)
+    mirror.upsert_comments(REPO, [comment(10, 1, created=2, body="Same here.")], now=NOW)
+    _as_written_by_version_1(store.engine)
+    derive = mirror_module._comment_text
+
+    def rewritten_while_deriving(body: str) -> dict:
+        # Between rederive's read and its update, a process of the previous release stores an edit.
+        with store.engine.begin() as conn:
+            conn.execute(
+                mirror_comments.update().values(
+                    body="Fixed in 3.1.4, please update.", synced_at=NOW + timedelta(minutes=1)
+                )
+            )
+        return derive(body)
+
+    monkeypatch.setattr(mirror_module, "_comment_text", rewritten_while_deriving)
+    assert mirror.rederive(REPO) == 1  # the issue; the comment's derived text would be the old body's
+    monkeypatch.setattr(mirror_module, "_comment_text", derive)
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(mirror_comments.c.text_version)).scalar_one() == 1
+    assert mirror.rederive(REPO) == 1  # the next batch derives it from the body now stored
+    (said,) = mirror.window(REPO, window_start=NOW - timedelta(days=1), window_end=NOW).comments
+    assert derived.decode_words(said.words).said.kind == "fix_released"
