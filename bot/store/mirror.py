@@ -560,9 +560,7 @@ class Mirror:
             ).all()
         issue_rows = [
             _prefixed(
-                {"clean_title": None, "clean_body": None, "text_version": derived.TEXT_VERSION}
-                if is_pull_request
-                else _issue_text(title, body),
+                _issue_text(title, body, pull_request=is_pull_request),
                 k_number=number,
                 k_synced_at=synced_at,
             )
@@ -697,11 +695,7 @@ def _issue_row(repo: str, payload: Mapping[str, Any] | None, *, now: datetime) -
     if ticket is None:
         return None
     title, body = _storable(ticket.title), _storable(ticket.body)
-    text = (
-        {"clean_title": None, "clean_body": None, "text_version": derived.TEXT_VERSION}
-        if pull_request
-        else _issue_text(title, body)
-    )
+    text = _issue_text(title, body, pull_request=pull_request)
     return {
         "repo": repo_key(repo),
         "number": ticket.number,
@@ -758,8 +752,11 @@ def _prefixed(values: dict[str, Any], **keys: Any) -> dict[str, Any]:
     return {**{f"v_{column}": value for column, value in values.items()}, **keys}
 
 
-def _issue_text(title: str, body: str) -> dict[str, Any]:
-    """An issue row's derived columns, from its stored title and body."""
+def _issue_text(title: str, body: str, *, pull_request: bool) -> dict[str, Any]:
+    """An issue row's derived columns, from its stored title and body (none for a pull request: reports
+    never read one)."""
+    if pull_request:
+        return {"clean_title": None, "clean_body": None, "text_version": derived.TEXT_VERSION}
     return {
         "clean_title": derived.clean_title(title),
         "clean_body": derived.encode_lines(derived.clean_body(body)),
