@@ -454,11 +454,11 @@ class Mirror:
         )
         query = sa.select(
             issues.c.number,
-            issues.c.created_at,
-            issues.c.closed_at,
+            _raw(issues.c.created_at),
+            _raw(issues.c.closed_at),
             issues.c.state,
             issues.c.state_reason,
-            sa.case((issues.c.created_at >= since, first_reply), else_=None).label("first_reply"),
+            _raw(sa.case((issues.c.created_at >= since, first_reply), else_=None).label("first_reply")),
         ).where(
             issues.c.repo == key,
             issues.c.is_pull_request.is_(False),
@@ -467,17 +467,17 @@ class Mirror:
             sa.or_(issues.c.closed_at.is_(None), issues.c.closed_at >= since, issues.c.state == "open"),
         )
         with self._read() as conn:
-            rows = conn.execute(query).all()
-        return [
-            IssueDates(
-                number=row.number,
-                created_at=row.created_at,
-                closed_at=row.closed_at if row.state == "closed" else None,
-                state_reason=row.state_reason,
-                first_team_reply_at=_aware(row.first_reply),
-            )
-            for row in rows
-        ]
+            rows = conn.execute(query, execution_options={"yield_per": _READ_BATCH})
+            return [  # by position, times parsed by `_utc`: a week's report reads every issue's dates
+                IssueDates(
+                    number=number,
+                    created_at=_utc(created_at),  # type: ignore[arg-type]
+                    closed_at=_utc(closed_at) if state == "closed" else None,
+                    state_reason=state_reason,
+                    first_team_reply_at=_utc(first_reply),
+                )
+                for number, created_at, closed_at, state, state_reason, first_reply in rows
+            ]
 
     def issue_numbers(self, repo: str, *, created_from: datetime, created_to: datetime) -> set[int]:
         """Numbers of the live issues and pull requests created in [created_from, created_to] (both
