@@ -159,7 +159,8 @@ class ConditionalPage:
 class GitHubSource:
     """Fetches a repository's tickets and comments for a window, and single tickets for drill-downs.
 
-    Safe to share between threads: each thread gets its own PyGithub client. (PyGithub 2.10's Requester
+    Safe to share between threads: each thread gets its own PyGithub clients (one for searches, whose
+    rate limits the shared SearchLimiter waits out, one for the rest). (PyGithub 2.10's Requester
     keeps one connection object per client and stores the next request's URL on it between `request()`
     and `getresponse()`, so two threads sharing a client can swap each other's requests.)
     """

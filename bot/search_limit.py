@@ -85,7 +85,7 @@ class SearchLimiter:
                         self._changed.notify_all()  # the next in line may find a slot too
                         return
                     if self._hold > deadline or (first and free is not None and free > deadline):
-                        raise self._limited(max(self._hold, free or now), now)
+                        raise self._limited(max(self._hold, free if free is not None else now), now)
                     if now >= deadline:
                         raise self._limited(free if free is not None else now + self.window, now)
                     wake = min(free, deadline) if first and free is not None else deadline
