@@ -104,7 +104,11 @@ def build_bot(
     if source is None:
         from bot.github_source import GitHubSource
 
-        source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+        source = GitHubSource(
+            token=settings.github_token,
+            base_url=settings.github_api_url,
+            search_per_minute=settings.config.github_search_per_minute,
+        )
     service = ReportService(
         source=source,
         options=settings.report_options(),
@@ -272,7 +276,11 @@ def run_clock(settings: Settings) -> int:
     else:
         from bot.github_source import GitHubSource
 
-        source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+        source = GitHubSource(
+            token=settings.github_token,
+            base_url=settings.github_api_url,
+            search_per_minute=settings.config.github_search_per_minute,
+        )
     service = ReportService(
         source=source,
         options=settings.report_options(),
@@ -348,7 +356,11 @@ def open_mirror(
         return None
     from bot.github_source import GitHubSource
 
-    github = live or GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    github = live or GitHubSource(
+        token=settings.github_token,
+        base_url=settings.github_api_url,
+        search_per_minute=settings.config.github_search_per_minute,
+    )
     mirror = Mirror(store.engine)
     sync = MirrorSync(
         github,  # type: ignore[arg-type]  # a GitHubSource

@@ -186,7 +186,11 @@ def _source(path: str | None, settings: Settings, store):
         return SnapshotSource(path)
     from bot.github_source import GitHubSource
 
-    github = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    github = GitHubSource(
+        token=settings.github_token,
+        base_url=settings.github_api_url,
+        search_per_minute=settings.config.github_search_per_minute,
+    )
     if store is None or not settings.config.mirror:
         return github
     from bot.app_runner import open_mirror
@@ -231,7 +235,11 @@ def _snapshot(args: argparse.Namespace, settings: Settings) -> int:
     tz = parse_timezone(settings.config.timezone)
     now = datetime.now(UTC)
     since = parse_period(f"since {args.since}", now=now, tz=tz).start
-    source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    source = GitHubSource(
+        token=settings.github_token,
+        base_url=settings.github_api_url,
+        search_per_minute=settings.config.github_search_per_minute,
+    )
     count = write_snapshot(source, repos=repos, since=since, now=now, path=args.output)
     print(f"wrote {args.output}: {count} ({source.request_count} GitHub requests)", file=sys.stderr)
     return 0
@@ -265,7 +273,11 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(step.describe(), file=sys.stderr)
 
-    source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
+    source = GitHubSource(
+        token=settings.github_token,
+        base_url=settings.github_api_url,
+        search_per_minute=settings.config.github_search_per_minute,
+    )
     syncer = MirrorSync(
         source,
         Mirror(store.engine),

@@ -17,6 +17,8 @@ as window_start, so one fetch covers the period and the one it is compared with)
   within a small multiple of the tickets in the window. A search over GitHub's 1000-result cap, or
   too many issues to fetch one by one, falls back to list mode.
   (The search index lags by seconds to minutes, which is why recent windows never use it.)
+  Searches are spaced to GitHub's search budget by the process's `SearchLimiter` (bot/search_limit.py):
+  a burst of past reports waits its turn, up to a little over a minute, instead of failing.
 
 With a token, each fetch then sends one request more, a GraphQL query for the repository's pinned issues
 (GitHub has no REST endpoint for them, and GraphQL refuses anonymous callers), and marks those tickets
@@ -74,6 +76,7 @@ from bot.github_payloads import (
     tickets_from_issues,
 )
 from bot.report.models import Comment, Ticket, TicketData
+from bot.search_limit import SearchLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +159,8 @@ class ConditionalPage:
 class GitHubSource:
     """Fetches a repository's tickets and comments for a window, and single tickets for drill-downs.
 
-    Safe to share between threads: each thread gets its own PyGithub client. (PyGithub 2.10's Requester
+    Safe to share between threads: each thread gets its own PyGithub clients (one for searches, whose
+    rate limits the shared SearchLimiter waits out, one for the rest). (PyGithub 2.10's Requester
     keeps one connection object per client and stores the next request's URL on it between `request()`
     and `getresponse()`, so two threads sharing a client can swap each other's requests.)
     """
@@ -170,36 +174,49 @@ class GitHubSource:
         retries: int = 3,
         max_rate_limit_wait: float = 30,
         backoff_factor: float = 0.5,
+        search_per_minute: int | None = None,
+        search_limiter: SearchLimiter | None = None,
     ) -> None:
+        """`search_per_minute`: the search budget of the token (None: GitHub's, 30 with a token and 10
+        without); searches share this process's limiter for the API and token, or `search_limiter`."""
         base_url = base_url.rstrip("/")
         if not base_url.startswith(("http://", "https://")):
             raise BadInput(f"GITHUB_API_URL {base_url!r} must start with https:// (e.g. https://HOST/api/v3)")
         self._base_url = base_url
         self._authenticated = bool(token)
-        retry = _BoundedRetry(
-            total=retries,
-            backoff_factor=backoff_factor,
-            backoff_max=max(max_rate_limit_wait, backoff_factor),
-            status_forcelist=[*range(500, 600), 429],  # GithubRetry adds 403 and inspects it
-            # GitHub asks to wait a minute after a secondary limit without Retry-After; we wait at most
-            # max_rate_limit_wait (GithubRetry gives up when secondary_rate_wait exceeds it).
-            secondary_rate_wait=min(60.0, max_rate_limit_wait),
-            max_rate_limit_wait=max_rate_limit_wait,
-            # After the last retry hand the error response to PyGithub (-> a GithubException with its
-            # status) rather than raising urllib3's MaxRetryError, so 5xx and 429 map to our categories.
-            raise_on_status=False,
-        )
+        self._search_limiter = search_limiter or shared_limiter(base_url, token, search_per_minute)
+
+        def retry(rate_limit_wait: float, secondary_wait: float) -> _BoundedRetry:
+            return _BoundedRetry(
+                total=retries,
+                backoff_factor=backoff_factor,
+                backoff_max=max(max_rate_limit_wait, backoff_factor),
+                status_forcelist=[*range(500, 600), 429],  # GithubRetry adds 403 and inspects it
+                secondary_rate_wait=secondary_wait,
+                max_rate_limit_wait=rate_limit_wait,
+                # After the last retry hand the error response to PyGithub (-> a GithubException with
+                # its status) rather than raising urllib3's MaxRetryError, so 5xx and 429 map to our
+                # categories.
+                raise_on_status=False,
+            )
+
         self._client_options: dict[str, Any] = dict(
             auth=Auth.Token(token) if token else None,
             base_url=base_url,
             timeout=max(1, math.ceil(timeout)),  # PyGithub asserts an int
             user_agent=USER_AGENT,
             per_page=PER_PAGE,
-            retry=retry,
+            # GitHub asks to wait a minute after a secondary limit without Retry-After; we wait at most
+            # max_rate_limit_wait (GithubRetry gives up when secondary_rate_wait exceeds it).
+            retry=retry(max_rate_limit_wait, min(60.0, max_rate_limit_wait)),
             # PyGithub sleeps 0.25 s between requests by default. A report is a handful of serial GETs
             # and secondary limits are retried, so the pause would only add seconds to every report.
             seconds_between_requests=None,
         )
+        # Searches go through a client whose retries never wait for a rate limit: GithubRetry would
+        # sleep and ask again behind the limiter's back. It gives up at once, saying how long to wait
+        # (a minute for a secondary limit without Retry-After), and the limiter waits that out.
+        self._search_options = {**self._client_options, "retry": retry(0, 60.0)}
         self._local = threading.local()
         self._clients: list[Github] = []
         self._lock = threading.Lock()
@@ -217,6 +234,12 @@ class GitHubSource:
         return self._not_modified
 
     @property
+    def search_limiter(self) -> SearchLimiter:
+        """The limiter every search of this source waits its turn in (shared by the process's sources
+        for the same API and token, unless one was given)."""
+        return self._search_limiter
+
+    @property
     def authenticated(self) -> bool:
         """A token is sent (pinned issues can be read: GraphQL refuses anonymous callers)."""
         return self._authenticated
@@ -227,10 +250,12 @@ class GitHubSource:
         for client in clients:
             client.close()
 
-    def _client(self) -> Github:
-        client = getattr(self._local, "client", None)
+    def _client(self, *, search: bool = False) -> Github:
+        name = "search_client" if search else "client"
+        client = getattr(self._local, name, None)
         if client is None:
-            client = self._local.client = Github(**self._client_options)
+            client = Github(**(self._search_options if search else self._client_options))
+            setattr(self._local, name, client)
             with self._lock:
                 self._clients.append(client)
         return client
@@ -560,6 +585,8 @@ class GitHubSource:
     def _request(
         self, url: str, params: dict[str, Any] | None, *, repo: str, search: bool = False
     ) -> tuple[dict[str, Any], Any]:
+        if search:
+            return self._search_request(url, params, repo=repo)
         with self._lock:
             self._count += 1
         try:
@@ -568,6 +595,31 @@ class GitHubSource:
             raise _translate(exc, repo=repo, search=search) from exc
         except requests.exceptions.RequestException as exc:
             raise self._unavailable(exc) from exc
+
+    def _search_request(
+        self, url: str, params: dict[str, Any] | None, *, repo: str
+    ) -> tuple[dict[str, Any], Any]:
+        """One search request in its turn under the search budget. A rate limit GitHub answers anyway is
+        waited out and the request sent again, as long as that fits in the limiter's wait; past it (or
+        when the limit resets later than that) RateLimited says when to try again."""
+        limiter = self._search_limiter
+        deadline = limiter.deadline()
+        while True:
+            limiter.acquire(deadline=deadline)  # RateLimited when the turn cannot come in time
+            with self._lock:
+                self._count += 1
+            try:
+                return self._client(search=True).requester.requestJsonAndCheck("GET", url, parameters=params)
+            except GithubException as exc:
+                error = _translate(exc, repo=repo, search=True)
+                if not isinstance(error, RateLimited):
+                    raise error from exc
+                log.info("GitHub's search limit reached; searches wait until %s UTC", error.reset_at.time())
+                limiter.hold_until(error.reset_at)
+            except requests.exceptions.RequestException as exc:
+                raise self._unavailable(exc) from exc
+            finally:
+                limiter.release()
 
     def _unavailable(self, exc: requests.exceptions.RequestException) -> GitHubUnavailable:
         host = _host(self._base_url)

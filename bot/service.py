@@ -5,13 +5,13 @@ request -> period (parsed in the requester's timezone) -> fetch (cached briefly)
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
+from bot.cache import LoadingCache
 from bot.gc_pause import without_gc
 from bot.report.builder import build_report
 from bot.report.history import RepoHistory
@@ -20,6 +20,7 @@ from bot.report.options import ReportOptions
 from bot.report.periods import parse_period
 
 HISTORY_MIN_PERIOD = timedelta(days=6)  # "week" is today and the six days before it, a little short of 7
+MAX_CACHED_FETCHES = 512  # distinct (repository, window) fetches kept at once; the oldest used go first
 
 
 class TicketSource(Protocol):
@@ -46,15 +47,9 @@ class ReportRequest:
     exclude_labels: frozenset[str] = frozenset()  # lower-case; added to the config's exclusions
 
 
-@dataclass
-class _CacheEntry:
-    data: TicketData
-    fetched_at: float
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class ReportService:
-    """Builds reports; identical fetches within `cache_seconds` reuse the data already fetched.
+    """Builds reports; identical fetches within `cache_seconds` reuse the data already fetched, and
+    identical fetches at the same time wait for the first one instead of repeating it.
 
     With a `writer`, each built report is handed to it (a model rewriting the headline and summaries).
     """
@@ -71,10 +66,9 @@ class ReportService:
         self._source = source
         self.writer = writer
         self._options = options
-        self._cache_seconds = cache_seconds
-        self._monotonic = monotonic
-        self._cache: dict[tuple[str, datetime, str], _CacheEntry] = {}
-        self._cache_lock = threading.Lock()
+        self._cache: LoadingCache[tuple[str, datetime, str], TicketData] = LoadingCache(
+            ttl=cache_seconds, maxsize=MAX_CACHED_FETCHES, timer=monotonic
+        )
 
     def period(self, request: ReportRequest, *, now: datetime) -> Period:
         return parse_period(request.period_text, now=now, tz=request.tz)
@@ -128,26 +122,10 @@ class ReportService:
         # A period ending "now" is keyed as "now": five people asking for today share one fetch.
         end_key = "now" if window_end >= now else window_end.isoformat()
         key = (repo, window_start, end_key)
-        with self._cache_lock:
-            entry = self._cache.get(key)
-            if entry is None or self._monotonic() - entry.fetched_at > self._cache_seconds:
-                entry = _CacheEntry(data=TicketData((), ()), fetched_at=float("-inf"))
-                self._cache[key] = entry
-                self._evict()
-        with entry.lock:  # concurrent identical requests wait for the first fetch instead of repeating it
-            if self._monotonic() - entry.fetched_at > self._cache_seconds:
-                entry.data = self._source.fetch(
-                    repo, window_start=window_start, window_end=window_end, now=now
-                )
-                entry.fetched_at = self._monotonic()
-            return entry.data
-
-    def _evict(self) -> None:
-        limit = self._monotonic() - self._cache_seconds
-        for key in [
-            k for k, e in self._cache.items() if e.fetched_at != float("-inf") and e.fetched_at < limit
-        ]:
-            del self._cache[key]
+        return self._cache.get_or_load(
+            key,
+            lambda: self._source.fetch(repo, window_start=window_start, window_end=window_end, now=now),
+        )
 
 
 FORMATS = ("markdown", "json", "blocks")

@@ -108,6 +108,8 @@ class FileConfig(BaseModel):
     long_open_days: float = Field(30, gt=0)
     channels: dict[str, ChannelConfig] = {}
     cache_seconds: int = Field(300, ge=0)
+    # Search requests GitHub allows the token a minute; empty: GitHub's own limit (30, 10 without a token).
+    github_search_per_minute: int | None = Field(None, ge=1, le=10_000)
     subscriptions: list[SubscriptionConfig] = []
     subscription_managers: list[str] = []
     digest_grace_hours: float = Field(6, ge=0)

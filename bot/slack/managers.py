@@ -4,20 +4,22 @@
 (`S…`); empty means everyone may. A group's members come from `usergroups.users.list` (scope
 `usergroups:read`) and are cached for `ttl_seconds`; a failed lookup counts as "no members" for a
 minute and is logged. `cached_decision` never calls Slack, so the acknowledgement of a command can
-use it and leave a cold cache to the worker pool (`allows`), and `refresh` warms it at start-up.
+use it and leave a cold cache to the worker pool (`allows`), and `refresh` warms it at start-up. A
+command that needs a group while its members are being fetched (by `refresh` or another command)
+waits for that answer rather than asking Slack again.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cache import Fallback, LoadingCache
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -68,11 +70,9 @@ class SubscriptionManagers:
         self._client = client
         self.users: tuple[str, ...] = tuple(users)
         self.groups: tuple[str, ...] = tuple(groups)
-        self._ttl = ttl_seconds
-        self._failure_ttl = failure_ttl_seconds
-        self._monotonic = monotonic
-        self._members: dict[str, tuple[frozenset[str], float]] = {}  # group -> (members, expires)
-        self._lock = threading.Lock()
+        self._members: LoadingCache[str, frozenset[str]] = LoadingCache(
+            ttl=ttl_seconds, failure_ttl=failure_ttl_seconds, timer=monotonic
+        )
 
     @classmethod
     def from_config(cls, client: WebClient, entries: Iterable[str]) -> SubscriptionManagers:
@@ -89,7 +89,7 @@ class SubscriptionManagers:
             return True
         unknown = False
         for group in self.groups:
-            members = self._cached(group)
+            members = self._members.peek(group)
             if members is None:
                 unknown = True
             elif user_id in members:
@@ -108,34 +108,21 @@ class SubscriptionManagers:
         for group in self.groups:
             self._members_of(group)
 
-    def _cached(self, group: str) -> frozenset[str] | None:
-        with self._lock:
-            entry = self._members.get(group)
-        if entry is None or entry[1] <= self._monotonic():
-            return None
-        return entry[0]
-
     def _members_of(self, group: str) -> frozenset[str]:
-        members = self._cached(group)
-        if members is not None:
-            return members
-        members, ttl = self._fetch(group)
-        with self._lock:
-            self._members[group] = (members, self._monotonic() + ttl)
-        return members
+        return self._members.get_or_load(group, lambda: self._fetch(group))
 
-    def _fetch(self, group: str) -> tuple[frozenset[str], float]:
+    def _fetch(self, group: str) -> frozenset[str] | Fallback[frozenset[str]]:
         try:
             response = self._client.usergroups_users_list(usergroup=group)
         except SlackApiError as exc:
             error = exc.response.get("error")
             hint = " (the app needs the usergroups:read scope)" if error == "missing_scope" else ""
             log.warning("usergroups.users.list for %s failed: %s%s", group, error, hint)
-            return frozenset(), self._failure_ttl
+            return Fallback(frozenset())
         except (SlackClientError, OSError) as exc:
             log.warning("usergroups.users.list for %s failed: %s", group, type(exc).__name__)
-            return frozenset(), self._failure_ttl
+            return Fallback(frozenset())
         users = response.get("users")
         if not isinstance(users, list):
-            return frozenset(), self._failure_ttl
-        return frozenset(str(user) for user in users), self._ttl
+            return Fallback(frozenset())
+        return frozenset(str(user) for user in users)

@@ -1,23 +1,23 @@
 """Each Slack user's timezone, from `users.info`, cached; the configured zone when Slack does not say.
 
 "today" and "last week" mean the requesting user's days. A lookup is one Web API call, so answers are
-cached for `ttl_seconds` (people rarely move); a failed lookup falls back to the default zone and is
-remembered for a shorter while so a Slack outage does not cost one extra call per command.
-`cached()` never calls Slack: the acknowledgement path uses it and must not wait on the network.
+cached for `ttl_seconds` (people rarely move), and concurrent commands of one user share one lookup; a
+failed lookup falls back to the default zone and is remembered for a shorter while so a Slack outage
+does not cost one extra call per command. `cached()` never calls Slack: the acknowledgement path uses
+it and must not wait on the network.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import tzinfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cache import Fallback, LoadingCache
 from bot.report.periods import PeriodError, parse_timezone
 
 log = logging.getLogger(__name__)
@@ -42,50 +42,34 @@ class UserTimezones:
     ) -> None:
         self._client = client
         self.default = default
-        self._ttl = ttl_seconds
-        self._failure_ttl = failure_ttl_seconds
-        self._max_entries = max_entries
-        self._monotonic = monotonic
-        self._entries: OrderedDict[str, tuple[tzinfo, float]] = OrderedDict()  # user -> (zone, expires)
-        self._lock = threading.Lock()
+        self._zones: LoadingCache[str, tzinfo] = LoadingCache(
+            ttl=ttl_seconds, failure_ttl=failure_ttl_seconds, maxsize=max_entries, timer=monotonic
+        )
 
     def cached(self, user_id: str) -> tzinfo | None:
         """The user's zone if a fresh lookup is cached, else None. Never calls Slack."""
-        with self._lock:
-            entry = self._entries.get(user_id)
-            if entry is None or entry[1] <= self._monotonic():
-                return None
-            return entry[0]
+        return self._zones.peek(user_id)
 
     def get(self, user_id: str) -> tzinfo:
         """The user's zone: cached, else looked up with users.info, else the default zone."""
-        zone = self.cached(user_id)
-        if zone is not None:
-            return zone
-        zone, ttl = self._lookup(user_id)
-        with self._lock:
-            self._entries[user_id] = (zone, self._monotonic() + ttl)
-            self._entries.move_to_end(user_id)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-        return zone
+        return self._zones.get_or_load(user_id, lambda: self._lookup(user_id))
 
-    def _lookup(self, user_id: str) -> tuple[tzinfo, float]:
+    def _lookup(self, user_id: str) -> tzinfo | Fallback[tzinfo]:
         try:
             response = self._client.users_info(user=user_id)
         except SlackApiError as exc:
             error = exc.response.get("error")
             log.warning("users.info for %s failed (%s); using the default zone", user_id, error)
-            return self.default, self._failure_ttl
+            return Fallback(self.default)
         except (SlackClientError, OSError) as exc:
             log.warning("users.info for %s failed (%s); using the default zone", user_id, type(exc).__name__)
-            return self.default, self._failure_ttl
+            return Fallback(self.default)
         user = response.get("user") or {}
         name = user.get("tz") if isinstance(user, dict) else None
         if not isinstance(name, str) or not name:
-            return self.default, self._ttl
+            return self.default
         try:
-            return parse_timezone(name), self._ttl
+            return parse_timezone(name)
         except PeriodError:
             log.warning("users.info gave %s an unknown timezone %r; using the default", user_id, name[:64])
-            return self.default, self._ttl
+            return self.default

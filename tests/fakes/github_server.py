@@ -7,6 +7,13 @@ records every request it gets (method, path, query, headers, and a POST's body) 
 answered, and can be told to be slow, to fail the next requests with a given status, or to be rate
 limited.
 
+`limit_search(per_window, window=...)` applies GitHub's search limit (30 requests a minute per token;
+anonymous callers share one budget): a fixed window opens at the first search after the last one
+closed, and searches beyond the budget are answered as GitHub answers them -- 403 "API rate limit
+exceeded" with `X-RateLimit-Remaining: 0` and `X-RateLimit-Reset`, or with `status=429` a 429 that
+also carries `Retry-After`. Accepted searches carry the search resource's rate-limit headers.
+`search_rejections` counts the searches refused and `search_peak` the most accepted in one window.
+
 Conditional requests work as on GitHub: every 200 JSON answer of a GET carries a weak `ETag` (a hash of
 its body), and a request whose `If-None-Match` names it gets 304 with no body (`not_modified_count`).
 Listings sort by `sort=created|updated` and `direction=asc|desc`; `since` filters on `updated_at`.
@@ -104,6 +111,7 @@ class FakeGitHub:
         self._memo: dict[tuple, tuple[int, Any, dict]] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._search_limit: _SearchLimit | None = None
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -291,6 +299,24 @@ class FakeGitHub:
     def fail_with_primary_rate_limit(self, *, reset_at: datetime, count: int = 1) -> None:
         self.fail_next(count, 403, headers=_primary_limit_headers(reset_at), body=_primary_limit_body())
 
+    def limit_search(self, per_window: int = 30, *, window: float = 60.0, status: int = 403) -> None:
+        """Apply GitHub's search limit from now on: `per_window` searches per token in each `window`
+        seconds (see the module docstring); `status` 403 or 429 for the searches beyond it."""
+        with self._lock:
+            self._search_limit = _SearchLimit(per_window=per_window, window=window, status=status)
+
+    @property
+    def search_rejections(self) -> int:
+        """Searches refused by the search limit."""
+        with self._lock:
+            return self._search_limit.rejected if self._search_limit else 0
+
+    @property
+    def search_peak(self) -> int:
+        """The most searches accepted within one window of the search limit."""
+        with self._lock:
+            return self._search_limit.peak if self._search_limit else 0
+
     # --- what was asked -------------------------------------------------------------------------------
 
     @property
@@ -345,6 +371,43 @@ class FakeGitHub:
         return repo
 
 
+@dataclass
+class _SearchLimit:
+    """GitHub's search limit: a fixed window per caller, opened by the first search after the last."""
+
+    per_window: int
+    window: float
+    status: int
+    windows: dict[str, tuple[float, int]] = field(default_factory=dict)  # caller -> (opened, used)
+    rejected: int = 0
+    peak: int = 0
+
+    def admit(self, caller: str) -> tuple[bool, dict[str, str]]:
+        """(accepted, the rate-limit headers of the answer) for one search by `caller`."""
+        now = time.monotonic()
+        opened, used = self.windows.get(caller, (now, 0))
+        if now >= opened + self.window:
+            opened, used = now, 0
+        left = opened + self.window - now
+        headers = {
+            "X-RateLimit-Limit": str(self.per_window),
+            "X-RateLimit-Reset": str(math.ceil(time.time() + left)),
+            "X-RateLimit-Resource": "search",
+        }
+        if used >= self.per_window:
+            self.windows[caller] = (opened, used)
+            self.rejected += 1
+            headers.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Used": str(used)})
+            if self.status == 429:
+                headers["Retry-After"] = str(max(math.ceil(left), 1))
+            return False, headers
+        used += 1
+        self.windows[caller] = (opened, used)
+        self.peak = max(self.peak, used)
+        headers.update({"X-RateLimit-Remaining": str(self.per_window - used), "X-RateLimit-Used": str(used)})
+        return True, headers
+
+
 def _primary_limit_headers(reset_at: datetime) -> dict[str, str]:
     return {
         "X-RateLimit-Limit": "5000",
@@ -352,6 +415,15 @@ def _primary_limit_headers(reset_at: datetime) -> dict[str, str]:
         "X-RateLimit-Used": "5000",
         "X-RateLimit-Reset": str(int(reset_at.timestamp())),
         "X-RateLimit-Resource": "core",
+    }
+
+
+def _search_limit_body(status: int) -> dict[str, str]:
+    if status == 429:
+        return {"message": "Too Many Requests", "documentation_url": f"{DOCS}/search/search#rate-limit"}
+    return {
+        "message": "API rate limit exceeded for user ID 1.",
+        "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
     }
 
 
@@ -367,6 +439,7 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
     protocol_version = "HTTP/1.1"  # keep-alive, like GitHub; every answer has a Content-Length
     _current: RecordedRequest | None = None  # the request being answered
+    _limit_headers: Mapping[str, str] = {}  # the search limit's headers for the request being answered
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -451,6 +524,7 @@ class _Handler(BaseHTTPRequestHandler):
         True when the caller should answer it."""
         fake = self.fake
         self._current = request
+        self._limit_headers = {}
         failure = fake._record(request)
         if fake.delay:
             time.sleep(fake.delay)
@@ -462,6 +536,16 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.rate_limited_until is not None:
             self._send(403, _primary_limit_body(), _primary_limit_headers(fake.rate_limited_until))
             return False
+        if request.method == "GET" and request.path == "/search/issues":
+            with fake._lock:
+                limit = fake._search_limit
+                verdict = limit.admit(request.headers.get("authorization", "")) if limit else None
+            if limit is not None and verdict is not None:
+                accepted, headers = verdict
+                if not accepted:
+                    self._send(limit.status, _search_limit_body(limit.status), headers)
+                    return False
+                self._limit_headers = headers
         auth = request.headers.get("authorization")
         if (
             auth is not None
@@ -492,6 +576,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake._answered(self._current, status)
         self.send_response(status)
         defaults = {"Content-Type": "application/json; charset=utf-8", **_rate_headers()}
+        defaults.update(self._limit_headers)
         defaults.update({k: str(v) for k, v in (headers or {}).items()})
         for name, value in defaults.items():
             self.send_header(name, value)

@@ -9,7 +9,8 @@ Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web A
 method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
 channel fail with that error; `fail_thread_replies(error)` does so for replies in threads;
 `fail_response_urls(status)`; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
-`usergroups.users.list`); `token` (calls with another bearer token get `invalid_auth`).
+`usergroups.users.list`); `hold(method)` keeps calls to a method waiting until released (to line up
+concurrent callers); `token` (calls with another bearer token get `invalid_auth`).
 
     with FakeSlack(token="xoxb-test") as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
@@ -57,6 +58,8 @@ class FakeSlack:
         self._channel_errors: dict[str, str] = {}
         self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
         self._response_url_status = 200
+        self._holds: dict[str, threading.Event] = {}  # method -> set when its held calls may be answered
+        self._held: dict[str, int] = {}  # method -> calls that arrived while it was held
         self._reply_error: str | None = None
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
@@ -127,6 +130,19 @@ class FakeSlack:
         with self._lock:
             self._rate_limits.extend([(retry_after, method)] * count)
 
+    def hold(self, method: str) -> threading.Event:
+        """Calls to `method` wait, unanswered, until the returned event is set (each at most 30 s);
+        `held(method)` counts the calls that arrived meanwhile."""
+        release = threading.Event()
+        with self._lock:
+            self._holds[method] = release
+            self._held[method] = 0
+        return release
+
+    def held(self, method: str) -> int:
+        with self._lock:
+            return self._held.get(method, 0)
+
     def fail_response_urls(self, status: int = 404) -> None:
         """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
         with self._lock:
@@ -163,6 +179,15 @@ class FakeSlack:
         with self._changed:
             self._calls.append(call)
             self._changed.notify_all()
+
+    def _wait_if_held(self, method: str) -> None:
+        with self._changed:
+            release = self._holds.get(method)
+            if release is None:
+                return
+            self._held[method] += 1
+            self._changed.notify_all()
+        release.wait(30)
 
     def _take_rate_limit(self, method: str) -> int | None:
         with self._lock:
@@ -260,6 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not split.path.startswith("/api/"):
             return self._send(404, b"not found", content_type="text/plain")
         method = split.path[len("/api/") :]
+        fake._wait_if_held(method)
         retry_after = fake._take_rate_limit(method)
         if retry_after is not None:
             fake._record(SlackCall(method, body, headers, split.path, 429))

@@ -422,6 +422,23 @@ def test_only_the_configured_managers_and_group_members_may_change_subscriptions
     assert len(app.slack.calls_to("usergroups.users.list")) == 1
 
 
+def test_a_command_arriving_while_the_start_up_lookup_is_under_way_waits_for_it(
+    start_digest_app: StartDigestApp, fake_slack: FakeSlack
+) -> None:
+    fake_slack.set_usergroup("SSUPPORT", ["UMEMBER"])
+    release = fake_slack.hold("usergroups.users.list")
+    app = start_digest_app(config={"repos": ["acme/support"], "subscription_managers": ["SSUPPORT"]})
+    assert fake_slack.wait_for(lambda s: s.held("usergroups.users.list") == 1, WAIT)  # start-up's lookup
+    ack, name = app.ack("subscribe 09:00 UTC", user="UMEMBER")
+    assert ack == messages.subscription_pending()  # the members are not known yet
+    # A second lookup would arrive at once; give it the chance to, then let Slack answer.
+    fake_slack.wait_for(lambda s: s.held("usergroups.users.list") > 1, 0.5)
+    release.set()
+    assert app.follow_up(name).body["text"].startswith("Subscribed")
+    assert len(fake_slack.calls_to("usergroups.users.list")) == 1
+    assert len(app.subscriptions()) == 1
+
+
 def test_a_group_slack_cannot_list_denies_without_storing(start_digest_app: StartDigestApp) -> None:
     app = start_digest_app(config={"repos": ["acme/support"], "subscription_managers": ["SUNKNOWN"]})
     assert app.say("subscribe 09:00 UTC", user="U1").startswith("Only <!subteam^SUNKNOWN> may change")

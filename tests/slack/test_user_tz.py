@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,3 +97,17 @@ def test_the_cache_is_bounded(slack: FakeSlack) -> None:
         zones.get(user)
     assert zones.cached("U1") is None
     assert zones.cached("U3") is not None
+
+
+def test_two_commands_of_one_user_at_once_share_one_lookup(slack: FakeSlack) -> None:
+    zones = _zones(slack, Clock())
+    slack.set_user_timezone("U1", "Asia/Tokyo")
+    release = slack.hold("users.info")
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(zones.get, "U1")
+        assert slack.wait_for(lambda s: s.held("users.info") == 1, 30)
+        second = pool.submit(zones.get, "U1")
+        slack.wait_for(lambda s: s.held("users.info") > 1, 0.5)  # a second lookup would arrive at once
+        release.set()
+        assert first.result(30) == second.result(30) == ZoneInfo("Asia/Tokyo")
+    assert len(slack.calls_to("users.info")) == 1
