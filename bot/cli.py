@@ -1,4 +1,4 @@
-"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock`.
+"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock|manifest` (or `ticket-report ...`).
 
 Exit status: 0 on success; 2 for bad input (period, repository name, timezone, option) with one line
 on stderr saying what would work; 1 for an upstream failure (GitHub) with one line, never a traceback.
@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = commands.add_parser("clock", help="run only the digest scheduler")
     clock.add_argument("--config", default=None)
+
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest to paste at api.slack.com")
+    where = manifest.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="https://HOST: the public address serving `serve` (HTTP)")
+    where.add_argument("--socket-mode", action="store_true", help="for Socket Mode (no public URL)")
     return parser
 
 
@@ -76,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync", "db"))
+    if args.command == "manifest":  # needs no settings: it is printed before any are made
+        return _manifest(args)
     try:
         settings = load_settings(config_path=args.config, slack=args.command == "serve")
         if args.command == "report":
@@ -100,6 +107,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TicketReportError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.slack.manifest import ManifestUrlError, filled_manifest, manifest_text, public_base_url
+
+    try:
+        base_url = None if args.socket_mode else public_base_url(args.url)
+    except ManifestUrlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(filled_manifest(manifest_text(), base_url=base_url, socket_mode=args.socket_mode))
+    return 0
 
 
 def _quiet_libraries(*, one_line: bool) -> None:
