@@ -1,4 +1,6 @@
-"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock|manifest` (or `ticket-report ...`).
+"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock|manifest`.
+
+The same as `ticket-report ...`, the command `pip install .` installs.
 
 Exit status: 0 on success; 2 for bad input (period, repository name, timezone, option) with one line
 on stderr saying what would work; 1 for an upstream failure (GitHub) with one line, never a traceback.

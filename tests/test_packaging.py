@@ -125,7 +125,8 @@ def test_a_new_enough_python_passes(version: tuple) -> None:
 def test_python_dash_m_bot_on_an_older_python_stops_before_importing_the_bot() -> None:
     # The interpreter pretends to be 3.9; bot.cli is never imported (it would fail on a real 3.9).
     program = (
-        "import runpy, sys; sys.version_info = (3, 9, 18, 'final', 0); sys.argv = ['bot', 'report', 'today']\n"
+        "import runpy, sys\n"
+        "sys.version_info = (3, 9, 18, 'final', 0); sys.argv = ['bot', 'report', 'today']\n"
         "try:\n    runpy.run_module('bot', run_name='__main__')\n"
         "finally:\n    print('cli imported' if 'bot.cli' in sys.modules else 'cli not imported')"
     )

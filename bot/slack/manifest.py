@@ -49,7 +49,8 @@ def public_base_url(text: str) -> str:
     if not _HOST.match(host) or parts.username or parts.password:
         raise ManifestUrlError(f"--url {text!r} has no host name Slack could reach; {example}")
     if host.lower() in _PLACEHOLDER_HOSTS:
-        raise ManifestUrlError(f"--url {text!r}: put your server's public host name in place of {host.upper()}")
+        name = host.upper()
+        raise ManifestUrlError(f"--url {text!r}: put your server's public host name in place of {name}")
     if parts.query or parts.fragment:
         raise ManifestUrlError(f"--url {text!r} has a ?query or #fragment; {example}")
     path = parts.path.rstrip("/")
