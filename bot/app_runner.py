@@ -194,7 +194,12 @@ def start_digests(
 
 
 def run_serve(settings: Settings, *, scheduler: bool) -> int:
-    """`python -m bot serve`: the Slack app over HTTP on settings.port, or Socket Mode. Blocks."""
+    """`python -m bot serve`: the Slack app over HTTP on settings.port, or Socket Mode. Blocks.
+
+    Without `scheduler`, another process (`python -m bot clock`) must post the digests from the same
+    database: SettingsError when there cannot be one (the default SQLite file)."""
+    if not scheduler:
+        settings.require_shared_database("python -m bot serve --no-scheduler")
     quiet_bolt_logs()
     try:
         store = open_store(settings)
@@ -252,12 +257,14 @@ def _serve(settings: Settings, bot: RunningBot, *, webhook: WebhookReceiver | No
 def run_clock(settings: Settings) -> int:
     """`python -m bot clock`: only the digest scheduler, for deployments running `serve --no-scheduler`.
 
-    Needs SLACK_BOT_TOKEN (to post) but not the signing secret (it serves no requests). Blocks until
-    SIGTERM or SIGINT, then waits for digests being posted and stops.
+    Needs SLACK_BOT_TOKEN (to post) but not the signing secret (it serves no requests), and a database
+    shared with the `serve` processes (SettingsError on the default SQLite file). Blocks until SIGTERM
+    or SIGINT, then waits for digests being posted and stops.
     """
     token = settings.slack_bot_token
     if not token or not token.startswith("xoxb-"):
         raise SettingsError(["SLACK_BOT_TOKEN must be set to the app's Bot User OAuth Token (xoxb-...)"])
+    settings.require_shared_database("python -m bot clock")
     declared = config_subscriptions(settings)
     client = make_web_client(token=token, base_url=settings.slack_api_url)
     try:
