@@ -38,7 +38,7 @@ from bot.scheduler import DigestScheduler, default_instance_name
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
-from bot.slack.app import SlackBot, SlackStartError, build_app, check_token
+from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.command_text import SubscriptionCommand
 from bot.slack.drilldown import DrillDowns, remember_report
 from bot.slack.managers import SubscriptionManagers, parse_managers
@@ -213,6 +213,15 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
         store.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    socket_url = None
+    if settings.slack_app_token:  # a refused app token stops start-up here, before any scheduler runs
+        try:
+            socket_url = open_socket_mode_url(bot.slack.client, settings.slack_app_token)
+        except SlackStartError as exc:
+            bot.close()
+            store.close()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     attach_subscriptions(bot, settings, store=store)
     attach_drilldowns(bot, settings, store=store)
     attach_model_writer(bot, settings, store=store)
@@ -222,7 +231,8 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     keeper = mirror.start_keeper(settings) if mirror and scheduler else None
     try:
         with _on_stop_signals(_interrupt):
-            _serve(settings, bot, webhook=mirror.webhook_receiver(settings) if mirror else None)
+            webhook = mirror.webhook_receiver(settings) if mirror else None
+            _serve(settings, bot, webhook=webhook, socket_url=socket_url)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
@@ -236,12 +246,18 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     return 0
 
 
-def _serve(settings: Settings, bot: RunningBot, *, webhook: WebhookReceiver | None = None) -> None:
+def _serve(
+    settings: Settings,
+    bot: RunningBot,
+    *,
+    webhook: WebhookReceiver | None = None,
+    socket_url: str | None = None,
+) -> None:
     if settings.slack_app_token:
         if webhook is not None:
             log.warning("GITHUB_WEBHOOK_SECRET is set, but Socket Mode serves no HTTP: no webhooks arrive")
         log.info("serving over Socket Mode")
-        serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token)
+        serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token, url=socket_url)
     else:
         assert settings.slack_signing_secret  # require_slack() checked it
         wsgi = make_wsgi_app(
