@@ -201,6 +201,7 @@ def test_split_processes_on_the_default_sqlite_file_refuse_to_start_and_say_why(
 ):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # were it not refused: no real Slack
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     (line,) = err.strip().splitlines()
