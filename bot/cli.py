@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.errors import TicketReportError, UpstreamError
 from bot.report.periods import PeriodError, parse_period, parse_timezone
@@ -31,8 +32,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}. See --help.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m bot", description="Support-ticket reports from GitHub issues.")
+def build_parser(prog: str = "python -m bot") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Support-ticket reports from GitHub issues.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     report = commands.add_parser("report", help="print a report")
@@ -79,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Usage lines name the command as it was typed: the installed script, or `python -m bot`.
+    installed = Path(sys.argv[0]).name == "ticket-report"
+    args = build_parser("ticket-report" if installed else "python -m bot").parse_args(argv)
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync", "db"))

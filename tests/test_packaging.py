@@ -137,3 +137,18 @@ def test_python_dash_m_bot_on_an_older_python_stops_before_importing_the_bot() -
     assert done.stdout.strip() == "cli not imported"
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("error: ticket-report needs Python 3.11 or newer, and this is Python 3.9.18")
+
+
+@pytest.mark.parametrize(
+    ("argv0", "prog"), [("/venv/bin/ticket-report", "ticket-report"), ("-m", "python -m bot")]
+)
+def test_usage_errors_name_the_command_as_it_was_typed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv0: str, prog: str
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.setattr(sys, "argv", [argv0])
+    with pytest.raises(SystemExit) as exited:
+        main(["manifest"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.startswith(f"{prog} manifest: one of the arguments --url --socket-mode")
