@@ -206,9 +206,9 @@ class Settings:
         where = "an in-memory SQLite database" if in_memory else "the default SQLite file, ticket-report.db"
         raise SettingsError(
             [
-                f"DATABASE_URL: `{process}` shares the work with another process (`serve --no-scheduler`"
-                f" answers Slack, `clock` posts digests), but DATABASE_URL is {where}, so each process"
-                " would have a database of its own; set DATABASE_URL to one database both reach"
+                f"DATABASE_URL is {where}, but `{process}` shares the work with another process"
+                " (`serve --no-scheduler` answers Slack, `clock` posts digests) and each would have a"
+                " database of its own; set DATABASE_URL to one database both reach"
                 " (postgresql://USER@HOST/DB), or run `python -m bot serve` alone: it posts digests itself"
             ]
         )

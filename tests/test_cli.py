@@ -205,7 +205,7 @@ def test_split_processes_on_the_default_sqlite_file_refuse_to_start_and_say_why(
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     (line,) = err.strip().splitlines()
-    assert line.startswith("error: DATABASE_URL:") and "database of its own" in line
+    assert line.startswith("error: DATABASE_URL is the default SQLite file") and "database of its own" in line
     assert not (no_deployment_env / "ticket-report.db").exists()  # refused before anything was opened
 
 

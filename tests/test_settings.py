@@ -119,7 +119,8 @@ def test_a_process_sharing_the_work_refuses_a_database_of_its_own(url):
     with pytest.raises(SettingsError) as raised:
         settings.require_shared_database("python -m bot clock")
     text = str(raised.value)
-    assert text.startswith("DATABASE_URL: `python -m bot clock`") and "\n" not in text
+    assert text.startswith("DATABASE_URL is ") and "`python -m bot clock` shares the work" in text
+    assert "database of its own" in text and "\n" not in text
     assert "postgresql://" in text and "python -m bot serve` alone" in text
 
 
