@@ -139,7 +139,6 @@ _APP_TOKEN_HINTS = {
     "not_authed": _NEW_APP_TOKEN,
     "token_revoked": _NEW_APP_TOKEN,
     "token_expired": _NEW_APP_TOKEN,
-    "account_inactive": _NEW_APP_TOKEN,
     "missing_scope": ": the app-level token needs the connections:write scope (Basic Information →"
     " App-Level Tokens)",
     "not_allowed_token_type": ": SLACK_APP_TOKEN must be an app-level token (xapp-...), not a bot or"

@@ -8,7 +8,6 @@ comments on why each scope is there; the printed manifest is plain YAML to paste
 
 from __future__ import annotations
 
-import copy
 import re
 from importlib.resources import files
 from typing import Any
@@ -18,8 +17,8 @@ import yaml
 
 from bot.slack.serving import EVENTS_PATH
 
-PLACEHOLDER = "https://YOUR-HOST"
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+_PATH = re.compile(r"^[A-Za-z0-9._~%/-]*$")
 _PLACEHOLDER_HOSTS = {"host", "your-host"}  # copied from the instructions as they stand
 
 
@@ -51,8 +50,8 @@ def public_base_url(text: str) -> str:
     if host.lower() in _PLACEHOLDER_HOSTS:
         name = host.upper()
         raise ManifestUrlError(f"--url {text!r}: put your server's public host name in place of {name}")
-    if parts.query or parts.fragment:
-        raise ManifestUrlError(f"--url {text!r} has a ?query or #fragment; {example}")
+    if parts.query or parts.fragment or not _PATH.match(parts.path):
+        raise ManifestUrlError(f"--url {text!r} has a ?query, #fragment or space; {example}")
     path = parts.path.rstrip("/")
     if path.endswith(EVENTS_PATH):
         path = path[: -len(EVENTS_PATH)]
@@ -64,7 +63,7 @@ def filled_manifest(text: str, *, base_url: str | None = None, socket_mode: bool
     """The manifest `text` for HTTP at `base_url` (from public_base_url) or for Socket Mode, as YAML."""
     if (base_url is None) == (not socket_mode):
         raise ValueError("give base_url or socket_mode, not both or neither")
-    manifest: dict[str, Any] = copy.deepcopy(yaml.safe_load(text))
+    manifest: dict[str, Any] = yaml.safe_load(text)
     settings = manifest["settings"]
     commands = manifest["features"]["slash_commands"]
     if socket_mode:

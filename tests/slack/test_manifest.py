@@ -117,6 +117,7 @@ def test_manifest_socket_mode_turns_socket_mode_on_and_has_no_request_urls(
         ("https://bot example.org", "no host name"),
         ("https://user:pw@bot.example.org", "no host name"),
         ("https://bot.example.org/?x=1", "?query"),
+        ("https://bot.example.org/a b", "space"),
         ("https://bot.example.org:99999", "is not a URL"),
     ],
 )
