@@ -2,8 +2,9 @@
 
 settings -> GitHub source -> ReportService -> WebClient -> Bolt app -> served by waitress on $PORT
 (HTTP: POST /slack/events for Slack, GET /healthz for load balancers), or over Socket Mode when
-SLACK_APP_TOKEN is set (local development without a public URL). Bolt's `app.start()` is a
-development server and is not used. The Slack specifics live in `bot.slack`; this module only wires.
+SLACK_APP_TOKEN is set (no public URL, no signing secret; the app token is checked with
+apps.connections.open before anything starts). Bolt's `app.start()` is a development server and is
+not used. The Slack specifics live in `bot.slack`; this module only wires.
 
 Digests: the store (DATABASE_URL) backs `/ticket-report subscribe` in every `serve`; `serve` also runs
 the DigestScheduler in-process unless `--no-scheduler`, and `clock` runs only the scheduler. Each
