@@ -1,7 +1,18 @@
-"""Entry point: `python -m bot report|snapshot|serve|clock` (see bot/cli.py)."""
+"""Entry point: `python -m bot report|snapshot|sync|db|serve|clock|manifest` (see bot/cli.py)."""
 
 import sys
 
-from bot.cli import main
+from bot.python_version import unsupported_python
 
-sys.exit(main())
+
+def _run() -> int:
+    problem = unsupported_python(sys.version_info, sys.executable)
+    if problem:  # before bot.cli, whose imports need the newer Python
+        print(problem, file=sys.stderr)
+        return 1
+    from bot.cli import main
+
+    return main()
+
+
+sys.exit(_run())

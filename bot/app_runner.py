@@ -2,8 +2,9 @@
 
 settings -> GitHub source -> ReportService -> WebClient -> Bolt app -> served by waitress on $PORT
 (HTTP: POST /slack/events for Slack, GET /healthz for load balancers), or over Socket Mode when
-SLACK_APP_TOKEN is set (local development without a public URL). Bolt's `app.start()` is a
-development server and is not used. The Slack specifics live in `bot.slack`; this module only wires.
+SLACK_APP_TOKEN is set (no public URL, no signing secret; the app token is checked with
+apps.connections.open before anything starts). Bolt's `app.start()` is a development server and is
+not used. The Slack specifics live in `bot.slack`; this module only wires.
 
 Digests: the store (DATABASE_URL) backs `/ticket-report subscribe` in every `serve`; `serve` also runs
 the DigestScheduler in-process unless `--no-scheduler`, and `clock` runs only the scheduler. Each
@@ -38,7 +39,7 @@ from bot.scheduler import DigestScheduler, default_instance_name
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
-from bot.slack.app import SlackBot, SlackStartError, build_app, check_token
+from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.command_text import SubscriptionCommand
 from bot.slack.drilldown import DrillDowns, remember_report
 from bot.slack.managers import SubscriptionManagers, parse_managers
@@ -198,7 +199,12 @@ def start_digests(
 
 
 def run_serve(settings: Settings, *, scheduler: bool) -> int:
-    """`python -m bot serve`: the Slack app over HTTP on settings.port, or Socket Mode. Blocks."""
+    """`python -m bot serve`: the Slack app over HTTP on settings.port, or Socket Mode. Blocks.
+
+    Without `scheduler`, another process (`python -m bot clock`) must post the digests from the same
+    database: SettingsError when there cannot be one (the default SQLite file)."""
+    if not scheduler:
+        settings.require_shared_database("python -m bot serve --no-scheduler")
     quiet_bolt_logs()
     try:
         store = open_store(settings)
@@ -212,6 +218,15 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
         store.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    socket_url = None
+    if settings.slack_app_token:  # a refused app token stops start-up here, before any scheduler runs
+        try:
+            socket_url = open_socket_mode_url(bot.slack.client, settings.slack_app_token)
+        except SlackStartError as exc:
+            bot.close()
+            store.close()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     attach_subscriptions(bot, settings, store=store)
     attach_drilldowns(bot, settings, store=store)
     attach_model_writer(bot, settings, store=store)
@@ -221,7 +236,8 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     keeper = mirror.start_keeper(settings) if mirror and scheduler else None
     try:
         with _on_stop_signals(_interrupt):
-            _serve(settings, bot, webhook=mirror.webhook_receiver(settings) if mirror else None)
+            webhook = mirror.webhook_receiver(settings) if mirror else None
+            _serve(settings, bot, webhook=webhook, socket_url=socket_url)
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
@@ -235,12 +251,18 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     return 0
 
 
-def _serve(settings: Settings, bot: RunningBot, *, webhook: WebhookReceiver | None = None) -> None:
+def _serve(
+    settings: Settings,
+    bot: RunningBot,
+    *,
+    webhook: WebhookReceiver | None = None,
+    socket_url: str | None = None,
+) -> None:
     if settings.slack_app_token:
         if webhook is not None:
             log.warning("GITHUB_WEBHOOK_SECRET is set, but Socket Mode serves no HTTP: no webhooks arrive")
         log.info("serving over Socket Mode")
-        serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token)
+        serve_socket_mode(bot.slack.app, app_token=settings.slack_app_token, url=socket_url)
     else:
         assert settings.slack_signing_secret  # require_slack() checked it
         wsgi = make_wsgi_app(
@@ -256,12 +278,14 @@ def _serve(settings: Settings, bot: RunningBot, *, webhook: WebhookReceiver | No
 def run_clock(settings: Settings) -> int:
     """`python -m bot clock`: only the digest scheduler, for deployments running `serve --no-scheduler`.
 
-    Needs SLACK_BOT_TOKEN (to post) but not the signing secret (it serves no requests). Blocks until
-    SIGTERM or SIGINT, then waits for digests being posted and stops.
+    Needs SLACK_BOT_TOKEN (to post) but not the signing secret (it serves no requests), and a database
+    shared with the `serve` processes (SettingsError on the default SQLite file). Blocks until SIGTERM
+    or SIGINT, then waits for digests being posted and stops.
     """
     token = settings.slack_bot_token
     if not token or not token.startswith("xoxb-"):
         raise SettingsError(["SLACK_BOT_TOKEN must be set to the app's Bot User OAuth Token (xoxb-...)"])
+    settings.require_shared_database("python -m bot clock")
     declared = config_subscriptions(settings)
     client = make_web_client(token=token, base_url=settings.slack_api_url)
     try:

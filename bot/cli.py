@@ -1,4 +1,6 @@
-"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock`.
+"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock|manifest`.
+
+The same as `ticket-report ...`, the command `pip install .` installs.
 
 Exit status: 0 on success; 2 for bad input (period, repository name, timezone, option) with one line
 on stderr saying what would work; 1 for an upstream failure (GitHub) with one line, never a traceback.
@@ -11,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.errors import TicketReportError, UpstreamError
 from bot.report.periods import PeriodError, parse_period, parse_timezone
@@ -29,8 +32,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}. See --help.\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m bot", description="Support-ticket reports from GitHub issues.")
+def build_parser(prog: str = "python -m bot") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Support-ticket reports from GitHub issues.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     report = commands.add_parser("report", help="print a report")
@@ -68,14 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = commands.add_parser("clock", help="run only the digest scheduler")
     clock.add_argument("--config", default=None)
+
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest to paste at api.slack.com")
+    where = manifest.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="https://HOST: the public address serving `serve` (HTTP)")
+    where.add_argument("--socket-mode", action="store_true", help="for Socket Mode (no public URL)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # Usage lines name the command as it was typed: the installed script, or `python -m bot`.
+    installed = Path(sys.argv[0]).name == "ticket-report"
+    args = build_parser("ticket-report" if installed else "python -m bot").parse_args(argv)
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync", "db"))
+    if args.command == "manifest":  # needs no settings: it is printed before any are made
+        return _manifest(args)
     try:
         settings = load_settings(config_path=args.config, slack=args.command == "serve")
         if args.command == "report":
@@ -100,6 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TicketReportError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         return 2
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from bot.slack.manifest import ManifestUrlError, filled_manifest, manifest_text, public_base_url
+
+    try:
+        base_url = None if args.socket_mode else public_base_url(args.url)
+    except ManifestUrlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(filled_manifest(manifest_text(), base_url=base_url, socket_mode=args.socket_mode))
+    return 0
 
 
 def _quiet_libraries(*, one_line: bool) -> None:

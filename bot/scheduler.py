@@ -40,6 +40,17 @@ Outcome = Literal["posted", "claimed elsewhere", "failed", "gone"]
 
 DEFAULT_SYNC_INTERVAL = timedelta(seconds=30)
 _SYNC_JOB_ID = "ticket-report:sync"
+# APScheduler logs every run of a job at INFO ("Running job ...", "... executed successfully") on the
+# logger apscheduler.executors.<executor alias>. Periodic jobs (the 30-second check here, the mirror's
+# sync) run on an executor of this alias, whose logger passes only a missed run or a job's exception:
+# an idle bot logs nothing every 30 seconds, while a digest's run is still logged.
+PERIODIC_EXECUTOR = "periodic"
+
+
+def periodic_executor() -> ThreadPoolExecutor:
+    """The one-thread executor for PERIODIC_EXECUTOR, its per-run INFO lines silenced."""
+    logging.getLogger(f"apscheduler.executors.{PERIODIC_EXECUTOR}").setLevel(logging.WARNING)
+    return ThreadPoolExecutor(1)
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,10 @@ class DigestScheduler:
         grace_seconds = max(1, int(self._grace.total_seconds()))
         scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(self._max_workers)},
+            executors={
+                "default": ThreadPoolExecutor(self._max_workers),
+                PERIODIC_EXECUTOR: periodic_executor(),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace_seconds},
             timezone=UTC,
         )
@@ -211,6 +225,7 @@ class DigestScheduler:
             trigger=IntervalTrigger(seconds=max(self._sync_interval.total_seconds(), 0.01), timezone=UTC),
             id=_SYNC_JOB_ID,
             name="reload subscriptions and post due digests",
+            executor=PERIODIC_EXECUTOR,
             next_run_time=datetime.now(UTC),  # the start-up catch-up, in the pool, not in start()
             misfire_grace_time=None,
         )

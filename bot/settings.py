@@ -31,7 +31,10 @@ class SettingsError(Exception):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("Configuration problems:\n" + "\n".join(f"- {p}" for p in problems))
+        if len(problems) == 1:  # one line, like every other error the command line prints
+            super().__init__(problems[0])
+        else:
+            super().__init__("Configuration problems:\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def valid_repo(name: str) -> bool:
@@ -193,6 +196,25 @@ class Settings:
             long_open=timedelta(days=cfg.long_open_days),
         )
 
+    def require_shared_database(self, process: str) -> None:
+        """Stop `process` (`python -m bot clock`, or `serve --no-scheduler`), which leaves part of the work
+        to another process, when DATABASE_URL is the default SQLite file or an in-memory SQLite: each
+        process would have a database of its own, and the digests subscribed through the one answering
+        Slack would never be posted by the other."""
+        url = self.database_url
+        in_memory = url.startswith("sqlite") and url.split("://", 1)[-1] in ("", "/", "/:memory:")
+        if url != DEFAULT_DATABASE_URL and not in_memory:
+            return
+        where = "an in-memory SQLite database" if in_memory else "the default SQLite file, ticket-report.db"
+        raise SettingsError(
+            [
+                f"DATABASE_URL is {where}, but `{process}` shares the work with another process"
+                " (`serve --no-scheduler` answers Slack, `clock` posts digests) and each would have a"
+                " database of its own; set DATABASE_URL to one database both reach"
+                " (postgresql://USER@HOST/DB), or run `python -m bot serve` alone: it posts digests itself"
+            ]
+        )
+
     def require_slack(self) -> None:
         """Stop start-up of the Slack app with every missing Slack variable named."""
         problems = slack_problems(self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
@@ -201,14 +223,13 @@ class Settings:
 
 
 def slack_problems(bot_token: str | None, signing_secret: str | None, app_token: str | None) -> list[str]:
-    problems = [
-        f"{name} is not set ({hint})"
-        for name, value, hint in (
-            ("SLACK_BOT_TOKEN", bot_token, "the app's Bot User OAuth Token, xoxb-..."),
-            ("SLACK_SIGNING_SECRET", signing_secret, "Basic Information → Signing Secret"),
-        )
-        if not value
-    ]
+    """What stops the Slack app from starting. Over Socket Mode (SLACK_APP_TOKEN set) Slack signs
+    nothing: requests arrive on the app's own WebSocket, so the signing secret is not needed."""
+    needed = [("SLACK_BOT_TOKEN", bot_token, "the app's Bot User OAuth Token, xoxb-...")]
+    if not app_token:
+        hint = "Basic Information → Signing Secret; or SLACK_APP_TOKEN=xapp-... for Socket Mode"
+        needed.append(("SLACK_SIGNING_SECRET", signing_secret, hint))
+    problems = [f"{name} is not set ({hint})" for name, value, hint in needed if not value]
     if bot_token and not bot_token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
     if app_token and not app_token.startswith("xapp-"):
@@ -221,7 +242,8 @@ def load_settings(
 ) -> Settings:
     """Read the environment and the config file; raise SettingsError listing every problem.
 
-    With `slack`, the Slack app's own variables are required too, and their problems listed alongside.
+    With `slack`, the Slack app's own variables (and PORT) are read and required too, and their problems
+    listed alongside; without it PORT is not read.
     """
     env = os.environ if environ is None else environ
     problems: list[str] = []
@@ -254,11 +276,12 @@ def load_settings(
         problems.append("TICKET_REPORT_LLM_MODEL is not set (the model name to ask, e.g. llama3.1:8b)")
     if llm_model and not llm_url:
         problems.append("TICKET_REPORT_LLM_URL is not set (an OpenAI-compatible base URL), but a model is")
-    port_text = env.get("PORT") or "3000"
-    port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else 0
-    if not port:
-        problems.append(f"PORT must be a number from 1 to 65535, got {port_text!r}")
-    if slack:
+    port = 3000
+    if slack:  # only the Slack app listens; a platform may give `clock` a PORT of its own, or none
+        port_text = env.get("PORT") or "3000"
+        port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else 0
+        if not port:
+            problems.append(f"PORT must be a number from 1 to 65535, got {port_text!r}")
         problems += slack_problems(
             env.get("SLACK_BOT_TOKEN"), env.get("SLACK_SIGNING_SECRET"), env.get("SLACK_APP_TOKEN")
         )

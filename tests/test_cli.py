@@ -177,3 +177,45 @@ def test_an_unreachable_github_ends_in_one_line_on_stderr_with_no_retry_noise():
     assert done.stderr.strip().splitlines() == [
         f"error: Could not reach GitHub at 127.0.0.1:{port}; try again later"
     ]
+
+
+@pytest.fixture
+def no_deployment_env(monkeypatch, tmp_path):
+    """No Slack, database or port variables, and a working directory of the test's own."""
+    for name in list(os.environ):
+        if name.startswith("SLACK_") or name in ("DATABASE_URL", "PORT"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["clock"], {"SLACK_BOT_TOKEN": "xoxb-1"}),
+        (["serve", "--no-scheduler"], {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}),
+    ],
+)
+def test_split_processes_on_the_default_sqlite_file_refuse_to_start_and_say_why(
+    capsys, monkeypatch, no_deployment_env, argv, env
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # were it not refused: no real Slack
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: DATABASE_URL is the default SQLite file") and "database of its own" in line
+    assert not (no_deployment_env / "ticket-report.db").exists()  # refused before anything was opened
+
+
+def test_clock_ignores_port_and_starts_on_a_database_it_can_share(capsys, monkeypatch, no_deployment_env):
+    monkeypatch.setenv("PORT", "not-a-port")  # what some platforms leave set for every process
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")  # nothing listens: start-up stops there
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{no_deployment_env / 'shared.db'}")
+    code, _, err = run(capsys, "clock")
+    assert code == 1
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: cannot reach Slack at http://127.0.0.1:9/api/")
+    assert "PORT" not in err and "DATABASE_URL" not in err

@@ -88,3 +88,42 @@ def test_the_model_needs_both_its_url_and_its_name():
     assert "TICKET_REPORT_LLM_MODEL is not set" in str(raised.value)
     with pytest.raises(SettingsError, match="TICKET_REPORT_LLM_URL is not set"):
         load_settings({"TICKET_REPORT_LLM_MODEL": "m"})
+
+
+def test_port_is_read_only_by_the_slack_app():
+    # `clock` and the reports never listen; a platform's PORT (or a stray one) does not stop them
+    assert load_settings({"PORT": "web"}).port == 3000
+    slack = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    assert load_settings({**slack, "PORT": "8080"}, slack=True).port == 8080
+    with pytest.raises(SettingsError, match="PORT must be a number"):
+        load_settings({**slack, "PORT": "web"}, slack=True)
+
+
+def test_socket_mode_needs_no_signing_secret():
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, slack=True)
+    assert settings.slack_app_token == "xapp-1" and settings.slack_signing_secret is None
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}, slack=True)
+    assert "SLACK_SIGNING_SECRET is not set" in str(raised.value) and "SLACK_APP_TOKEN" in str(raised.value)
+
+
+def test_one_problem_is_one_line():
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"DATABASE_URL": "mysql://x"})
+    assert str(raised.value) == "DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST/DB"
+
+
+@pytest.mark.parametrize("url", [None, "sqlite:///ticket-report.db", "sqlite://", "sqlite:///:memory:"])
+def test_a_process_sharing_the_work_refuses_a_database_of_its_own(url):
+    settings = load_settings({"DATABASE_URL": url} if url else {})
+    with pytest.raises(SettingsError) as raised:
+        settings.require_shared_database("python -m bot clock")
+    text = str(raised.value)
+    assert text.startswith("DATABASE_URL is ") and "`python -m bot clock` shares the work" in text
+    assert "database of its own" in text and "\n" not in text
+    assert "postgresql://" in text and "python -m bot serve` alone" in text
+
+
+@pytest.mark.parametrize("url", ["sqlite:////srv/shared/bot.db", "postgresql://bot@db/bot"])
+def test_a_database_the_processes_can_share_is_accepted(url):
+    load_settings({"DATABASE_URL": url}).require_shared_database("python -m bot clock")

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.errors import TicketReportError
+from bot.scheduler import PERIODIC_EXECUTOR, periodic_executor
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class MirrorKeeper:
             return
         scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(1)},
+            executors={PERIODIC_EXECUTOR: periodic_executor()},  # no INFO line from APScheduler per run
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
@@ -82,6 +82,7 @@ class MirrorKeeper:
             trigger=IntervalTrigger(seconds=self._interval.total_seconds(), timezone=UTC),
             id=_JOB_ID,
             name="sync the ticket mirror",
+            executor=PERIODIC_EXECUTOR,
             next_run_time=datetime.now(UTC),
         )
         scheduler.start()

@@ -71,10 +71,12 @@ def build_app(
         app = App(
             name="ticket-report",
             client=client,
-            signing_secret=settings.slack_signing_secret,
+            # Over Socket Mode (no secret needed, see settings.slack_problems) nothing is signed: the
+            # requests arrive on the app's own WebSocket, and Bolt must not look for a secret elsewhere.
+            signing_secret=settings.slack_signing_secret or "",
             # Acknowledge first, work afterwards: the listener acks and queues; Slack gets its answer at once.
             process_before_response=False,
-            request_verification_enabled=True,
+            request_verification_enabled=bool(settings.slack_signing_secret),
         )
     except BoltError as exc:  # Bolt's text embeds the whole auth.test response; keep only the code
         raise SlackStartError(f"Slack did not accept SLACK_BOT_TOKEN ({_auth_error(exc)})") from None
@@ -109,6 +111,39 @@ def check_token(client: WebClient) -> None:
         raise SlackStartError(f"Slack did not accept SLACK_BOT_TOKEN ({code})") from None
     except (SlackClientError, OSError) as exc:
         raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(exc).__name__})") from None
+
+
+def open_socket_mode_url(client: WebClient, app_token: str) -> str:
+    """apps.connections.open with the app-level token: the WebSocket URL Socket Mode connects to.
+
+    Called before connecting, so that a token Slack refuses stops start-up with one line (the SDK's own
+    connect logs the whole response and raises)."""
+    try:
+        return str(client.apps_connections_open(app_token=app_token)["url"])
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "apps.connections.open failed")
+        hint = _APP_TOKEN_HINTS.get(code, "")
+        raise SlackStartError(f"Slack did not accept SLACK_APP_TOKEN ({code}){hint}") from None
+    except (SlackClientError, OSError) as exc:
+        raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(exc).__name__})") from None
+    except (KeyError, TypeError):
+        raise SlackStartError("Slack's apps.connections.open gave no WebSocket URL; try again") from None
+
+
+_NEW_APP_TOKEN = (
+    ": create an app-level token with the connections:write scope under Basic Information → App-Level"
+    " Tokens, and set SLACK_APP_TOKEN to it"
+)
+_APP_TOKEN_HINTS = {
+    "invalid_auth": _NEW_APP_TOKEN,
+    "not_authed": _NEW_APP_TOKEN,
+    "token_revoked": _NEW_APP_TOKEN,
+    "token_expired": _NEW_APP_TOKEN,
+    "missing_scope": ": the app-level token needs the connections:write scope (Basic Information →"
+    " App-Level Tokens)",
+    "not_allowed_token_type": ": SLACK_APP_TOKEN must be an app-level token (xapp-...), not a bot or"
+    " user token",
+}
 
 
 def _auth_error(exc: BoltError) -> str:

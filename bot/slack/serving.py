@@ -179,11 +179,21 @@ def run_in_thread(server: Any) -> Callable[[], None]:
     return stop
 
 
-def serve_socket_mode(app: App, *, app_token: str) -> None:
-    """Serve over Socket Mode (no public URL needed; for development). Blocks."""
+def serve_socket_mode(app: App, *, app_token: str, url: str | None = None) -> None:
+    """Serve over Socket Mode (no public URL needed). Blocks.
+
+    `url`: a WebSocket URL already issued for `app_token` (bot.slack.app.open_socket_mode_url), used for
+    the first connection; later ones (Slack asks apps to reconnect now and then) are issued by the SDK.
+    """
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token=app_token).start()
+    handler = SocketModeHandler(app, app_token=app_token)
+    if url is not None:
+        handler.client.wss_uri = url
+    try:
+        handler.start()
+    finally:  # stopped by a signal (KeyboardInterrupt): close the connection and the SDK's threads
+        handler.close()
 
 
 def quiet_bolt_logs() -> None:

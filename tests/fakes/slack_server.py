@@ -12,6 +12,10 @@ channel fail with that error; `fail_thread_replies(error)` does so for replies i
 `usergroups.users.list`); `hold(method)` keeps calls to a method waiting until released (to line up
 concurrent callers); `token` (calls with another bearer token get `invalid_auth`).
 
+Socket Mode: `apps.connections.open` with `app_token` answers `socket_mode_url` (set it to a
+FakeSocketMode's url); another token gets `invalid_auth`, and `app_token_error` (e.g. "token_revoked")
+is answered to every call when set.
+
     with FakeSlack(token="xoxb-test") as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
         ...
@@ -49,8 +53,13 @@ class SlackCall:
 class FakeSlack:
     """In-memory Slack Web API served over HTTP in a background thread (see the module docstring)."""
 
-    def __init__(self, *, token: str = "xoxb-test", default_timezone: str = "UTC") -> None:
+    def __init__(
+        self, *, token: str = "xoxb-test", default_timezone: str = "UTC", app_token: str = "xapp-test"
+    ) -> None:
         self.token = token
+        self.app_token = app_token
+        self.app_token_error: str | None = None
+        self.socket_mode_url: str | None = None
         self.default_timezone = default_timezone
         self.bot_user_id = "UBOT"
         self._user_timezones: dict[str, str | None] = {}
@@ -198,6 +207,14 @@ class FakeSlack:
             return None
 
     def _answer(self, method: str, *, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            if headers.get("authorization") != f"Bearer {self.app_token}":
+                return {"ok": False, "error": "invalid_auth"}
+            if self.app_token_error:
+                return {"ok": False, "error": self.app_token_error}
+            if self.socket_mode_url is None:
+                return {"ok": False, "error": "socket_mode_not_set_up_in_the_fake"}
+            return {"ok": True, "url": self.socket_mode_url}
         if headers.get("authorization") != f"Bearer {self.token}" and body.get("token") != self.token:
             return {"ok": False, "error": "not_authed" if "authorization" not in headers else "invalid_auth"}
         if method == "auth.test":

@@ -84,11 +84,16 @@ def test_missing_slack_settings_are_all_named_at_once() -> None:
 
 
 def test_a_token_slack_rejects_stops_start_up_without_printing_it(
-    fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+    fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     wrong = "xoxb-wrong-but-secret-looking"
     settings = load_settings(
-        {"SLACK_BOT_TOKEN": wrong, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake_slack.api_url}
+        {
+            "SLACK_BOT_TOKEN": wrong,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake_slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        }
     )
     assert run_serve(settings, scheduler=False) == 1
     err = capsys.readouterr().err
@@ -96,9 +101,16 @@ def test_a_token_slack_rejects_stops_start_up_without_printing_it(
     assert wrong not in err
 
 
-def test_slack_unreachable_at_start_up_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_slack_unreachable_at_start_up_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     settings = load_settings(
-        {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+        {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        }
     )
     assert run_serve(settings, scheduler=False) == 1
     err = capsys.readouterr().err
