@@ -406,8 +406,9 @@ def test_revision_0004_keeps_one_of_identical_subscriptions_and_gives_old_claims
         assert (died.state, died.lease_until) == ("claimed", T1 + timedelta(minutes=10))
         # The claim of the process that died is taken over once its lease ran out, not before.
         lease = timedelta(minutes=10)
-        assert store.claims.take_over("db:1", T1, owner="b", now=T1 + timedelta(minutes=9), lease=lease) is None
-        taken = store.claims.take_over("db:1", T1, owner="b", now=T1 + timedelta(minutes=11), lease=lease)
+        early, late = T1 + timedelta(minutes=9), T1 + timedelta(minutes=11)
+        assert store.claims.take_over("db:1", T1, owner="b", now=early, lease=lease) is None
+        taken = store.claims.take_over("db:1", T1, owner="b", now=late, lease=lease)
         assert (taken.owner, taken.state, taken.attempts) == ("b", "claimed", 2)
     finally:
         store.close()
