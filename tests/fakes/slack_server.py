@@ -63,7 +63,8 @@ class FakeSlack:
         self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
         self._response_url_status = 200
         self._reply_error: str | None = None
-        self._lost_answers: list[tuple[int, float | None, bool]] = []  # (status, hold, posted) of coming posts
+        # (status, hold seconds, posted) of the coming posts whose answers are lost
+        self._lost_answers: list[tuple[int, float | None, bool]] = []
         self._history_error: str | None = None
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
         self._calls: list[SlackCall] = []

@@ -147,7 +147,9 @@ def test_every_channel_message_carries_its_delivery_id(slack: FakeSlack, careful
     assert delivery_id_of(second) == "d" * 32 + "-1"
 
 
-def test_a_lost_answer_in_the_thread_is_found_among_the_replies(slack: FakeSlack, careful: SlackPoster) -> None:
+def test_a_lost_answer_in_the_thread_is_found_among_the_replies(
+    slack: FakeSlack, careful: SlackPoster
+) -> None:
     ts = careful.post_report("C1", [_message("one")])
     slack.lose_answers(1, status=503)
     [reply] = careful.post_in_thread("C1", thread_ts=ts, messages=[_message("one, continued")])
