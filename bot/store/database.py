@@ -50,6 +50,9 @@ DEFAULT_LEASE = timedelta(minutes=10)
 # Slack refuses requests signed more than five minutes off; a record older than both ways of that
 # can never match an accepted request again.
 SEEN_REQUESTS_KEPT = timedelta(minutes=11)
+# How long recording a signed request may wait for a database lock held elsewhere (then it is served
+# unrecorded): it happens before the acknowledgement.
+REQUEST_RECORD_WAIT = timedelta(milliseconds=500)
 
 _REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}", re.ASCII)
 _SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}", re.ASCII)
@@ -389,7 +392,7 @@ class Store:
         """
         moment = now or datetime.now(UTC)
         values = {"signature": signature[:100], "request_timestamp": timestamp, "seen_at": moment}
-        fresh = self._insert_once(slack_requests, values)
+        fresh = self._insert_quickly(slack_requests, values)
         last = self._pruned_requests_at
         if last is None or moment - last >= timedelta(minutes=1):
             self._pruned_requests_at = moment
@@ -484,8 +487,29 @@ class Store:
         values = {"key": key, "model": model[:200], "answer": answer, "created_at": now or datetime.now(UTC)}
         self._insert_once(llm_answers, values)
 
-    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
-        """INSERT that reports False instead of failing when the primary key is taken."""
+    def _insert_quickly(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """`_insert_once` that waits at most REQUEST_RECORD_WAIT for a lock held elsewhere, then raises
+        OperationalError: it runs before a request is acknowledged, within Slack's three seconds."""
+        statement = self._insert_statement(table, values)
+        wait_ms = int(REQUEST_RECORD_WAIT.total_seconds() * 1000)
+        try:
+            with self._engine.begin() as conn:
+                usual = None
+                if self.dialect == "sqlite":
+                    usual = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+                elif self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {wait_ms}")
+                try:
+                    return conn.execute(statement).first() is not None
+                finally:
+                    if usual is not None:  # the pooled connection keeps its usual patience
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
+        except IntegrityError:
+            return False
+
+    def _insert_statement(self, table: sa.Table, values: dict[str, Any]) -> Any:
         dialect = self.dialect
         if dialect == "postgresql":
             statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
@@ -494,7 +518,11 @@ class Store:
         else:
             statement = sa.insert(table).values(values)
         # RETURNING rather than rowcount: psycopg reports rowcount -1 for this statement here.
-        statement = statement.returning(*table.primary_key.columns)
+        return statement.returning(*table.primary_key.columns)
+
+    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """INSERT that reports False instead of failing when the primary key is taken."""
+        statement = self._insert_statement(table, values)
         try:
             with self._engine.begin() as conn:
                 return conn.execute(statement).first() is not None
