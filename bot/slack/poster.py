@@ -296,8 +296,15 @@ class SlackPoster:
                     unfurl_media=False,
                 )
             except (SlackClientError, OSError) as exc:
+                if not not_sent(exc):  # it may have arrived: an ephemeral twice is a post twice
+                    log.warning("response_url: %s; not sent again", _lost_answer(exc))
+                    return True
                 log.warning("response_url failed (%s); trying chat.postEphemeral", type(exc).__name__)
                 return False
+            if response.status_code >= 500:
+                status = response.status_code
+                log.warning("response_url answered %s; it may have arrived, not sent again", status)
+                return True
             if response.status_code != 200:
                 # Expired (after 30 minutes) or used up (5 answers): chat.postEphemeral still works.
                 log.warning("response_url answered %s; trying chat.postEphemeral", response.status_code)

@@ -192,3 +192,13 @@ def test_reads_are_still_retried_on_server_errors(slack: FakeSlack, careful: Sla
     slack.lose_answers(1, status=500)
     careful.post_report("C1", [_message("two")])
     assert len(slack.calls_to("conversations.history")) == 1
+
+
+def test_an_answer_whose_response_url_failed_with_a_server_error_is_not_sent_again(
+    slack: FakeSlack, poster: SlackPoster
+) -> None:
+    requester = Requester(user_id="U1", channel_id="C1", response_url=slack.response_url("a"))
+    slack.fail_response_urls(500)
+    poster.tell(requester, "only once")
+    assert len(slack.calls_to("response_url")) == 1  # not retried
+    assert slack.calls_to("chat.postEphemeral") == []  # nor sent another way
