@@ -50,6 +50,7 @@ from bot.slack.serving import (
     MAX_REQUEST_BYTES,
     MAX_WEBHOOK_BYTES,
     WEBHOOK_PATH,
+    SeenRequests,
     create_http_server,
     make_wsgi_app,
     quiet_bolt_logs,
@@ -192,6 +193,7 @@ def start_digests(
         now=clock,
         config_subscriptions=config_subscriptions(settings),
         grace=digest_grace(settings),
+        find_digest=digests.find_digest,
     )
     scheduler.start()
     bot.subscriptions.on_change = scheduler.sync
@@ -266,7 +268,10 @@ def _serve(
     else:
         assert settings.slack_signing_secret  # require_slack() checked it
         wsgi = make_wsgi_app(
-            bot.slack.app, signing_secret=settings.slack_signing_secret, github_webhook=webhook
+            bot.slack.app,
+            signing_secret=settings.slack_signing_secret,
+            github_webhook=webhook,
+            seen=seen_requests(bot.store) if bot.store is not None else None,
         )
         limit = MAX_WEBHOOK_BYTES if webhook is not None else MAX_REQUEST_BYTES
         server = create_http_server(wsgi, host=HTTP_HOST, port=settings.port, max_request_bytes=limit)
@@ -315,7 +320,11 @@ def run_clock(settings: Settings) -> int:
     digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
     digests.on_posted = partial(remember_report, store)
     scheduler = DigestScheduler(
-        store, digests.post_digest, config_subscriptions=declared, grace=digest_grace(settings)
+        store,
+        digests.post_digest,
+        config_subscriptions=declared,
+        grace=digest_grace(settings),
+        find_digest=digests.find_digest,
     )
     keeper = mirror.start_keeper(settings) if mirror is not None else None
     stop = threading.Event()
@@ -402,6 +411,11 @@ def open_mirror(
         clock=clock,
     )
     return MirrorParts(mirror=mirror, source=source, sync=sync)
+
+
+def seen_requests(store: Store) -> SeenRequests:
+    """The record of signed Slack requests already run, in `store` (so every process sees it)."""
+    return lambda signature, timestamp: store.first_sight(signature, timestamp=timestamp)
 
 
 class StoreUnavailable(Exception):

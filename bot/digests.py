@@ -9,8 +9,11 @@ builds it with the same ReportService and posts it with the same SlackPoster as 
     to the channel, continued in the thread when the report needs several messages.
 
 A period without ticket activity posts one short line, or nothing for a `quiet` subscription.
-Failures are raised as DigestError, whose text the scheduler records and `/ticket-report
-subscriptions` shows to people: short, readable, never a token or a stack trace (the log has those).
+Failures are raised as DigestError (a `bot.delivery.NotDelivered`), whose text the scheduler records
+and `/ticket-report subscriptions` shows to people: short, readable, never a token or a stack trace
+(the log has those). It also says whether a retry is safe (nothing was sent, and the cause may pass:
+GitHub down or rate limited, Slack rate limited) and whether the post is unconfirmed (Slack may have
+it; never sent again).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.delivery import Delivery, NotDelivered
 from bot.errors import BadInput, TicketReportError
 from bot.render import render_messages
 from bot.report.models import Report
@@ -29,7 +33,14 @@ from bot.service import ReportRequest, ReportService
 from bot.settings import Settings, SettingsError
 from bot.slack import messages
 from bot.slack.access import ChannelRules
-from bot.slack.poster import ChannelArchived, Message, NotInChannel, PartlyPosted, SlackPostError
+from bot.slack.poster import (
+    ChannelArchived,
+    Message,
+    NotInChannel,
+    PartlyPosted,
+    PostUnconfirmed,
+    SlackPostError,
+)
 from bot.store import Subscription
 
 log = logging.getLogger(__name__)
@@ -39,14 +50,25 @@ log = logging.getLogger(__name__)
 MIN_GRACE = timedelta(minutes=1)
 
 
-class DigestError(Exception):
-    """A digest could not be posted; the message is what `/ticket-report subscriptions` shows."""
+class DigestError(NotDelivered):
+    """A digest could not be posted, or may not have been; the message is what `subscriptions` shows."""
 
 
 class ReportPoster(Protocol):
-    """What a digest needs from Slack: post messages to a channel, the rest in the first one's thread."""
+    """What a digest needs from Slack: post messages to a channel, the rest in the first one's thread,
+    and find a post by its delivery id."""
 
-    def post_report(self, channel: str, messages: Sequence[Message]) -> str: ...
+    def post_report(
+        self, channel: str, messages: Sequence[Message], *, delivery: Delivery | None = None
+    ) -> str: ...
+
+    def find_post(
+        self, channel: str, delivery_id: str, *, since: float, thread_ts: str | None = None
+    ) -> str | None: ...
+
+
+# Slack codes after which nothing was posted and a later try may work.
+_PASSING_SLACK_ERRORS = frozenset({"ratelimited", "rate_limited", "service_unavailable"})
 
 
 def _utc_now() -> datetime:
@@ -74,28 +96,50 @@ class Digests:
         # drill down with the digest's own scores (bot.slack.drilldown.remember_report).
         self.on_posted: Callable[[str, str, Report], None] | None = None
 
-    def post_digest(self, subscription: Subscription, fire_time: datetime) -> None:
-        """Post the digest that fired at `fire_time`; DigestError (readable) when it was not posted."""
+    def post_digest(
+        self, subscription: Subscription, fire_time: datetime, delivery: Delivery | None = None
+    ) -> str | None:
+        """Post the digest that fired at `fire_time`: the first message's ts, None when nothing was posted
+        (a quiet period, or `delivery.begin()` said no). DigestError (readable) when it was not posted."""
         channel = subscription.channel_id
+        post = delivery or Delivery()
+        began = False
+
+        def begin() -> bool:
+            nonlocal began
+            began = True
+            return post.begin()
+
         try:
-            self._post(subscription, fire_time)
+            return self._post(subscription, fire_time, Delivery(id=post.id, begin=begin))
         except BadInput as exc:  # the channel's rules no longer allow the subscription's repositories
             raise DigestError(exc.user_message) from None
         except TicketReportError as exc:  # GitHub: rate limit (with its reset time), not found, down
-            raise DigestError(messages.digest_github_failed(exc.user_message)) from None
+            raise DigestError(messages.digest_github_failed(exc.user_message), retry=True) from None
         except NotInChannel as exc:
             raise DigestError(messages.digest_not_in_channel(exc.error)) from None
         except ChannelArchived:
             raise DigestError(messages.digest_channel_archived()) from None
+        except PostUnconfirmed as exc:
+            raise DigestError(messages.digest_unconfirmed(exc.error), unconfirmed=True) from None
         except PartlyPosted as exc:
             raise DigestError(messages.digest_partly_posted(exc.error)) from None
         except SlackPostError as exc:
-            raise DigestError(messages.digest_slack_refused(exc.error)) from None
+            passing = exc.error in _PASSING_SLACK_ERRORS or exc.error.startswith("connection failed")
+            raise DigestError(messages.digest_slack_refused(exc.error), retry=passing) from None
         except Exception:
             log.exception("digest %s for %s failed unexpectedly", subscription.key, channel)
-            raise DigestError(messages.digest_internal_error()) from None
+            # Before the post began nothing can have been sent; after it, something may have been.
+            raise DigestError(
+                messages.digest_internal_error(), retry=not began, unconfirmed=began, expected=False
+            ) from None
 
-    def _post(self, subscription: Subscription, fire_time: datetime) -> None:
+    def find_digest(self, subscription: Subscription, delivery_id: str, *, since: datetime) -> str | None:
+        """The ts of the digest posted with `delivery_id` at or after `since`, else None; SlackPostError
+        when the channel cannot be looked at."""
+        return self._poster.find_post(subscription.channel_id, delivery_id, since=since.timestamp())
+
+    def _post(self, subscription: Subscription, fire_time: datetime, delivery: Delivery) -> str | None:
         channel = subscription.channel_id
         repos = self._rules.choose(channel, subscription.repos)
         period = digest_period(subscription, fire_time)
@@ -108,17 +152,19 @@ class Digests:
                 log.info(
                     "digest %s for %s: no activity, quiet: nothing posted", subscription.key, period.spec
                 )
-                return
+                return None
             text = messages.digest_no_activity(period_label=period.label, repos=repos)
             line = {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-            self._poster.post_report(channel, [line])
-            return
-        ts = self._poster.post_report(channel, self._render(report))
+            return self._poster.post_report(channel, [line], delivery=delivery) or None
+        ts = self._poster.post_report(channel, self._render(report), delivery=delivery)
+        if not ts:
+            return None
         if self.on_posted is not None:
             try:
                 self.on_posted(channel, ts, report)
             except Exception:  # the digest is posted; only the drill-down context is missing
                 log.exception("remembering digest %s posted as %s failed", subscription.key, ts)
+        return ts
 
 
 def config_subscriptions(settings: Settings) -> list[Subscription]:

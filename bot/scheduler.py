@@ -7,9 +7,18 @@ keys only. A periodic job reloads the table, so a subscription added or removed 
 takes effect within `sync_interval`, and runs `run_due`: catch-up after start-up, and a safety net
 for a fire that a freshly added job could not see.
 
-Exactly once: `run_digest` posts only after its claim row for (subscription, period) was inserted;
-every other process, and every later retry, finds the claim taken. A digest whose post failed is
-not retried (the failure is recorded and listed with the subscription): a retry could post twice.
+Exactly once: a digest is posted only by the owner of its claim row for (subscription, period), and
+every step of the claim is a conditional UPDATE (`bot.store.claims`). The claim is held for `lease`:
+
+- a process that dies while building the digest leaves a "claimed" claim whose lease runs out; the
+  next `run_due` of any process (or of this one after a restart) takes it over and builds it again,
+  while the digest is less than the grace late, and records it as skipped after that;
+- a process that dies while sending leaves a "posting" claim; whoever takes it over only looks for the
+  digest in the channel by its delivery id (`find_digest`): found, it is posted; not found or not
+  checkable, it is "unconfirmed", shown by `subscriptions` and never sent again;
+- a digest that failed before anything was sent, for a cause that may pass (GitHub down or rate
+  limited), is tried again with a doubling delay (1, 2, 4 ... at most 30 minutes) while it is less
+  than the grace late; other failures (not in the channel, archived) are recorded and not retried.
 """
 
 from __future__ import annotations
@@ -30,15 +39,27 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.delivery import Delivery, NotDelivered, new_delivery_id
 from bot.schedule import DEFAULT_GRACE, Schedule, digest_period, due_fires, next_fire, previous_fire
+from bot.slack import messages
 from bot.store import Store, Subscription
+from bot.store.claims import Claim
 
 log = logging.getLogger(__name__)
 
-PostDigest = Callable[[Subscription, datetime], None]
-Outcome = Literal["posted", "claimed elsewhere", "failed", "gone"]
+# Builds and posts one digest, passing `delivery` on to the poster (its begin() gates the first
+# message); the first message's ts, or None when nothing needed posting. Raises NotDelivered (or any
+# exception: counted as failed, retried only if the post never began) when it was not posted.
+PostDigest = Callable[[Subscription, datetime, Delivery], "str | None"]
+# The ts of the digest posted with this delivery id at or after `since`, None if not there; raises when
+# the channel cannot be looked at.
+FindDigest = Callable[..., "str | None"]
+Outcome = Literal["posted", "claimed elsewhere", "failed", "retrying", "unconfirmed", "gone"]
 
 DEFAULT_SYNC_INTERVAL = timedelta(seconds=30)
+DEFAULT_LEASE = timedelta(minutes=10)
+RETRY_FIRST_DELAY = timedelta(minutes=1)
+RETRY_MAX_DELAY = timedelta(minutes=30)
 _SYNC_JOB_ID = "ticket-report:sync"
 # APScheduler logs every run of a job at INFO ("Running job ...", "... executed successfully") on the
 # logger apscheduler.executors.<executor alias>. Periodic jobs (the 30-second check here, the mirror's
@@ -114,11 +135,15 @@ class DigestScheduler:
         sync_interval: timedelta = DEFAULT_SYNC_INTERVAL,
         max_workers: int = 4,
         instance_name: str | None = None,
+        find_digest: FindDigest | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         if grace <= timedelta(0):
             raise ValueError("the catch-up grace must be positive")
         self._store = store
         self._post_digest = post_digest
+        self._find_digest = find_digest
+        self._lease = lease
         self._now = now
         self._grace = grace
         self._sync_interval = sync_interval
@@ -173,6 +198,11 @@ class DigestScheduler:
                     # time: the claim makes a second attempt safe.
                     log.exception("digest %s could not be claimed or recorded", subscription.key)
                     complete = False
+        try:
+            runs.extend(self.resume_claims(now))
+        except Exception:
+            log.exception("looking for digests to take over failed")
+            complete = False
         if complete:
             with self._lock:
                 if self._checked_until is None or now > self._checked_until:
@@ -185,20 +215,133 @@ class DigestScheduler:
         if subscription is None:
             return DigestRun(key, fire_time, "gone")
         period = digest_period(subscription, fire_time)
-        if not self._store.claim_digest(key, period_start=period.start, by=self.instance_name):
+        claim = self._store.claims.claim(
+            key,
+            period_start=period.start,
+            fire_time=fire_time,
+            owner=self.instance_name,
+            now=self._now(),
+            lease=self._lease,
+            delivery_id=new_delivery_id(),
+        )
+        if claim is None:
             log.debug("digest %s for %s already claimed", key, period.spec)
             return DigestRun(key, fire_time, "claimed elsewhere")
-        try:
-            self._post_digest(subscription, fire_time)
-        except Exception as error:
-            log.exception("posting digest %s for %s to %s failed", key, period.spec, subscription.channel_id)
-            self._store.record_failure(
-                key, period_start=period.start, error=str(error) or type(error).__name__
+        return self._carry_out(subscription, claim, fire_time)
+
+    def resume_claims(self, now: datetime | None = None) -> list[DigestRun]:
+        """Take over the claims whose lease ran out and the failures due again (see the module docstring)."""
+        now = now or self._now()
+        runs: list[DigestRun] = []
+        for stale in self._store.claims.due(now=now):
+            subscription = self.find(stale.key)
+            if subscription is None or stale.fire_time is None:
+                continue  # removed since, or claimed by a release that kept no fire time
+            claim = self._store.claims.take_over(
+                stale.key, stale.period_start, owner=self.instance_name, now=now, lease=self._lease
             )
-            return DigestRun(key, fire_time, "failed")
-        self._store.mark_posted(key, period.start)
-        log.info("posted digest %s for %s to %s", key, period.spec, subscription.channel_id)
+            if claim is None:
+                continue  # another process was quicker
+            fire_time = stale.fire_time
+            if claim.state == "claimed" and now - fire_time > self._grace:
+                if stale.state == "failed" and stale.error:
+                    error = messages.digest_retries_ran_out(stale.error)
+                else:
+                    error = messages.digest_too_late(self._grace.total_seconds() / 3600)
+                self._store.claims.failed(claim, now=now, error=error, retry_at=None)
+                log.warning("digest %s fired at %s not posted: %s", claim.key, fire_time.isoformat(), error)
+                runs.append(DigestRun(claim.key, fire_time, "failed"))
+                continue
+            if claim.state == "claimed":
+                log.info(
+                    "digest %s fired at %s: taking it over (attempt %d, was %s by %s)",
+                    claim.key, fire_time.isoformat(), claim.attempts, stale.state, stale.owner,
+                )  # fmt: skip
+            runs.append(self._carry_out(subscription, claim, fire_time))
+        return runs
+
+    def _carry_out(self, subscription: Subscription, claim: Claim, fire_time: datetime) -> DigestRun:
+        """Build and post the digest of this owned claim, or (a "posting" one) settle whether it landed."""
+        key, channel = claim.key, subscription.channel_id
+        spec = digest_period(subscription, fire_time).spec
+        if claim.state == "posting":
+            return self._settle(subscription, claim, fire_time)
+        began: list[bool] = []
+
+        def begin() -> bool:
+            began.append(self._store.claims.begin_posting(claim, now=self._now(), lease=self._lease))
+            return began[-1]
+
+        delivery = Delivery(id=claim.delivery_id or new_delivery_id(), begin=begin)
+        try:
+            ts = self._post_digest(subscription, fire_time, delivery)
+        except NotDelivered as error:
+            return self._not_delivered(subscription, claim, fire_time, error, began=bool(began))
+        except Exception as error:
+            log.exception("posting digest %s for %s to %s failed", key, spec, channel)
+            wrapped = NotDelivered(
+                str(error) or type(error).__name__, retry=not began, unconfirmed=bool(began)
+            )
+            return self._not_delivered(subscription, claim, fire_time, wrapped, began=bool(began))
+        if began and not began[-1]:
+            log.info("digest %s for %s: the claim was taken over meanwhile; not posted here", key, spec)
+            return DigestRun(key, fire_time, "claimed elsewhere")
+        if not self._store.claims.posted(claim, now=self._now(), ts=ts):
+            log.warning("digest %s for %s posted as %s, but its claim had moved on", key, spec, ts)
+        log.info("posted digest %s for %s to %s", key, spec, channel)
         return DigestRun(key, fire_time, "posted")
+
+    def _not_delivered(
+        self,
+        subscription: Subscription,
+        claim: Claim,
+        fire_time: datetime,
+        error: NotDelivered,
+        *,
+        began: bool,
+    ) -> DigestRun:
+        now = self._now()
+        key, spec, channel = claim.key, digest_period(subscription, fire_time).spec, subscription.channel_id
+        text = str(error) or type(error).__name__
+        if error.unconfirmed:
+            self._store.claims.unconfirmed(claim, now=now, error=text)
+            log.warning("digest %s for %s to %s unconfirmed: %s", key, spec, channel, text)
+            return DigestRun(key, fire_time, "unconfirmed")
+        retry_at = self._retry_at(claim, fire_time, now) if error.retry else None
+        self._store.claims.failed(claim, now=now, error=text, retry_at=retry_at)
+        again = f"; trying again at {retry_at:%H:%M} UTC" if retry_at is not None else ""
+        # An expected failure (not in the channel, GitHub down) is one line; Digests logged the rest.
+        log.warning("digest %s for %s to %s not posted: %s%s", key, spec, channel, text, again)
+        return DigestRun(key, fire_time, "retrying" if retry_at is not None else "failed")
+
+    def _retry_at(self, claim: Claim, fire_time: datetime, now: datetime) -> datetime | None:
+        """When a failed digest is tried again: a doubling delay, while it is less than the grace late."""
+        delay = min(RETRY_FIRST_DELAY * 2 ** max(claim.attempts - 1, 0), RETRY_MAX_DELAY)
+        at = now + delay
+        return at if at - fire_time <= self._grace else None
+
+    def _settle(self, subscription: Subscription, claim: Claim, fire_time: datetime) -> DigestRun:
+        """A digest whose sender stopped mid-post: posted if the channel shows it, else unconfirmed."""
+        now = self._now()
+        if self._find_digest is None or claim.delivery_id is None:
+            reason = "nobody could look for it in the channel"
+            ts = None
+        else:
+            try:
+                ts = self._find_digest(subscription, claim.delivery_id, since=claim.claimed_at)
+                reason = "the message was not found in the channel"
+            except Exception as error:
+                ts = None
+                reason = (
+                    f"looking for it in the channel failed ({getattr(error, 'error', type(error).__name__)})"
+                )
+        if ts is not None:
+            self._store.claims.posted(claim, now=now, ts=ts)
+            log.info("digest %s whose sender stopped mid-post is in the channel as %s", claim.key, ts)
+            return DigestRun(claim.key, fire_time, "posted")
+        self._store.claims.unconfirmed(claim, now=now, error=messages.digest_stopped_unconfirmed(reason))
+        log.warning("digest %s: its sender stopped mid-post and %s; not posted again", claim.key, reason)
+        return DigestRun(claim.key, fire_time, "unconfirmed")
 
     # APScheduler --------------------------------------------------------------------------------
 

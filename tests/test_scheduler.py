@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
 
+from bot.delivery import Delivery
+from bot.digests import DigestError
 from bot.schedule import digest_period, next_fire
 from bot.scheduler import DigestRun, DigestScheduler, ScheduleTrigger
 from bot.store import Store, Subscription
@@ -48,13 +50,16 @@ class Poster:
         self.posted = threading.Event()
         self._lock = threading.Lock()
 
-    def __call__(self, subscription: Subscription, fire_time: datetime) -> None:
+    def __call__(self, subscription: Subscription, fire_time: datetime, delivery: Delivery) -> str | None:
         if subscription.channel_id in self.failing:
-            raise RuntimeError("channel_not_found: invite the bot to the channel again")
+            raise DigestError("channel_not_found: invite the bot to the channel again")
+        if not delivery.begin():
+            return None
         with self._lock:
             spec = digest_period(subscription, fire_time).spec
             self.posts.append((subscription.channel_id, fire_time, spec))
         self.posted.set()
+        return f"{len(self.posts)}.000"
 
     def local_times(self, zone: ZoneInfo) -> list[str]:
         return [fire.astimezone(zone).strftime("%a %Y-%m-%d %H:%M") for _, fire, _ in self.posts]
@@ -408,7 +413,9 @@ def _race_worker(target: BackendUrl, out_path: str, name: str, barrier, results)
     """One scheduler process: post by appending a line to a shared file, in lock-step with the other."""
     store = target.store()
 
-    def post(subscription: Subscription, fire_time: datetime) -> None:
+    def post(subscription: Subscription, fire_time: datetime, delivery: Delivery) -> None:
+        if not delivery.begin():
+            return
         line = f"{subscription.key}|{fire_time.isoformat()}|{name}\n".encode()
         handle = os.open(out_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:

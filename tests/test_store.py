@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.schedule import ScheduleError
-from bot.store import Store, Subscription, normalize_database_url, subscriptions
+from bot.store import Store, Subscription, SubscriptionExists, normalize_database_url, subscriptions
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     BackendUrl,
     backend_url_fixture,
@@ -85,7 +85,7 @@ def test_listing_is_per_channel_and_includes_config_subscriptions(store):
 
 def test_removing_one_subscription_needs_the_right_channel(store):
     first = add(store, "C1")
-    second = add(store, "C1")
+    second = add(store, "C1", at_time="10:00")
     assert store.remove_subscription("C2", first.id) is False
     assert store.remove_subscription("C1", first.id) is True
     assert store.remove_subscription("C1", first.id) is False
@@ -94,7 +94,7 @@ def test_removing_one_subscription_needs_the_right_channel(store):
 
 def test_remove_all_removes_only_that_channels_subscriptions(store):
     add(store, "C1")
-    add(store, "C1")
+    add(store, "C1", cadence="daily")
     other = add(store, "C2")
     assert store.remove_all("C1") == 2
     assert store.remove_all("C1") == 0
@@ -270,3 +270,75 @@ def test_many_processes_creating_the_tables_at_once_all_succeed(backend_url: Bac
 )
 def test_database_urls_use_the_installed_postgres_driver(given, expected):
     assert normalize_database_url(given) == expected
+
+
+# The same digest twice -----------------------------------------------------------------------
+
+
+def test_two_identical_subscribes_at_the_same_instant_store_one_subscription(backend_url: BackendUrl):
+    stores = [backend_url.store() for _ in range(6)]
+    start = threading.Barrier(len(stores))
+    stored: list[Subscription] = []
+    refused: list[SubscriptionExists] = []
+
+    def subscribe(one: Store, repos: list[str]) -> None:
+        start.wait()
+        try:
+            stored.append(add(one, repos=repos))
+        except SubscriptionExists as exc:
+            refused.append(exc)
+
+    spellings = [["octo/support", "octo/app"], ["Octo/App", "octo/support"]] * 3
+    threads = [threading.Thread(target=subscribe, args=pair) for pair in zip(stores, spellings, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        [kept] = stored
+        assert len(refused) == 5
+        assert {exc.existing.id for exc in refused} == {kept.id}
+        assert [s.id for s in stores[0].list_subscriptions("C1")] == [kept.id]
+    finally:
+        for one in stores:
+            one.close()
+
+
+def test_subscriptions_differing_in_schedule_or_repositories_are_different_digests(store):
+    first = add(store)
+    assert add(store, repos=["octo/app"]).id != first.id
+    assert add(store, repos=[]).id != first.id
+    assert add(store, at_time="10:00").id != first.id
+    with pytest.raises(SubscriptionExists):
+        add(store, quiet=True)  # quietness is not what makes a digest another one
+    assert len(store.list_subscriptions("C1")) == 4
+
+
+def test_config_digests_differing_only_in_repositories_are_two_digests():
+    plain = Subscription.from_config(channel_id="C1")
+    support = Subscription.from_config(channel_id="C1", repos=["octo/support"])
+    app = Subscription.from_config(channel_id="C1", repos=["octo/app"])
+    assert len({plain.key, support.key, app.key}) == 3
+    assert plain.key == "config:C1:daily:09:00:UTC"  # the key claims were made under before
+    same = Subscription.from_config(channel_id="C1", repos=["OCTO/support"])
+    assert same.key == support.key
+
+
+# Signed requests seen ------------------------------------------------------------------------
+
+
+def test_a_request_signature_is_seen_once_by_every_process_and_forgotten_after_the_window(
+    backend_url: BackendUrl,
+):
+    ours, theirs = backend_url.store(), backend_url.store()
+    try:
+        assert ours.first_sight("v0=abc", timestamp=1_744_621_200, now=T0) is True
+        assert theirs.first_sight("v0=abc", timestamp=1_744_621_200, now=T0 + timedelta(seconds=1)) is False
+        assert ours.first_sight("v0=abd", timestamp=1_744_621_200, now=T0) is True
+        # Eleven minutes on, the record is pruned: no request signed then is accepted any more anyway.
+        later = T0 + timedelta(minutes=12)
+        assert theirs.first_sight("v0=new", timestamp=1_744_621_920, now=later) is True
+        assert ours.first_sight("v0=abc", timestamp=1_744_621_200, now=later) is True
+    finally:
+        ours.close()
+        theirs.close()

@@ -198,6 +198,15 @@ def partly_posted() -> str:
     )
 
 
+def report_unconfirmed(*, partly: bool) -> str:
+    """A report sent to Slack whose arrival Slack did not confirm (its answer was lost or late)."""
+    what = "the rest of the report" if partly else "the report"
+    return (
+        f"I sent {what}, but Slack did not confirm that it arrived, and I could not find it in the "
+        "channel. Look in the channel before asking again: I don't post a report twice."
+    )
+
+
 def internal_error() -> str:
     return (
         "Something went wrong on my side while building the report. It has been logged; please try "
@@ -341,8 +350,11 @@ def subscription_entry(
     last_posted: datetime | None = None,
     error: str | None = None,
     error_at: datetime | None = None,
+    state: str | None = None,
+    retry_at: datetime | None = None,
 ) -> str:
-    """One line (or three) of `subscriptions`: the schedule, the next run, and a failure if any."""
+    """One line (or three) of `subscriptions`: the schedule, the next run, and how the latest digest
+    went when it was not simply posted (failed and why, retrying when, unconfirmed, being posted)."""
     notes = [n for n, on in (("quiet", quiet), ("declared in the config file", from_config)) if on]
     head = (
         f"• `{_plain(ident)}` *{_plain(cadence)}* at {_plain(at_time)} {_plain(timezone)} "
@@ -352,9 +364,16 @@ def subscription_entry(
     if last_posted is not None:
         status += f" · last posted: {_when(last_posted)}"
     lines = [head, status]
-    if error:
-        when = f" {_when(error_at)}" if error_at is not None else ""
-        reason = _sentence(clip_slack(_plain(error), 600))
+    when = f" {_when(error_at)}" if error_at is not None else ""
+    reason = _sentence(clip_slack(_plain(error or "unknown error"), 600))
+    if state == "unconfirmed":
+        lines.append(f"    :grey_question: the last digest{when} could not be confirmed: {reason}")
+    elif state in ("claimed", "posting"):
+        lines.append("    :hourglass_flowing_sand: the latest digest is being posted")
+    elif error and retry_at is not None:
+        again = f"Trying again at {_when(retry_at)}."
+        lines.append(f"    :warning: the last digest{when} failed: {reason} {again}")
+    elif error:
         lines.append(f"    :warning: the last digest{when} failed: {reason}")
     return "\n".join(lines)
 
@@ -443,6 +462,31 @@ def digest_partly_posted(error_code: str) -> str:
 
 def digest_slack_refused(error_code: str) -> str:
     return f"Slack refused the post ({error_code})"
+
+
+def digest_unconfirmed(reason: str) -> str:
+    return (
+        f"it was sent, but Slack did not confirm it ({_plain(reason)}); look in the channel. It is not "
+        "posted again automatically"
+    )
+
+
+def digest_stopped_unconfirmed(reason: str) -> str:
+    return (
+        f"the process posting it stopped in the middle, and {_plain(reason)}; look in the channel. It is "
+        "not posted again automatically"
+    )
+
+
+def digest_too_late(hours: float) -> str:
+    return (
+        f"the process building it stopped, and by the time another could take over it was more than "
+        f"{hours:g} hours late (`digest_grace_hours`), so it was skipped"
+    )
+
+
+def digest_retries_ran_out(error: str) -> str:
+    return f"{_plain(error.rstrip('.'))}; tried until the `digest_grace_hours` window closed"
 
 
 def digest_github_failed(user_message: str) -> str:

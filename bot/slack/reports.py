@@ -30,6 +30,7 @@ from bot.slack.poster import (
     Message,
     NotInChannel,
     PartlyPosted,
+    PostUnconfirmed,
     Requester,
     SlackPoster,
     SlackPostError,
@@ -142,6 +143,9 @@ class ReportRunner:
             self._poster.tell(requester, messages.not_in_channel())
         except ChannelArchived:
             self._poster.tell(requester, messages.channel_archived())
+        except PostUnconfirmed as exc:  # sent, Slack's answer lost, not found in the channel: not resent
+            log.warning("report for %s could not be confirmed: %s", requester.channel_id, exc.error)
+            self._poster.tell(requester, messages.report_unconfirmed(partly=exc.ts is not None))
         except PartlyPosted:
             self._poster.tell(requester, messages.partly_posted())
         except SlackPostError as exc:

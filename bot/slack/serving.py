@@ -6,6 +6,10 @@ given; GET /healthz answers "ok" for load balancers; anything else is 404. Every
 must carry a valid Slack signature made in the last five minutes: it is checked here, before Bolt
 parses anything, and a request that fails gets 401 and runs nothing (Bolt checks again; a malformed
 body or timestamp would otherwise reach Bolt's parser, or raise inside its check, before rejection).
+A signed request is run once: with `seen` (the store's `first_sight`, shared by every process on the
+database), a request whose signature was recorded before (a captured request replayed within the five
+minutes) gets 409 and runs nothing. Should the record itself fail, the request is served and the
+failure logged: the signature check still holds.
 A webhook delivery is read whole (up to GitHub's 25 MB) and handed to the receiver, which checks its
 GitHub signature before anything else and answers a status and one line of plain text.
 """
@@ -43,7 +47,17 @@ MAX_SIGNATURE_AGE_SECONDS = 5 * 60  # Slack's advice against replayed requests
 WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 
 
-def make_wsgi_app(app: App, *, signing_secret: str, github_webhook: WebhookReceiver | None = None) -> WSGIApp:
+# Records a signed request (signature, timestamp); False when it was recorded before.
+SeenRequests = Callable[[str, int], bool]
+
+
+def make_wsgi_app(
+    app: App,
+    *,
+    signing_secret: str,
+    github_webhook: WebhookReceiver | None = None,
+    seen: SeenRequests | None = None,
+) -> WSGIApp:
     """The HTTP surface described in the module docstring (POST /github/webhook only with a receiver)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = signing_secret.encode()
@@ -67,6 +81,9 @@ def make_wsgi_app(app: App, *, signing_secret: str, github_webhook: WebhookRecei
             # Only the fact is logged: the body may hold a response_url, and Bolt's own line prints it.
             log.warning("rejected a request to %s: missing, wrong or stale Slack signature", EVENTS_PATH)
             return _plain(start_response, "401 Unauthorized", body=b"invalid request\n")
+        if seen is not None and not _first_sight(seen, environ):
+            log.warning("rejected a request to %s: the same signed request was received before", EVENTS_PATH)
+            return _plain(start_response, "409 Conflict", body=b"request already received\n")
         try:
             body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
         except UnicodeDecodeError:
@@ -121,6 +138,15 @@ def _signed(environ: WSGIEnvironment, body: bytes, *, secret: bytes, now: float)
         return False
     expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
+
+
+def _first_sight(seen: SeenRequests, environ: WSGIEnvironment) -> bool:
+    """Whether this (already verified) request is new; True when the record cannot be made."""
+    try:
+        return seen(environ["HTTP_X_SLACK_SIGNATURE"], int(environ["HTTP_X_SLACK_REQUEST_TIMESTAMP"]))
+    except Exception as exc:
+        log.warning("could not record a signed request (%s); serving it", type(exc).__name__)
+        return True
 
 
 def _plain(

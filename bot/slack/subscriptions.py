@@ -39,7 +39,7 @@ from bot.slack.subscription_text import (
     parse_unsubscribe,
 )
 from bot.slack.user_tz import UserTimezones
-from bot.store import Store, Subscription
+from bot.store import Store, Subscription, SubscriptionExists
 
 # How long the acknowledgement waits for the store before answering later instead (Slack allows 3 s).
 ACK_DEADLINE = 1.5
@@ -148,16 +148,19 @@ class SubscriptionCommands:
         if sum(1 for s in existing if s.source == "command") >= MAX_SUBSCRIPTIONS_PER_CHANNEL:
             return messages.too_many_subscriptions(MAX_SUBSCRIPTIONS_PER_CHANNEL)
         now = self._clock()
-        added = self._store.add_subscription(
-            channel_id=request.channel_id,
-            cadence=wanted.cadence,
-            at_time=wanted.at_time,
-            timezone=wanted.timezone,
-            repos=repos,
-            quiet=args.quiet,
-            created_by=request.user_id,
-            now=now,
-        )
+        try:
+            added = self._store.add_subscription(
+                channel_id=request.channel_id,
+                cadence=wanted.cadence,
+                at_time=wanted.at_time,
+                timezone=wanted.timezone,
+                repos=repos,
+                quiet=args.quiet,
+                created_by=request.user_id,
+                now=now,
+            )
+        except SubscriptionExists as exc:  # the same `subscribe` stored a moment ago (another request)
+            return messages.already_subscribed(str(exc.existing.id))
         log.info("channel %s subscribed to digest %s by %s", request.channel_id, added.key, request.user_id)
         self._changed()
         return messages.subscribed(
@@ -193,6 +196,8 @@ class SubscriptionCommands:
                 last_posted=_local(s.last_posted_at, s) if s.last_posted_at else None,
                 error=s.last_error,
                 error_at=_local(s.last_error_at, s) if s.last_error_at else None,
+                state=s.last_state,
+                retry_at=_local(s.next_attempt_at, s) if s.next_attempt_at else None,
             )
             for s in listed
         ]

@@ -1,8 +1,8 @@
 """The bot's database: subscriptions, claims, drill-down replies, model answers and the ticket mirror.
 
 `database.Store` is the one entry point (it upgrades the schema when it opens); `schema` holds every
-table, `migrations` the Alembic revisions that create and change them, `mirror` the ticket mirror's
-reads and writes.
+table, `migrations` the Alembic revisions that create and change them, `claims` the digests' claims,
+`mirror` the ticket mirror's reads and writes.
 """
 
 from bot.store.database import (
@@ -10,6 +10,7 @@ from bot.store.database import (
     DigestStatus,
     Store,
     Subscription,
+    SubscriptionExists,
     normalize_database_url,
     normalize_repos,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "DigestStatus",
     "Store",
     "Subscription",
+    "SubscriptionExists",
     "llm_answers",
     "metadata",
     "normalize_database_url",

@@ -2,8 +2,10 @@
 
 SQLAlchemy Core over SQLite (the default, one machine) or PostgreSQL (several processes). The schema
 is migrated to the newest revision on start (`bot.store.migrate`); any number of processes may start
-at once. Exactly-once posting rests on one rule: a digest is posted only by the process whose INSERT
-of its (subscription, period) claim row succeeded, and the unique key makes every other INSERT fail.
+at once. Exactly-once posting rests on the claims (`bot.store.claims`): a digest is posted only by the
+owner of its (subscription, period) claim row, whose every step is a conditional UPDATE. Two identical
+subscriptions of a channel cannot both be stored (a unique index on the schedule and `repos_key`), and a
+signed Slack request is run once (`first_sight`).
 
 Subscriptions declared in the config file are not rows here: they come in as `Subscription` objects
 with `source="config"` and a stable key built from their content; their claims and failures are
@@ -12,12 +14,13 @@ stored like any other.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,12 +30,14 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from bot.schedule import Schedule, ScheduleError, parse_schedule
+from bot.store.claims import Claims, DigestStatus, State, clip_error
 from bot.store.migrate import upgrade
 from bot.store.schema import (
     digest_claims,
     drilldown_posts,
     llm_answers,
     report_posts,
+    slack_requests,
     subscriptions,
 )
 
@@ -40,7 +45,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///ticket-report.db"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_ERROR_LENGTH = 500  # a failure is shown in Slack; keep the first part of a long message
+# How long a claim made through `claim_digest` is held before another process may take it over.
+DEFAULT_LEASE = timedelta(minutes=10)
+# Slack refuses requests signed more than five minutes off; a record older than both ways of that
+# can never match an accepted request again.
+SEEN_REQUESTS_KEPT = timedelta(minutes=11)
+# How long recording a signed request may wait for a database lock held elsewhere (then it is served
+# unrecorded): it happens before the acknowledgement.
+REQUEST_RECORD_WAIT = timedelta(milliseconds=500)
 
 _REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}", re.ASCII)
 _SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}", re.ASCII)
@@ -70,11 +82,16 @@ class Subscription:
     last_error_at: datetime | None = None
     last_posted_at: datetime | None = field(default=None, compare=False)
 
+    last_state: State | None = field(default=None, compare=False)
+    next_attempt_at: datetime | None = field(default=None, compare=False)
+
     @property
     def key(self) -> str:
-        """Stable identity for claims: "db:<id>", or "config:<channel>:<cadence>:<HH:MM>:<zone>"."""
+        """Stable identity for claims: "db:<id>", or "config:<channel>:<cadence>:<HH:MM>:<zone>", with
+        ":<hash>" of the repositories after it when a config subscription names some."""
         if self.source == "config":
-            return f"config:{self.channel_id}:{self.cadence}:{self.at_time}:{self.timezone}"
+            key = f"config:{self.channel_id}:{self.cadence}:{self.at_time}:{self.timezone}"
+            return f"{key}:{repos_key(self.repos)[:12]}" if self.repos else key
         if self.id is None:
             raise ValueError("a stored subscription has an id")
         return f"db:{self.id}"
@@ -108,11 +125,18 @@ class Subscription:
         )
 
 
-@dataclass(frozen=True)
-class DigestStatus:
-    last_posted_at: datetime | None = None
-    last_error: str | None = None  # the latest digest's failure; None once a later one posted
-    last_error_at: datetime | None = None
+class SubscriptionExists(Exception):
+    """The channel already has this digest (same schedule and repositories); nothing was stored."""
+
+    def __init__(self, existing: Subscription) -> None:
+        super().__init__(existing.key)
+        self.existing = existing
+
+
+def repos_key(repos: Iterable[str]) -> str:
+    """What identifies a subscription's repositories: a hash of their lower-cased names as a set."""
+    names = sorted({name.strip().lower() for name in repos})
+    return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()
 
 
 def normalize_database_url(url: str) -> str:
@@ -185,6 +209,8 @@ class Store:
     def __init__(self, url: str = DEFAULT_DATABASE_URL, *, schema: str | None = None) -> None:
         self._engine: Engine = open_engine(url, schema=schema)
         self._schema = schema
+        self.claims = Claims(self._engine, self._insert_once)
+        self._pruned_requests_at: datetime | None = None
         self.upgrade_schema()
 
     @property
@@ -219,25 +245,47 @@ class Store:
         created_by: str,
         now: datetime | None = None,
     ) -> Subscription:
-        """Validate and store; ScheduleError (nothing written) when the input is not valid."""
+        """Validate and store; ScheduleError (nothing written) when the input is not valid, and
+        SubscriptionExists when the channel has this digest already (also when another process stored
+        it a moment ago)."""
         schedule = parse_schedule(cadence, at_time, timezone)
+        normalized = normalize_repos(repos)
         values = {
             "channel_id": _channel(channel_id),
             "cadence": schedule.cadence,
             "at_time": schedule.at_time,
             "timezone": schedule.timezone,
-            "repos": json.dumps(list(normalize_repos(repos))),
+            "repos": json.dumps(list(normalized)),
+            "repos_key": repos_key(normalized),
             "quiet": bool(quiet),
             "created_by": created_by[:64],
             "created_at": now or datetime.now(UTC),
             "source": "command",
         }
-        with self._engine.begin() as conn:
-            new_id = conn.execute(
-                sa.insert(subscriptions).values(values).returning(subscriptions.c.id)
-            ).scalar_one()
-            row = conn.execute(sa.select(subscriptions).where(subscriptions.c.id == new_id)).one()
+        try:
+            with self._engine.begin() as conn:
+                new_id = conn.execute(
+                    sa.insert(subscriptions).values(values).returning(subscriptions.c.id)
+                ).scalar_one()
+                row = conn.execute(sa.select(subscriptions).where(subscriptions.c.id == new_id)).one()
+        except IntegrityError:
+            existing = self._same_digest(values)
+            if existing is None:  # removed again in between: nothing to point at
+                raise
+            raise SubscriptionExists(existing) from None
         return _subscription(row._mapping)
+
+    def _same_digest(self, values: dict[str, Any]) -> Subscription | None:
+        c = subscriptions.c
+        query = sa.select(subscriptions).where(
+            *(
+                c[name] == values[name]
+                for name in ("channel_id", "cadence", "at_time", "timezone", "repos_key")
+            )
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _subscription(row._mapping)
 
     def get_subscription(self, key: str) -> Subscription | None:
         """The stored subscription with key "db:<id>", or None (removed, or not a stored key)."""
@@ -278,75 +326,81 @@ class Store:
             result = conn.execute(sa.delete(subscriptions).where(subscriptions.c.channel_id == channel_id))
         return result.rowcount
 
-    # Digest claims -------------------------------------------------------------------------
+    # Digest claims (bot.store.claims) ---------------------------------------------------------
 
-    def claim_digest(self, key: str, *, period_start: datetime, by: str, now: datetime | None = None) -> bool:
-        """Take the right to post this (subscription, period) digest; False if anyone already has."""
-        values = {
-            "subscription_key": key,
-            "period_start": period_start,
-            "claimed_at": now or datetime.now(UTC),
-            "claimed_by": by[:200],
-        }
-        return self._insert_once(digest_claims, values)
+    def claim_digest(
+        self,
+        key: str,
+        *,
+        period_start: datetime,
+        by: str,
+        now: datetime | None = None,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> bool:
+        """Take the right to post this (subscription, period) digest; False if another holds it or it is
+        done. The scheduler uses `claims` directly, for the lease and the states."""
+        moment = now or datetime.now(UTC)
+        return (
+            self.claims.claim(key, period_start=period_start, owner=by, now=moment, lease=lease) is not None
+        )
 
     def mark_posted(self, key: str, period_start: datetime, *, now: datetime | None = None) -> None:
+        """Record the digest as posted, whoever holds its claim."""
         with self._engine.begin() as conn:
             conn.execute(
                 sa.update(digest_claims)
                 .where(_claim_is(key, period_start))
-                .values(posted_at=now or datetime.now(UTC), error=None, failed_at=None)
+                .values(
+                    state="posted",
+                    posted_at=now or datetime.now(UTC),
+                    error=None,
+                    failed_at=None,
+                    lease_until=None,
+                    next_attempt_at=None,
+                )
             )
 
     def record_failure(
         self, key: str, *, period_start: datetime, error: str, now: datetime | None = None
     ) -> None:
-        """Remember why this digest was not posted; listed with the subscription until one posts."""
-        text = error.strip() or "unknown error"
-        if len(text) > MAX_ERROR_LENGTH:
-            text = text[: MAX_ERROR_LENGTH - 1] + "…"
+        """Remember why this digest was not posted (not retried); listed with the subscription until one
+        posts."""
         with self._engine.begin() as conn:
             conn.execute(
                 sa.update(digest_claims)
                 .where(_claim_is(key, period_start))
-                .values(error=text, failed_at=now or datetime.now(UTC))
+                .values(
+                    state="failed",
+                    error=clip_error(error),
+                    failed_at=now or datetime.now(UTC),
+                    lease_until=None,
+                    next_attempt_at=None,
+                )
             )
 
     def digest_status(self, keys: Iterable[str]) -> dict[str, DigestStatus]:
-        """Last post and current failure of each subscription key that has ever been claimed."""
-        keys = sorted(set(keys))
-        if not keys:
-            return {}
-        latest = (
-            sa.select(
-                digest_claims.c.subscription_key,
-                sa.func.max(digest_claims.c.period_start).label("period_start"),
-                sa.func.max(digest_claims.c.posted_at).label("last_posted_at"),
-            )
-            .where(digest_claims.c.subscription_key.in_(keys))
-            .group_by(digest_claims.c.subscription_key)
-            .subquery()
-        )
-        query = sa.select(
-            latest.c.subscription_key,
-            latest.c.last_posted_at,
-            digest_claims.c.error,
-            digest_claims.c.failed_at,
-        ).join(
-            digest_claims,
-            sa.and_(
-                digest_claims.c.subscription_key == latest.c.subscription_key,
-                digest_claims.c.period_start == latest.c.period_start,
-            ),
-        )
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        statuses: dict[str, DigestStatus] = {}
-        for row in rows:
-            statuses[row.subscription_key] = DigestStatus(
-                last_posted_at=row.last_posted_at, last_error=row.error, last_error_at=row.failed_at
-            )
-        return statuses
+        """Last post and the latest digest's state of each subscription key that has ever been claimed."""
+        return self.claims.status(keys)
+
+    # Signed Slack requests -------------------------------------------------------------------
+
+    def first_sight(self, signature: str, *, timestamp: int, now: datetime | None = None) -> bool:
+        """Record a signed request; False when a request with this signature was recorded before.
+
+        Every process on the database sees every other's records. Records older than the signature
+        window are deleted, at most once a minute per process.
+        """
+        moment = now or datetime.now(UTC)
+        values = {"signature": signature[:100], "request_timestamp": timestamp, "seen_at": moment}
+        fresh = self._insert_quickly(slack_requests, values)
+        last = self._pruned_requests_at
+        if last is None or moment - last >= timedelta(minutes=1):
+            self._pruned_requests_at = moment
+            with self._engine.begin() as conn:
+                conn.execute(
+                    sa.delete(slack_requests).where(slack_requests.c.seen_at < moment - SEEN_REQUESTS_KEPT)
+                )
+        return fresh
 
     # Drill-down replies --------------------------------------------------------------------
 
@@ -433,8 +487,29 @@ class Store:
         values = {"key": key, "model": model[:200], "answer": answer, "created_at": now or datetime.now(UTC)}
         self._insert_once(llm_answers, values)
 
-    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
-        """INSERT that reports False instead of failing when the primary key is taken."""
+    def _insert_quickly(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """`_insert_once` that waits at most REQUEST_RECORD_WAIT for a lock held elsewhere, then raises
+        OperationalError: it runs before a request is acknowledged, within Slack's three seconds."""
+        statement = self._insert_statement(table, values)
+        wait_ms = int(REQUEST_RECORD_WAIT.total_seconds() * 1000)
+        try:
+            with self._engine.begin() as conn:
+                usual = None
+                if self.dialect == "sqlite":
+                    usual = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+                elif self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                    conn.exec_driver_sql(f"SET LOCAL statement_timeout = {wait_ms}")
+                try:
+                    return conn.execute(statement).first() is not None
+                finally:
+                    if usual is not None:  # the pooled connection keeps its usual patience
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual)}")
+        except IntegrityError:
+            return False
+
+    def _insert_statement(self, table: sa.Table, values: dict[str, Any]) -> Any:
         dialect = self.dialect
         if dialect == "postgresql":
             statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
@@ -443,7 +518,11 @@ class Store:
         else:
             statement = sa.insert(table).values(values)
         # RETURNING rather than rowcount: psycopg reports rowcount -1 for this statement here.
-        statement = statement.returning(*table.primary_key.columns)
+        return statement.returning(*table.primary_key.columns)
+
+    def _insert_once(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """INSERT that reports False instead of failing when the primary key is taken."""
+        statement = self._insert_statement(table, values)
         try:
             with self._engine.begin() as conn:
                 return conn.execute(statement).first() is not None
@@ -494,4 +573,6 @@ def _with_status(subscription: Subscription, status: DigestStatus | None) -> Sub
         last_error=status.last_error,
         last_error_at=status.last_error_at,
         last_posted_at=status.last_posted_at,
+        last_state=status.state,
+        next_attempt_at=status.next_attempt_at,
     )

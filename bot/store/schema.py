@@ -1,9 +1,9 @@
 """Every table the bot keeps, in one SQLAlchemy `MetaData`: the schema Alembic migrates.
 
-Today's tables (subscriptions, digest claims, drill-down replies, posted reports, model answers) and the
-ticket mirror (issues, comments, each repository's sync state, conditional-request ETags and the webhook
-deliveries already applied). Changing a table here needs a migration in `bot/store/migrations/versions`
-(`tests/store/test_migrations.py` fails when the two disagree).
+Today's tables (subscriptions, digest claims, drill-down replies, posted reports, Slack requests seen,
+model answers) and the ticket mirror (issues, comments, each repository's sync state, conditional-request
+ETags and the webhook deliveries already applied). Changing a table here needs a migration in
+`bot/store/migrations/versions` (`tests/store/test_migrations.py` fails when the two disagree).
 """
 
 from __future__ import annotations
@@ -53,22 +53,38 @@ subscriptions = sa.Table(
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
+    # A hash of the repositories as a set (database.repos_key): with the schedule, what makes two
+    # subscriptions of a channel the same digest, so two identical `subscribe` at once store one row.
+    sa.Column("repos_key", sa.String(64), nullable=False, server_default=""),
+    sa.Index(
+        "uq_subscriptions_digest", "channel_id", "cadence", "at_time", "timezone", "repos_key", unique=True
+    ),
     # Never reuse a deleted id on SQLite: "db:<id>" keys the claims, and a new subscription must not
     # inherit an old one's.
     sqlite_autoincrement=True,
 )
 
+# One row per (subscription, period) digest: who may post it, and how far it got (bot.store.claims).
 digest_claims = sa.Table(
     "digest_claims",
     metadata,
     sa.Column("subscription_key", sa.String(200), nullable=False),
     sa.Column("period_start", UTCDateTime, nullable=False),
-    sa.Column("claimed_at", UTCDateTime, nullable=False),
-    sa.Column("claimed_by", sa.String(200), nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),  # by the current owner
+    sa.Column("claimed_by", sa.String(200), nullable=False),  # the owner: host, pid and a random tag
     sa.Column("posted_at", UTCDateTime, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("failed_at", UTCDateTime, nullable=True),
+    # claimed | posting | posted | failed | unconfirmed (revision 0004)
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),  # the owner's right lapses after this
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=True),  # a failure retried at this time
+    sa.Column("fire_time", UTCDateTime, nullable=True),  # None for claims made before revision 0004
+    sa.Column("delivery_id", sa.String(64), nullable=True),  # in the posted message's metadata
+    sa.Column("message_ts", sa.String(32), nullable=True),
     sa.PrimaryKeyConstraint("subscription_key", "period_start", name="pk_digest_claims"),
+    sa.Index("ix_digest_claims_state", "state"),
 )
 
 drilldown_posts = sa.Table(
@@ -93,6 +109,20 @@ report_posts = sa.Table(
     sa.Column("context", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("channel_id", "message_ts", name="pk_report_posts"),
+)
+
+
+# Signed Slack requests already run, by signature (an HMAC of the timestamp and body, so one per
+# request), so a captured request replayed within Slack's five-minute window runs once. Rows older than
+# the window are deleted as new ones come.
+slack_requests = sa.Table(
+    "slack_requests",
+    metadata,
+    sa.Column("signature", sa.String(100), nullable=False),
+    sa.Column("request_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("signature", name="pk_slack_requests"),
+    sa.Index("ix_slack_requests_seen_at", "seen_at"),
 )
 
 

@@ -2,15 +2,20 @@
 
 Real HTTP, so the bot's real WebClient (with its retry handlers) talks to it. It answers
 `auth.test`, `chat.postMessage` (with a `ts` and the channel), `chat.postEphemeral`, `users.info`
-(a timezone per user) and, under /response/NAME, a slash command's `response_url`. Every call is
-recorded with its method, parsed body (form, JSON or query) and headers.
+(a timezone per user), `conversations.history` and `conversations.replies` (the messages posted, with
+their metadata when `include_all_metadata` is set; `oldest` honoured) and, under /response/NAME, a slash
+command's `response_url`. Every call is recorded with its method, parsed body (form, JSON or query) and
+headers. A `ts` is the current Unix time with a counter after the dot, so it orders like Slack's.
 
 Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web API calls (to that
 method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
 channel fail with that error; `fail_thread_replies(error)` does so for replies in threads;
 `fail_response_urls(status)`; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
 `usergroups.users.list`); `hold(method)` keeps calls to a method waiting until released (to line up
-concurrent callers); `token` (calls with another bearer token get `invalid_auth`).
+concurrent callers); `token` (calls with another bearer token get `invalid_auth`);
+`lose_answers(n, status=500)` takes the next n posts and then answers 500 with an HTML page (as a proxy
+in front of Slack would), or with `hold=SECONDS` answers only after that long (the client has timed
+out); `fail_history(error)` answers conversations.history and .replies with that error (`missing_scope`).
 
 Socket Mode: `apps.connections.open` with `app_token` answers `socket_mode_url` (set it to a
 FakeSocketMode's url); another token gets `invalid_auth`, and `app_token_error` (e.g. "token_revoked")
@@ -70,6 +75,10 @@ class FakeSlack:
         self._holds: dict[str, threading.Event] = {}  # method -> set when its held calls may be answered
         self._held: dict[str, int] = {}  # method -> calls that arrived while it was held
         self._reply_error: str | None = None
+        # (status, hold seconds, posted) of the coming posts whose answers are lost
+        self._lost_answers: list[tuple[int, float | None, bool]] = []
+        self._history_error: str | None = None
+        self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -152,6 +161,25 @@ class FakeSlack:
         with self._lock:
             return self._held.get(method, 0)
 
+    def lose_answers(
+        self, count: int = 1, *, status: int = 500, hold: float | None = None, posted: bool = True
+    ) -> None:
+        """The next `count` chat.postMessage calls are posted, and their answer lost: HTTP `status` with an
+        HTML body, or (with `hold`) the real answer only after `hold` seconds. With `posted=False` the
+        message is not stored either (a plain server error)."""
+        with self._lock:
+            self._lost_answers.extend([(status, hold, posted)] * count)
+
+    def fail_history(self, error: str | None = "missing_scope") -> None:
+        """conversations.history and conversations.replies answer ok=false with `error` (None: work)."""
+        with self._lock:
+            self._history_error = error
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in `channel`, top-level and replies, oldest first, as posted."""
+        with self._lock:
+            return [dict(message) for message in self._messages.get(channel, [])]
+
     def fail_response_urls(self, status: int = 404) -> None:
         """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
         with self._lock:
@@ -197,6 +225,12 @@ class FakeSlack:
             self._held[method] += 1
             self._changed.notify_all()
         release.wait(30)
+
+    def _take_lost_answer(self, method: str) -> tuple[int, float | None, bool] | None:
+        if method != "chat.postMessage":
+            return None
+        with self._lock:
+            return self._lost_answers.pop(0) if self._lost_answers else None
 
     def _take_rate_limit(self, method: str) -> int | None:
         with self._lock:
@@ -248,10 +282,21 @@ class FakeSlack:
                 return {"ok": False, "error": "channel_not_found"}
             if not body.get("text") and not body.get("blocks"):
                 return {"ok": False, "error": "no_text"}
-            ts = f"1700000000.{next(self._ts):06d}"
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
             if method == "chat.postEphemeral":
                 return {"ok": True, "message_ts": ts}
+            message = {"type": "message", "user": self.bot_user_id, "ts": ts, "text": body.get("text")}
+            if body.get("thread_ts"):
+                message["thread_ts"] = str(body["thread_ts"])
+            if isinstance(body.get("metadata"), dict):
+                message["metadata"] = body["metadata"]
+            elif isinstance(body.get("metadata"), str):
+                message["metadata"] = json.loads(body["metadata"])
+            with self._lock:
+                self._messages.setdefault(channel, []).append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(method, body)
         if method == "chat.getPermalink":
             channel, ts = str(body.get("channel", "")), str(body.get("message_ts", ""))
             return {
@@ -260,6 +305,29 @@ class FakeSlack:
                 "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}",
             }
         return {"ok": False, "error": "unknown_method"}
+
+    def _history(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            error = self._history_error
+            messages = [dict(m) for m in self._messages.get(str(body.get("channel", "")), [])]
+        if error:
+            return {"ok": False, "error": error}
+        if not body.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(body.get("oldest") or 0)
+        if method == "conversations.history":
+            # Top-level messages only, newest first, as Slack lists them.
+            found = [m for m in messages if "thread_ts" not in m][::-1]
+        else:
+            parent = str(body.get("ts", ""))
+            found = [m for m in messages if m["ts"] == parent or m.get("thread_ts") == parent]
+            if not found:
+                return {"ok": False, "error": "thread_not_found"}
+        found = [m for m in found if float(m["ts"]) >= oldest]
+        if str(body.get("include_all_metadata", "")).lower() not in ("true", "1"):
+            for m in found:
+                m.pop("metadata", None)
+        return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     def _users_info(self, user: str) -> dict[str, Any]:
         with self._lock:
@@ -309,10 +377,26 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.dumps({"ok": False, "error": "ratelimited"}).encode()
             retry = {"Retry-After": str(retry_after)}
             return self._send(429, payload, content_type="application/json", headers=retry)
+        lost = fake._take_lost_answer(method)
+        if lost is not None and not lost[2]:
+            fake._record(SlackCall(method, dict(body), headers, split.path, lost[0]))
+            return self._send(lost[0], b"<html><body>Server Error</body></html>", content_type="text/html")
         answer = fake._answer(method, body=body, headers=headers)
         recorded = dict(body)
         if answer.get("ok") and "ts" in answer:
             recorded["ts"] = answer["ts"]
+        if lost is not None:
+            status, hold, _ = lost
+            if hold is None:
+                fake._record(SlackCall(method, recorded, headers, split.path, status))
+                page = f"<html><body><h1>{status} Server Error</h1></body></html>".encode()
+                return self._send(status, page, content_type="text/html")
+            fake._record(SlackCall(method, recorded, headers, split.path, 200))
+            time.sleep(hold)  # the client gave up long ago; the message is in the channel all the same
+            try:
+                return self._send(200, json.dumps(answer).encode(), content_type="application/json")
+            except OSError:
+                return None
         fake._record(SlackCall(method, recorded, headers, split.path, 200))
         self._send(200, json.dumps(answer).encode(), content_type="application/json")
 

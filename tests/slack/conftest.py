@@ -17,7 +17,7 @@ import pytest
 import requests
 import yaml
 
-from bot.app_runner import RunningBot, build_bot
+from bot.app_runner import RunningBot, build_bot, seen_requests
 from bot.settings import Settings, load_settings
 from bot.slack.serving import create_http_server, make_wsgi_app, run_in_thread
 from bot.store import Store
@@ -137,9 +137,9 @@ def start_app(fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path) ->
             environ["TICKET_REPORT_CONFIG"] = str(path)
         settings = load_settings(environ)
         bot = build_bot(settings, workers=workers, clock=lambda: NOW, store=store)
-        server = create_http_server(
-            make_wsgi_app(bot.slack.app, signing_secret=SECRET), host="127.0.0.1", port=0, threads=16
-        )
+        seen = seen_requests(store) if store is not None else None
+        wsgi = make_wsgi_app(bot.slack.app, signing_secret=SECRET, seen=seen)
+        server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=16)
         running.append((run_in_thread(server), bot))
         return AppUnderTest(
             url=f"http://127.0.0.1:{server.effective_port}",

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import Delivery, delivery_id_of
 from bot.render import InvalidSlackMessage
 from bot.slack.poster import (
     NotInChannel,
     PartlyPosted,
+    PostUnconfirmed,
     Requester,
     SlackPoster,
     SlackPostError,
@@ -105,3 +107,98 @@ def test_telling_never_raises(slack: FakeSlack, poster: SlackPoster) -> None:
     poster.tell(Requester(user_id="U1", channel_id="C1"), "nobody hears this")
     poster.tell(Requester(user_id="U1", channel_id="C1"), "x" * 4000)  # over Slack's limits: logged
     assert len(slack.calls_to("chat.postEphemeral")) == 1
+
+
+# An answer lost after Slack took the message -------------------------------------------------
+
+
+@pytest.fixture
+def careful(slack: FakeSlack) -> SlackPoster:
+    """A poster that looks for an uncertain post at once, with a client that gives up after a second."""
+    return SlackPoster(make_web_client(token=TOKEN, base_url=slack.api_url, timeout=1), settle_seconds=0)
+
+
+def test_a_post_answered_500_after_slack_took_it_is_found_in_the_channel_not_sent_again(
+    slack: FakeSlack, careful: SlackPoster
+) -> None:
+    slack.lose_answers(1, status=500)
+    ts = careful.post_report("C1", [_message("the report")])
+    [posted] = slack.messages("C1")
+    assert posted["ts"] == ts
+    assert len(slack.calls_to("chat.postMessage")) == 1  # never retried
+    [lookup] = slack.calls_to("conversations.history")
+    assert lookup.body["channel"] == "C1" and lookup.body["include_all_metadata"] in ("true", "1", True)
+    assert float(lookup.body["oldest"]) <= float(ts)
+
+
+def test_a_post_whose_answer_timed_out_is_found_in_the_channel_not_sent_again(
+    slack: FakeSlack, careful: SlackPoster
+) -> None:
+    slack.lose_answers(1, hold=3)
+    ts = careful.post_report("C1", [_message("the report")])
+    assert [m["ts"] for m in slack.messages("C1")] == [ts]
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_every_channel_message_carries_its_delivery_id(slack: FakeSlack, careful: SlackPoster) -> None:
+    careful.post_report("C1", [_message("one"), _message("two")], delivery=Delivery(id="d" * 32))
+    first, second = slack.messages("C1")
+    assert delivery_id_of(first) == "d" * 32
+    assert delivery_id_of(second) == "d" * 32 + "-1"
+
+
+def test_a_lost_answer_in_the_thread_is_found_among_the_replies(
+    slack: FakeSlack, careful: SlackPoster
+) -> None:
+    ts = careful.post_report("C1", [_message("one")])
+    slack.lose_answers(1, status=503)
+    [reply] = careful.post_in_thread("C1", thread_ts=ts, messages=[_message("one, continued")])
+    assert [(m["text"], m["ts"]) for m in slack.messages("C1")] == [("one", ts), ("one, continued", reply)]
+    assert slack.calls_to("conversations.replies")[0].body["ts"] == ts
+
+
+def test_a_post_that_cannot_be_checked_is_unconfirmed_and_not_sent_again(
+    slack: FakeSlack, careful: SlackPoster
+) -> None:
+    slack.fail_history("missing_scope")
+    slack.lose_answers(1, status=500)
+    with pytest.raises(PostUnconfirmed) as error:
+        careful.post_report("C1", [_message("the report")])
+    assert error.value.error == "Slack answered HTTP 500; checking the channel failed (missing_scope)"
+    assert len(slack.messages("C1")) == 1
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_post_not_found_in_the_channel_is_unconfirmed_and_not_sent_again(
+    slack: FakeSlack, careful: SlackPoster
+) -> None:
+    slack.lose_answers(1, status=500, posted=False)
+    with pytest.raises(PostUnconfirmed) as error:
+        careful.post_report("C1", [_message("the report")])
+    assert "not found in the channel" in error.value.error
+    assert "non-JSON" not in error.value.error and "<html>" not in error.value.error
+    assert slack.messages("C1") == []
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_post_gated_off_sends_nothing(slack: FakeSlack, careful: SlackPoster) -> None:
+    assert careful.post_report("C1", [_message("x")], delivery=Delivery(begin=lambda: False)) == ""
+    assert slack.calls == []
+
+
+def test_reads_are_still_retried_on_server_errors(slack: FakeSlack, careful: SlackPoster) -> None:
+    """conversations.history repeats harmlessly; only posts are never repeated blindly."""
+    careful.post_report("C1", [_message("one")])
+    slack.lose_answers(1, status=500)
+    careful.post_report("C1", [_message("two")])
+    assert len(slack.calls_to("conversations.history")) == 1
+
+
+def test_an_answer_whose_response_url_failed_with_a_server_error_is_not_sent_again(
+    slack: FakeSlack, poster: SlackPoster
+) -> None:
+    requester = Requester(user_id="U1", channel_id="C1", response_url=slack.response_url("a"))
+    slack.fail_response_urls(500)
+    poster.tell(requester, "only once")
+    assert len(slack.calls_to("response_url")) == 1  # not retried
+    assert slack.calls_to("chat.postEphemeral") == []  # nor sent another way

@@ -25,7 +25,7 @@ import pytest
 import requests
 import yaml
 
-from bot.app_runner import RunningBot, build_bot, start_digests
+from bot.app_runner import RunningBot, build_bot, seen_requests, start_digests
 from bot.digests import Digests, config_subscriptions, digest_grace
 from bot.schedule import digest_period, previous_fire
 from bot.scheduler import DigestScheduler
@@ -140,9 +140,8 @@ def start_digest_app(
         settings = load_settings(environ)
         store = database.store()
         bot = build_bot(settings, clock=lambda: NOW, store=store)
-        server = create_http_server(
-            make_wsgi_app(bot.slack.app, signing_secret=SECRET), host="127.0.0.1", port=0, threads=16
-        )
+        wsgi = make_wsgi_app(bot.slack.app, signing_secret=SECRET, seen=seen_requests(store))
+        server = create_http_server(wsgi, host="127.0.0.1", port=0, threads=16)
         running.append((run_in_thread(server), bot, store))
         app = AppUnderTest(
             url=f"http://127.0.0.1:{server.effective_port}",

@@ -27,7 +27,7 @@ from tests.db_fixtures import (  # noqa: F401 - fixtures
     sqlite_url_fixture,
 )
 
-HEAD = "0003"
+HEAD = "0004"
 MIRROR_TABLES = {"mirror_issues", "mirror_comments", "mirror_repos", "mirror_etags", "webhook_deliveries"}
 T0 = datetime(2025, 4, 14, 7, 0, tzinfo=UTC)
 T1 = datetime(2025, 4, 15, 7, 0, tzinfo=UTC)
@@ -210,7 +210,7 @@ def test_the_migrations_at_head_build_exactly_the_tables_of_schema_py(backend_ur
 
 def test_an_empty_database_is_upgraded_from_the_first_revision(backend_url: BackendUrl):
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
-        "database at revision 0003 (applied 0001, 0002, 0003)"
+        "database at revision 0004 (applied 0001, 0002, 0003, 0004)"
     )
     assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
@@ -223,7 +223,7 @@ def test_a_database_at_head_is_left_alone(backend_url: BackendUrl):
     finally:
         store.close()
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
-        "database at revision 0003 (already up to date)"
+        "database at revision 0004 (already up to date)"
     )
     assert versions_of(backend_url) == [HEAD]
 
@@ -238,7 +238,7 @@ def test_a_release_database_keeps_its_subscriptions_claims_and_posted_reports(ba
         assert store.list_subscriptions() == [expected_subscription(subscription_id)]
         assert store.digest_status([f"db:{subscription_id}"]) == {
             f"db:{subscription_id}": DigestStatus(
-                last_posted_at=T0, last_error="GitHub is down", last_error_at=T1
+                last_posted_at=T0, last_error="GitHub is down", last_error_at=T1, state="failed"
             )
         }
         assert store.load_report_context(channel_id="C1", message_ts="1712.0001") == '{"tickets": []}'
@@ -264,9 +264,10 @@ def test_a_release_database_is_stamped_at_the_baseline_and_then_upgraded(backend
         outcome = migrate(engine, schema=backend_url.schema)
     finally:
         engine.dispose()
-    assert (outcome.stamped, outcome.applied, outcome.revision) == (True, ("0002", "0003"), HEAD)
+    assert (outcome.stamped, outcome.applied, outcome.revision) == (True, ("0002", "0003", "0004"), HEAD)
     assert outcome.describe() == (
-        "database at revision 0003 (tables made before migrations found, stamped 0001; applied 0002, 0003)"
+        "database at revision 0004 "
+        "(tables made before migrations found, stamped 0001; applied 0002, 0003, 0004)"
     )
 
 
@@ -365,6 +366,54 @@ def test_a_mirror_of_revision_0002_keeps_its_tickets_and_derives_their_text_anew
         store.close()
 
 
+def make_revision_0003_database(target: BackendUrl) -> None:
+    """A database of revision 0003 holding what it allowed: the same digest subscribed twice (repositories
+    in another order and case), and a claim whose process died before it posted or failed."""
+    engine = open_engine(target.url, schema=target.schema)
+    try:
+        with engine.connect() as conn:
+            if target.schema is not None:
+                conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"'))
+                conn.commit()
+            with conn.begin():
+                command.upgrade(alembic_config(conn, schema=target.schema), "0003")
+        with engine.begin() as conn:
+            for repos in ('["octo/support", "octo/app"]', '["Octo/App", "octo/support"]', '["octo/app"]'):
+                conn.execute(
+                    sa.insert(release_subscriptions).values(
+                        channel_id="C1", cadence="daily", at_time="09:00", timezone="UTC", repos=repos,
+                        quiet=False, created_by="U1", created_at=T0, source="command",
+                    )
+                )  # fmt: skip
+            claims = sa.insert(release_digest_claims).values(subscription_key="db:1", claimed_by="host-a")
+            conn.execute(claims.values(period_start=T0, claimed_at=T0, posted_at=T0))
+            conn.execute(claims.values(period_start=T1, claimed_at=T1))  # its process died
+    finally:
+        engine.dispose()
+
+
+def test_revision_0004_keeps_one_of_identical_subscriptions_and_gives_old_claims_a_state(
+    backend_url: BackendUrl,
+):
+    make_revision_0003_database(backend_url)
+    store = backend_url.store()
+    try:
+        listed = store.list_subscriptions("C1")
+        assert [(s.id, s.repos) for s in listed] == [(1, ("octo/support", "octo/app")), (3, ("octo/app",))]
+        posted = store.claims.get("db:1", T0)
+        assert (posted.state, posted.attempts) == ("posted", 1)
+        died = store.claims.get("db:1", T1)
+        assert (died.state, died.lease_until) == ("claimed", T1 + timedelta(minutes=10))
+        # The claim of the process that died is taken over once its lease ran out, not before.
+        lease = timedelta(minutes=10)
+        early, late = T1 + timedelta(minutes=9), T1 + timedelta(minutes=11)
+        assert store.claims.take_over("db:1", T1, owner="b", now=early, lease=lease) is None
+        taken = store.claims.take_over("db:1", T1, owner="b", now=late, lease=lease)
+        assert (taken.owner, taken.state, taken.attempts) == ("b", "claimed", 2)
+    finally:
+        store.close()
+
+
 # Processes starting together -----------------------------------------------------------------------
 
 
@@ -399,7 +448,7 @@ def test_two_processes_opening_a_fresh_database_together_both_succeed_and_migrat
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    assert outcomes == [("ok", []), ("ok", ["0001", "0002", "0003"])]
+    assert outcomes == [("ok", []), ("ok", ["0001", "0002", "0003", "0004"])]
     assert versions_of(backend_url) == [HEAD]
     assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
@@ -443,6 +492,6 @@ def test_a_process_starting_while_another_migrates_waits_for_it(backend_url: Bac
             results.get(timeout=2)
         assert worker.is_alive()
         assert VERSION_TABLE not in tables_of(backend_url)
-    assert results.get(timeout=60) == ("ok", ["0001", "0002", "0003"])
+    assert results.get(timeout=60) == ("ok", ["0001", "0002", "0003", "0004"])
     worker.join(timeout=60)
     assert worker.exitcode == 0
