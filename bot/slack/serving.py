@@ -6,6 +6,8 @@ given; GET /healthz answers "ok" for load balancers; anything else is 404. Every
 must carry a valid Slack signature made in the last five minutes: it is checked here, before Bolt
 parses anything, and a request that fails gets 401 and runs nothing (Bolt checks again; a malformed
 body or timestamp would otherwise reach Bolt's parser, or raise inside its check, before rejection).
+A signed body that is not UTF-8 or not shaped as Slack's payloads are (`bot.slack.envelope`) gets 400
+and one line saying what is wrong, and runs nothing.
 A webhook delivery is read whole (up to GitHub's 25 MB) and handed to the receiver, which checks its
 GitHub signature before anything else and answers a status and one line of plain text.
 """
@@ -24,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.slack.envelope import envelope_problem
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -68,9 +72,14 @@ def make_wsgi_app(app: App, *, signing_secret: str, github_webhook: WebhookRecei
             log.warning("rejected a request to %s: missing, wrong or stale Slack signature", EVENTS_PATH)
             return _plain(start_response, "401 Unauthorized", body=b"invalid request\n")
         try:
-            body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
+            text = body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
         except UnicodeDecodeError:
             return _plain(start_response, "400 Bad Request", body=b"not UTF-8\n")
+        problem = envelope_problem(text, content_type=environ.get("CONTENT_TYPE"))
+        if problem is not None:
+            log.warning("refused a signed request to %s: %s", EVENTS_PATH, problem)
+            answer = f"malformed Slack request: {problem}\n".encode()
+            return _plain(start_response, "400 Bad Request", body=answer)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)
