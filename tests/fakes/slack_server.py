@@ -8,7 +8,8 @@ recorded with its method, parsed body (form, JSON or query) and headers.
 Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web API calls (to that
 method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
 channel fail with that error; `fail_thread_replies(error)` does so for replies in threads;
-`fail_response_urls(status)`; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
+`fail_response_urls(status)`; `answer_with_page(method, status=502)` answers that method with an
+HTML error page instead of JSON; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
 `usergroups.users.list`); `token` (calls with another bearer token get `invalid_auth`).
 
     with FakeSlack(token="xoxb-test") as slack:
@@ -58,6 +59,7 @@ class FakeSlack:
         self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
         self._response_url_status = 200
         self._reply_error: str | None = None
+        self._pages: dict[str, int] = {}  # Web API method -> status of the HTML page it answers
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -126,6 +128,12 @@ class FakeSlack:
         """The next `count` Web API calls (to `method`, if given) get HTTP 429 with this Retry-After."""
         with self._lock:
             self._rate_limits.extend([(retry_after, method)] * count)
+
+    def answer_with_page(self, method: str, *, status: int = 502) -> None:
+        """Calls to `method` get an HTML error page with `status` instead of the API's JSON, as when a
+        proxy or an outage page stands in front of Slack; nothing is posted."""
+        with self._lock:
+            self._pages[method] = status
 
     def fail_response_urls(self, status: int = 404) -> None:
         """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
@@ -266,6 +274,12 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.dumps({"ok": False, "error": "ratelimited"}).encode()
             retry = {"Retry-After": str(retry_after)}
             return self._send(429, payload, content_type="application/json", headers=retry)
+        with fake._lock:
+            page_status = fake._pages.get(method)
+        if page_status is not None:
+            fake._record(SlackCall(method, body, headers, split.path, page_status))
+            page = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+            return self._send(page_status, page, content_type="text/html")
         answer = fake._answer(method, body=body, headers=headers)
         recorded = dict(body)
         if answer.get("ok") and "ts" in answer:

@@ -130,3 +130,19 @@ def test_secrets_never_reach_the_log_or_the_user(
     for secret in (TOKEN, SECRET, "ghp_secret_value_123"):
         assert secret not in caplog.text
         assert secret not in sent
+
+
+RAW_SDK_TEXT = ("non-JSON", "Received a response", "<html", "&lt;html", "Bad Gateway")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_an_html_page_from_slack_is_told_in_words_not_as_the_sdks_text(
+    start_app: StartApp, status: int
+) -> None:
+    app = start_app()
+    app.slack.answer_with_page("chat.postMessage", status=status)
+    app.command("today")
+    text = _ephemeral_text(app)
+    assert not [raw for raw in RAW_SDK_TEXT if raw in text], text
+    assert "Slack" in text and "try again" in text
+    assert app.slack.posts() == []
