@@ -110,6 +110,7 @@ def build_bot(
         options=settings.report_options(),
         cache_seconds=settings.config.cache_seconds,
         writer=model_writer(settings, cache=store),
+        max_period_days=settings.config.max_period_days,
     )
     client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
@@ -278,6 +279,7 @@ def run_clock(settings: Settings) -> int:
         options=settings.report_options(),
         cache_seconds=settings.config.cache_seconds,
         writer=model_writer(settings, cache=store),
+        max_period_days=settings.config.max_period_days,
     )
     log.info(describe_model(settings))
     digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))

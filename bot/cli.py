@@ -150,9 +150,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         source = _source(args.source, settings, store)
         snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
         repos = _repos(args.repo or list(snapshot_repos), settings)
-        period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
+        max_days = settings.config.max_period_days
+        # Bad or too long periods fail before any request.
+        period = parse_period(" ".join(args.period), now=now, tz=tz, max_days=max_days)
         writer = _model_writer(settings, store)
-        service = ReportService(source=source, options=settings.report_options(), writer=writer)
+        service = ReportService(
+            source=source, options=settings.report_options(), writer=writer, max_period_days=max_days
+        )
         request = ReportRequest(
             period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
         )
@@ -230,7 +234,8 @@ def _snapshot(args: argparse.Namespace, settings: Settings) -> int:
     repos = _repos(args.repo, settings)
     tz = parse_timezone(settings.config.timezone)
     now = datetime.now(UTC)
-    since = parse_period(f"since {args.since}", now=now, tz=tz).start
+    # A snapshot is an export of everything since a day, not a report: no bound on its length.
+    since = parse_period(f"since {args.since}", now=now, tz=tz, max_days=None).start
     source = GitHubSource(token=settings.github_token, base_url=settings.github_api_url)
     count = write_snapshot(source, repos=repos, since=since, now=now, path=args.output)
     print(f"wrote {args.output}: {count} ({source.request_count} GitHub requests)", file=sys.stderr)

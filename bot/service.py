@@ -17,7 +17,7 @@ from bot.report.builder import build_report
 from bot.report.history import RepoHistory
 from bot.report.models import Comment, Period, Report, Ticket, TicketData
 from bot.report.options import ReportOptions
-from bot.report.periods import parse_period
+from bot.report.periods import DEFAULT_MAX_PERIOD_DAYS, parse_period
 
 HISTORY_MIN_PERIOD = timedelta(days=6)  # "week" is today and the six days before it, a little short of 7
 
@@ -57,6 +57,7 @@ class ReportService:
     """Builds reports; identical fetches within `cache_seconds` reuse the data already fetched.
 
     With a `writer`, each built report is handed to it (a model rewriting the headline and summaries).
+    A period longer than `max_period_days` is refused when it is parsed, before anything is fetched.
     """
 
     def __init__(
@@ -67,8 +68,10 @@ class ReportService:
         cache_seconds: float = 300,
         monotonic: Callable[[], float] = time.monotonic,
         writer: ReportWriter | None = None,
+        max_period_days: int = DEFAULT_MAX_PERIOD_DAYS,
     ) -> None:
         self._source = source
+        self.max_period_days = max_period_days
         self.writer = writer
         self._options = options
         self._cache_seconds = cache_seconds
@@ -77,7 +80,7 @@ class ReportService:
         self._cache_lock = threading.Lock()
 
     def period(self, request: ReportRequest, *, now: datetime) -> Period:
-        return parse_period(request.period_text, now=now, tz=request.tz)
+        return parse_period(request.period_text, now=now, tz=request.tz, max_days=self.max_period_days)
 
     def build(self, request: ReportRequest, *, now: datetime) -> Report:
         period = self.period(request, now=now)

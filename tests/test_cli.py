@@ -177,3 +177,30 @@ def test_an_unreachable_github_ends_in_one_line_on_stderr_with_no_retry_noise():
     assert done.stderr.strip().splitlines() == [
         f"error: Could not reach GitHub at 127.0.0.1:{port}; try again later"
     ]
+
+
+def test_a_period_longer_than_the_bound_is_refused_before_any_request(capsys, monkeypatch, tmp_path):
+    with FakeGitHub() as gh:
+        _fake_repo(gh)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        code, _, err = run(
+            capsys, "report", "10000", "days", "--repo", "acme/support", "--now", NOW.isoformat()
+        )
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert "covers 10,000 days" in err and "at most 400" in err and "max_period_days" in err
+        assert "Try 400d, since 2024-03-12" in err
+        assert gh.requests == []
+
+        config = tmp_path / "ticket-report.yml"
+        config.write_text("max_period_days: 30\n", encoding="utf-8")
+        code, _, err = run(
+            capsys, "report", "last", "60", "days", "--repo", "acme/support", "--config", str(config),
+            "--now", NOW.isoformat(),
+        )
+        assert code == 2 and "at most 30" in err and "Try 30d" in err
+        assert gh.requests == []
+        code, _, err = run(
+            capsys, "report", "month", "--repo", "acme/support", "--config", str(config),
+            "--now", NOW.isoformat(),
+        )
+        assert code == 0, err

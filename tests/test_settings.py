@@ -88,3 +88,13 @@ def test_the_model_needs_both_its_url_and_its_name():
     assert "TICKET_REPORT_LLM_MODEL is not set" in str(raised.value)
     with pytest.raises(SettingsError, match="TICKET_REPORT_LLM_URL is not set"):
         load_settings({"TICKET_REPORT_LLM_MODEL": "m"})
+
+
+def test_the_period_bound_is_read_from_the_config_and_at_least_a_week(tmp_path):
+    assert load_settings({}).config.max_period_days == 400
+    config = tmp_path / "c.yml"
+    config.write_text("max_period_days: 90\n")
+    assert load_settings({"TICKET_REPORT_CONFIG": str(config)}).config.max_period_days == 90
+    config.write_text("max_period_days: 6\n")
+    with pytest.raises(SettingsError, match="max_period_days"):
+        load_settings({"TICKET_REPORT_CONFIG": str(config)})
