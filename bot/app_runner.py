@@ -377,7 +377,7 @@ class StoreUnavailable(Exception):
 def open_store(settings: Settings) -> Store:
     """The store at DATABASE_URL, its tables created; StoreUnavailable (one readable line) if it fails."""
     try:
-        return Store(settings.database_url)
+        return Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
     except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise StoreUnavailable(f"cannot open the database at DATABASE_URL: {first}") from None

@@ -209,7 +209,7 @@ def _open_store(settings: Settings, *, create: bool):
     if not create and path is not None and not path.exists():
         return None
     try:
-        return Store(settings.database_url)
+        return Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
     except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         log.warning("reporting without the database: cannot open it at DATABASE_URL: %s", first)
@@ -258,7 +258,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
     repos = _repos(args.repo or settings.mirrored_repos, settings)
     try:
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
     except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise UpstreamError(f"cannot open the database at DATABASE_URL: {first}") from None

@@ -112,6 +112,8 @@ class FileConfig(BaseModel):
     subscriptions: list[SubscriptionConfig] = []
     subscription_managers: list[str] = []
     digest_grace_hours: float = Field(6, ge=0)
+    # How long any wait on the database may take, in seconds (locks, statements, answers, the pool).
+    database_timeout_seconds: float = Field(5, gt=0, le=600)
     # The longest period a report may cover, in days; at least a week, which weekly digests cover.
     max_period_days: int = Field(DEFAULT_MAX_PERIOD_DAYS, ge=7, le=100 * 366)
     # The ticket mirror: incremental sync every `sync_minutes` (0: never in the scheduler; reports then
