@@ -116,6 +116,7 @@ def build_bot(
         options=settings.report_options(),
         cache_seconds=settings.config.cache_seconds,
         writer=model_writer(settings, cache=store),
+        max_period_days=settings.config.max_period_days,
     )
     client = make_web_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report")
@@ -315,6 +316,7 @@ def run_clock(settings: Settings) -> int:
         options=settings.report_options(),
         cache_seconds=settings.config.cache_seconds,
         writer=model_writer(settings, cache=store),
+        max_period_days=settings.config.max_period_days,
     )
     log.info(describe_model(settings))
     digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
@@ -425,7 +427,7 @@ class StoreUnavailable(Exception):
 def open_store(settings: Settings) -> Store:
     """The store at DATABASE_URL, its tables created; StoreUnavailable (one readable line) if it fails."""
     try:
-        return Store(settings.database_url)
+        return Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
     except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise StoreUnavailable(f"cannot open the database at DATABASE_URL: {first}") from None

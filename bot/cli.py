@@ -174,9 +174,13 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         source = _source(args.source, settings, store)
         snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
         repos = _repos(args.repo or list(snapshot_repos), settings)
-        period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
+        max_days = settings.config.max_period_days
+        # Bad or too long periods fail before any request.
+        period = parse_period(" ".join(args.period), now=now, tz=tz, max_days=max_days)
         writer = _model_writer(settings, store)
-        service = ReportService(source=source, options=settings.report_options(), writer=writer)
+        service = ReportService(
+            source=source, options=settings.report_options(), writer=writer, max_period_days=max_days
+        )
         request = ReportRequest(
             period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
         )
@@ -233,7 +237,7 @@ def _open_store(settings: Settings, *, create: bool):
     if not create and path is not None and not path.exists():
         return None
     try:
-        return Store(settings.database_url)
+        return Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
     except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         log.warning("reporting without the database: cannot open it at DATABASE_URL: %s", first)
@@ -258,7 +262,8 @@ def _snapshot(args: argparse.Namespace, settings: Settings) -> int:
     repos = _repos(args.repo, settings)
     tz = parse_timezone(settings.config.timezone)
     now = datetime.now(UTC)
-    since = parse_period(f"since {args.since}", now=now, tz=tz).start
+    # A snapshot is an export of everything since a day, not a report: no bound on its length.
+    since = parse_period(f"since {args.since}", now=now, tz=tz, max_days=None).start
     source = GitHubSource(
         token=settings.github_token,
         base_url=settings.github_api_url,
@@ -285,7 +290,7 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
     repos = _repos(args.repo or settings.mirrored_repos, settings)
     try:
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
     except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise UpstreamError(f"cannot open the database at DATABASE_URL: {first}") from None

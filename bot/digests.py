@@ -142,7 +142,7 @@ class Digests:
     def _post(self, subscription: Subscription, fire_time: datetime, delivery: Delivery) -> str | None:
         channel = subscription.channel_id
         repos = self._rules.choose(channel, subscription.repos)
-        period = digest_period(subscription, fire_time)
+        period = digest_period(subscription, fire_time, max_days=self._service.max_period_days)
         # The report's "now": the fire time, or later for a digest caught up after an outage.
         now = max(fire_time, self._clock())
         request = ReportRequest(period_text=period.spec, repos=repos, tz=ZoneInfo(subscription.timezone))

@@ -141,14 +141,17 @@ def previous_fire(sub: HasSchedule, at_or_before: datetime) -> datetime:
     raise AssertionError("unreachable: every cadence fires at least weekly")
 
 
-def digest_period(sub: HasSchedule, fire_time: datetime) -> Period:
+def digest_period(
+    sub: HasSchedule, fire_time: datetime, *, max_days: int = periods.DEFAULT_MAX_PERIOD_DAYS
+) -> Period:
     """The local days the digest fired at `fire_time` covers, as the report core's half-open Period.
 
     From midnight of the previous scheduled day to midnight of the firing day, in the subscription's
     zone: a daily digest fired on Tuesday covers Monday, a weekly one fired on Monday covers last
     Monday to Sunday, and Monday's weekdays digest covers Friday to Sunday. The Period comes from the
     core's own grammar ("2025-04-13", "2025-04-11..2025-04-13", "last week"), so its label and bounds
-    are the ones a typed `/ticket-report` would give.
+    are the ones a typed `/ticket-report` would give. A digest covers at most seven days, within any
+    `max_days` the config allows (at least seven).
     """
     _require_aware(fire_time)
     zone = ZoneInfo(sub.timezone)
@@ -163,7 +166,7 @@ def digest_period(sub: HasSchedule, fire_time: datetime) -> Period:
         spec = first_day.isoformat()
     else:
         spec = f"{first_day.isoformat()}..{last_day.isoformat()}"
-    return periods.parse_period(spec, now=fire_time, tz=zone)
+    return periods.parse_period(spec, now=fire_time, tz=zone, max_days=max_days)
 
 
 def due_fires(

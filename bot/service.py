@@ -17,7 +17,7 @@ from bot.report.builder import build_report
 from bot.report.history import RepoHistory
 from bot.report.models import Comment, Period, Report, Ticket, TicketData
 from bot.report.options import ReportOptions
-from bot.report.periods import parse_period
+from bot.report.periods import DEFAULT_MAX_PERIOD_DAYS, parse_period
 
 HISTORY_MIN_PERIOD = timedelta(days=6)  # "week" is today and the six days before it, a little short of 7
 MAX_CACHED_FETCHES = 512  # distinct (repository, window) fetches kept at once; the oldest used go first
@@ -52,6 +52,7 @@ class ReportService:
     identical fetches at the same time wait for the first one instead of repeating it.
 
     With a `writer`, each built report is handed to it (a model rewriting the headline and summaries).
+    A period longer than `max_period_days` is refused when it is parsed, before anything is fetched.
     """
 
     def __init__(
@@ -62,8 +63,10 @@ class ReportService:
         cache_seconds: float = 300,
         monotonic: Callable[[], float] = time.monotonic,
         writer: ReportWriter | None = None,
+        max_period_days: int = DEFAULT_MAX_PERIOD_DAYS,
     ) -> None:
         self._source = source
+        self.max_period_days = max_period_days
         self.writer = writer
         self._options = options
         self._cache: LoadingCache[tuple[str, datetime, str], TicketData] = LoadingCache(
@@ -71,7 +74,7 @@ class ReportService:
         )
 
     def period(self, request: ReportRequest, *, now: datetime) -> Period:
-        return parse_period(request.period_text, now=now, tz=request.tz)
+        return parse_period(request.period_text, now=now, tz=request.tz, max_days=self.max_period_days)
 
     def build(self, request: ReportRequest, *, now: datetime) -> Report:
         period = self.period(request, now=now)

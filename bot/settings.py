@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.report.options import ReportOptions, ScoreWeights
+from bot.report.periods import DEFAULT_MAX_PERIOD_DAYS
 
 REPO_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
@@ -116,6 +117,10 @@ class FileConfig(BaseModel):
     subscriptions: list[SubscriptionConfig] = []
     subscription_managers: list[str] = []
     digest_grace_hours: float = Field(6, ge=0)
+    # How long any wait on the database may take, in seconds (locks, statements, answers, the pool).
+    database_timeout_seconds: float = Field(5, gt=0, le=600)
+    # The longest period a report may cover, in days; at least a week, which weekly digests cover.
+    max_period_days: int = Field(DEFAULT_MAX_PERIOD_DAYS, ge=7, le=100 * 366)
     # The ticket mirror: incremental sync every `sync_minutes` (0: never in the scheduler; reports then
     # sync when the mirror is older than that), deletions checked every `reconcile_hours`.
     mirror: bool = True

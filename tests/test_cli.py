@@ -219,3 +219,30 @@ def test_clock_ignores_port_and_starts_on_a_database_it_can_share(capsys, monkey
     (line,) = err.strip().splitlines()
     assert line.startswith("error: cannot reach Slack at http://127.0.0.1:9/api/")
     assert "PORT" not in err and "DATABASE_URL" not in err
+
+
+def test_a_period_longer_than_the_bound_is_refused_before_any_request(capsys, monkeypatch, tmp_path):
+    with FakeGitHub() as gh:
+        _fake_repo(gh)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        code, _, err = run(
+            capsys, "report", "10000", "days", "--repo", "acme/support", "--now", NOW.isoformat()
+        )
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert "covers 10,000 days" in err and "at most 400" in err and "max_period_days" in err
+        assert "Try 400d, since 2024-03-12" in err
+        assert gh.requests == []
+
+        config = tmp_path / "ticket-report.yml"
+        config.write_text("max_period_days: 30\n", encoding="utf-8")
+        code, _, err = run(
+            capsys, "report", "last", "60", "days", "--repo", "acme/support", "--config", str(config),
+            "--now", NOW.isoformat(),
+        )
+        assert code == 2 and "at most 30" in err and "Try 30d" in err
+        assert gh.requests == []
+        code, _, err = run(
+            capsys, "report", "month", "--repo", "acme/support", "--config", str(config),
+            "--now", NOW.isoformat(),
+        )
+        assert code == 0, err

@@ -213,6 +213,14 @@ def test_an_archived_channel_fails_readably(parts: Parts) -> None:
     assert _failure(parts, daily("C_OLD")) == "the channel is archived (is_archived)"
 
 
+def test_an_html_page_from_slack_is_recorded_in_words_not_as_the_sdks_text(parts: Parts) -> None:
+    parts.slack.answer_with_page("chat.postMessage", status=502)
+    text = _failure(parts, daily("C1"))
+    assert text.startswith("Slack refused the post (")
+    for raw in ("non-JSON", "Received a response", "html", "Bad Gateway"):
+        assert raw not in text
+
+
 def test_a_refused_thread_continuation_says_only_the_first_part_was_posted() -> None:
     busy = synthetic_repo(400, 1500, 7, end=datetime(2025, 4, 15, tzinfo=UTC), days=2)
     with FakeGitHub() as github, FakeSlack(token=TOKEN) as slack:

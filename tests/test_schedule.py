@@ -300,3 +300,10 @@ def test_fires_keep_the_local_wall_time_and_next_and_previous_agree(zone, cadenc
     period = digest_period(schedule, upcoming)
     assert period.start < period.end <= upcoming
     assert period.end.astimezone(tz).date() == local.date()
+
+
+def test_every_digest_fits_the_smallest_period_bound_the_config_allows():
+    for cadence, fire in (("daily", utc(2025, 4, 15, 7)), ("weekdays", utc(2025, 4, 14, 7)),
+                          ("weekly", utc(2025, 4, 21, 7))):  # fmt: skip
+        period = digest_period(parse_schedule(cadence, "09:00", "Europe/Berlin"), fire, max_days=7)
+        assert period.length <= timedelta(days=7, hours=1)

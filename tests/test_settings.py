@@ -127,3 +127,13 @@ def test_a_process_sharing_the_work_refuses_a_database_of_its_own(url):
 @pytest.mark.parametrize("url", ["sqlite:////srv/shared/bot.db", "postgresql://bot@db/bot"])
 def test_a_database_the_processes_can_share_is_accepted(url):
     load_settings({"DATABASE_URL": url}).require_shared_database("python -m bot clock")
+
+
+def test_the_period_bound_is_read_from_the_config_and_at_least_a_week(tmp_path):
+    assert load_settings({}).config.max_period_days == 400
+    config = tmp_path / "c.yml"
+    config.write_text("max_period_days: 90\n")
+    assert load_settings({"TICKET_REPORT_CONFIG": str(config)}).config.max_period_days == 90
+    config.write_text("max_period_days: 6\n")
+    with pytest.raises(SettingsError, match="max_period_days"):
+        load_settings({"TICKET_REPORT_CONFIG": str(config)})

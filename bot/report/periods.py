@@ -26,6 +26,9 @@ DATE is `2025-04-14` (or `2025/04/14`), or a day, a month name and an optional y
   `Dec 20..Jan 5` spans the new year.
 - A period may not start in the future or before 1970. One that reaches past now ends at now (the
   report covers what has happened); its label names the days actually covered.
+- A period covers at most `max_days` local days (the caller's bound, `max_period_days` in the config;
+  400 unless said otherwise): `10000 days` is refused with the bound and a period that would work,
+  before anything is fetched.
 - python-dateutil reads single named dates only, after the text has been checked to hold nothing but
   a day, a month, a year and a weekday: on free text it silently misreads `yesterday` or `a..b`.
 """
@@ -54,6 +57,7 @@ PERIOD_EXAMPLES: tuple[str, ...] = (
 )
 
 EARLIEST_DAY = date(1970, 1, 1)
+DEFAULT_MAX_PERIOD_DAYS = 400  # a year and a month: "last 365 days" and any calendar month fit
 MAX_TEXT_LENGTH = 100  # longer text is no period; refusing it early keeps parsing cheap
 _SHOWN_LENGTH = 40  # how much of the user's text an error message repeats
 
@@ -95,8 +99,11 @@ def parse_timezone(name: str) -> tzinfo:
     raise unknown
 
 
-def parse_period(text: str, *, now: datetime, tz: tzinfo) -> Period:
-    """The Period that `text` names, seen from `now` (aware) in timezone `tz`; PeriodError if none."""
+def parse_period(
+    text: str, *, now: datetime, tz: tzinfo, max_days: int | None = DEFAULT_MAX_PERIOD_DAYS
+) -> Period:
+    """The Period that `text` names, seen from `now` (aware) in timezone `tz`; PeriodError if none,
+    or if it covers more than `max_days` local days (None: no bound)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     words = " ".join(text.split()).lower()
@@ -104,8 +111,8 @@ def parse_period(text: str, *, now: datetime, tz: tzinfo) -> Period:
         raise PeriodError(f"The period '{_shown(text)}' is too long. {_try()}")
     try:
         local_now = now.astimezone(tz)
-        days = _read(words, shown=_shown(text), today=local_now.date())
-        return _build(days, shown=_shown(text), now=local_now, tz=tz)
+        days = _read(words, shown=_shown(text), today=local_now.date(), max_days=max_days)
+        return _build(days, shown=_shown(text), now=local_now, tz=tz, max_days=max_days)
     except OverflowError:
         raise PeriodError(f"The period '{_shown(text)}' is out of range. {_try()}") from None
 
@@ -120,7 +127,7 @@ class _Days:
     weekly: bool = False  # labelled as a calendar week
 
 
-def _read(words: str, *, shown: str, today: date) -> _Days:
+def _read(words: str, *, shown: str, today: date, max_days: int | None) -> _Days:
     """The days `words` names; raises PeriodError for text that names none."""
     if words in ("", "today"):
         return _Days(today, today, "today")
@@ -128,9 +135,9 @@ def _read(words: str, *, shown: str, today: date) -> _Days:
         day = today - timedelta(days=1)
         return _Days(day, day, "yesterday")
     if words in ("week", "month"):
-        return _last_days(7 if words == "week" else 30, shown=shown, today=today)
+        return _last_days(7 if words == "week" else 30, shown=shown, today=today, max_days=max_days)
     if match := _DAYS.fullmatch(words):
-        return _last_days(int(match[1]), shown=shown, today=today)
+        return _last_days(int(match[1]), shown=shown, today=today, max_days=max_days)
     if words in ("this week", "last week"):
         monday = today - timedelta(days=today.weekday())
         if words == "this week":
@@ -150,11 +157,13 @@ def _read(words: str, *, shown: str, today: date) -> _Days:
     return _Days(day, day, day.isoformat())
 
 
-def _last_days(count: int, *, shown: str, today: date) -> _Days:
+def _last_days(count: int, *, shown: str, today: date, max_days: int | None) -> _Days:
     if count < 1:
         raise PeriodError(f"The period '{shown}' has no days. Use at least one, like 1d or 7d.")
     if count - 1 > (today - EARLIEST_DAY).days:
         raise PeriodError(f"The period '{shown}' reaches back before {EARLIEST_DAY}. Use fewer days.")
+    if max_days is not None and count > max_days:
+        raise _too_long(shown, days=count, max_days=max_days, today=today)
     unit = "day" if count == 1 else "days"
     return _Days(today - timedelta(days=count - 1), today, f"last {count} {unit}")
 
@@ -278,7 +287,7 @@ def _in_years(day: date, years: range) -> Iterator[date]:
             continue
 
 
-def _build(days: _Days, *, shown: str, now: datetime, tz: tzinfo) -> Period:
+def _build(days: _Days, *, shown: str, now: datetime, tz: tzinfo, max_days: int | None) -> Period:
     today = now.date()
     if days.first > today:
         raise PeriodError(
@@ -287,6 +296,9 @@ def _build(days: _Days, *, shown: str, now: datetime, tz: tzinfo) -> Period:
         )
     if days.first < EARLIEST_DAY:
         raise PeriodError(f"The period '{shown}' starts before {EARLIEST_DAY}. Pick a later day.")
+    covered = (min(days.last, today) - days.first).days + 1
+    if max_days is not None and covered > max_days:
+        raise _too_long(shown, days=covered, max_days=max_days, today=today)
     start = _start_of_day(days.first, tz)
     if days.last >= today:
         end, last = now, today
@@ -316,6 +328,14 @@ def _week_label(first: date, last: date) -> str:
 
 def _zone_name(tz: tzinfo, now: datetime) -> str:
     return getattr(tz, "key", None) or tz.tzname(now) or "the chosen timezone"
+
+
+def _too_long(shown: str, *, days: int, max_days: int, today: date) -> PeriodError:
+    earliest = today - timedelta(days=max_days - 1)
+    return PeriodError(
+        f"The period '{shown}' covers {days:,} days; a report covers at most {max_days:,} "
+        f"(max_period_days in the bot's config). Try {max_days}d, since {earliest}, or a shorter range."
+    )
 
 
 def _no_such_date(text: str) -> PeriodError:

@@ -21,6 +21,7 @@ Extension point: a new verb is a new dataclass, a branch in `parse_command` and 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -30,6 +31,10 @@ from bot.slack import messages
 
 MAX_TEXT_LENGTH = 500
 MAX_TOP = 50
+# GitHub numbers issues from 1; nine digits is what a typed reference may give, and fits every
+# database's integer column.
+MAX_TICKET_NUMBER = 999_999_999
+MAX_BUTTON_VALUE_LENGTH = 2000  # Slack's limit for a button's value
 
 SubscriptionAction = Literal["subscribe", "subscriptions", "unsubscribe"]
 
@@ -145,6 +150,25 @@ def parse_ticket_reference(text: str) -> TicketCommand | None:
     if len(words) == 1 and (match := re.fullmatch(r"[0-9]{1,9}", words[0])):
         return TicketCommand(number=int(match.group(0)))
     return _ticket(words) if words else None
+
+
+def parse_details_value(value: object) -> TicketCommand | None:
+    """A Details button's value, `{"repo":"owner/name","number":N}` as the renderer writes it, as a
+    TicketCommand; None for any other value (a button from an older bot or a tampered payload)."""
+    if not isinstance(value, str) or len(value) > MAX_BUTTON_VALUE_LENGTH:
+        return None
+    try:
+        data = json.loads(value)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    repo, number = data.get("repo"), data.get("number")
+    if not isinstance(repo, str) or not valid_repo(repo):
+        return None
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= MAX_TICKET_NUMBER:
+        return None
+    return TicketCommand(number=number, repo=repo)
 
 
 def _ticket(words: list[str]) -> TicketCommand | None:

@@ -22,7 +22,7 @@ from bot.report.models import Comment, Report, Ticket
 from bot.report.options import ReportOptions
 from bot.report.periods import parse_period
 from bot.slack import messages
-from bot.slack.command_text import TicketCommand, parse_ticket_reference
+from bot.slack.command_text import TicketCommand, parse_details_value, parse_ticket_reference
 from bot.slack.commands import Reply, SlashRequest
 from bot.slack.poster import ChannelArchived, NotInChannel, Requester, SlackPostError
 from bot.store import Store
@@ -105,14 +105,14 @@ class DrillDowns:
             or container.get("message_ts")
             or ""
         )
-        try:
-            action = (body.get("actions") or [{}])[0]
-            value = json.loads(action.get("value") or "{}")
-            repo, number = str(value["repo"]), int(value["number"])
-        except (ValueError, KeyError, TypeError, IndexError):
-            log.warning("a Details click without a readable ticket in %s", channel)
-            self._poster.tell(requester, messages.internal_error())
+        actions = body.get("actions")
+        action = actions[0] if isinstance(actions, list) and actions else {}
+        command = parse_details_value(action.get("value") if isinstance(action, Mapping) else None)
+        if command is None or command.repo is None:
+            log.warning("a Details click in %s carried no ticket the bot could have written", channel)
+            self._poster.tell(requester, messages.button_out_of_date())
             return
+        repo, number = command.repo, command.number
         try:
             repo = self._repo_for(channel, TicketCommand(number=number, repo=repo))
         except BadInput as exc:
@@ -178,7 +178,7 @@ class DrillDowns:
             self._drill(requester, repo, number, thread_ts=thread_ts, private=private)
         except Exception:
             log.exception("drill-down of %s#%s failed", repo, number)
-            self._poster.tell(requester, messages.internal_error())
+            self._poster.tell(requester, messages.drilldown_internal_error(f"{repo}#{number}"))
 
     def _drill(
         self, requester: Requester, repo: str, number: int, *, thread_ts: str | None, private: bool
@@ -218,17 +218,17 @@ class DrillDowns:
         except BaseException as exc:
             if thread_ts:
                 self._store.forget_drilldown(**key)  # a failed reply must not block the next click
-            self._explain(requester, exc)
+            self._explain(requester, label, exc)
 
-    def _explain(self, requester: Requester, exc: BaseException) -> None:
+    def _explain(self, requester: Requester, label: str, exc: BaseException) -> None:
         if isinstance(exc, TicketReportError):
-            self._poster.tell(requester, messages.upstream_failure(exc.user_message))
+            self._poster.tell(requester, messages.drilldown_failed(label, exc.user_message))
         elif isinstance(exc, NotInChannel):
-            self._poster.tell(requester, messages.not_in_channel())
+            self._poster.tell(requester, messages.drilldown_not_in_channel(label))
         elif isinstance(exc, ChannelArchived):
-            self._poster.tell(requester, messages.channel_archived())
+            self._poster.tell(requester, messages.drilldown_channel_archived(label))
         elif isinstance(exc, SlackPostError):
-            self._poster.tell(requester, messages.slack_refused(exc.error))
+            self._poster.tell(requester, messages.drilldown_slack_refused(label, exc.error))
         else:
             raise exc
 

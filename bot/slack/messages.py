@@ -7,6 +7,7 @@ Every error says what happened and what to do next.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
@@ -36,6 +37,20 @@ def _plain(text: str) -> str:
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+# What Slack's answers give as `error`: a code like `not_in_channel`, or the poster's own "HTTP 503" or
+# "connection failed (TimeoutError)". Anything else is an SDK's sentence about an answer it could not
+# read ("Received a response in a non-JSON format: <html>…") and is not shown to users.
+_SLACK_ERROR = re.compile(
+    r"[a-z][a-z0-9_]{0,63}|HTTP [1-5][0-9]{2}|connection failed \([A-Za-z]{1,64}\)", re.ASCII
+)
+UNREADABLE_SLACK_ANSWER = "an answer that was not from Slack's API, likely an outage page"
+
+
+def slack_reason(error: str) -> str:
+    """Slack's error code as a user may see it; an SDK's text about an unreadable answer is summarised."""
+    return error if _SLACK_ERROR.fullmatch(error) else UNREADABLE_SLACK_ANSWER
 
 
 def _repo_list(repos: Sequence[str]) -> str:
@@ -186,9 +201,14 @@ def channel_archived() -> str:
 
 def slack_refused(error_code: str) -> str:
     return (
-        f"Slack refused to post the report (`{_plain(error_code)}`). Please try again; if it keeps "
+        f"Slack refused to post the report ({_code(error_code)}). Please try again; if it keeps "
         "happening, tell whoever runs the bot: the details are in its log."
     )
+
+
+def _code(error: str) -> str:
+    reason = slack_reason(error)
+    return f"`{_plain(reason)}`" if reason == error else _plain(reason)
 
 
 def partly_posted() -> str:
@@ -449,7 +469,10 @@ def digest_no_activity(*, period_label: str, repos: Sequence[str]) -> str:
 
 
 def digest_not_in_channel(error_code: str) -> str:
-    return f"I am not a member of this channel ({error_code}); invite me with `/invite @{BOT_NAME}`"
+    return (
+        f"I am not a member of this channel ({slack_reason(error_code)}); "
+        f"invite me with `/invite @{BOT_NAME}`"
+    )
 
 
 def digest_channel_archived() -> str:
@@ -457,11 +480,11 @@ def digest_channel_archived() -> str:
 
 
 def digest_partly_posted(error_code: str) -> str:
-    return f"only the first message was posted; Slack refused the rest ({error_code})"
+    return f"only the first message was posted; Slack refused the rest ({slack_reason(error_code)})"
 
 
 def digest_slack_refused(error_code: str) -> str:
-    return f"Slack refused the post ({error_code})"
+    return f"Slack refused the post ({slack_reason(error_code)})"
 
 
 def digest_unconfirmed(reason: str) -> str:
@@ -503,6 +526,44 @@ def digest_internal_error() -> str:
 
 def looking_up(label: str) -> str:
     return f"Looking up {_plain(label)}…"
+
+
+def button_out_of_date() -> str:
+    return (
+        "This button is out of date: I can't tell which ticket it is for. "
+        f"Run `{COMMAND}` for a fresh report, or ask for the ticket with `{COMMAND} #686`."
+    )
+
+
+def drilldown_failed(label: str, user_message: str) -> str:
+    """A GitHub failure (a message from bot.errors) while fetching one ticket's details."""
+    return f"I couldn't show the details of {_plain(label)}: {_sentence(_plain(user_message))}"
+
+
+def drilldown_not_in_channel(label: str) -> str:
+    return (
+        f"I can't post the details of {_plain(label)} here because I am not a member of this channel. "
+        f"Invite me with `/invite @{BOT_NAME}`, or ask with `{COMMAND} {_plain(label)} private` "
+        "to see them just for you."
+    )
+
+
+def drilldown_channel_archived(label: str) -> str:
+    return f"I can't post the details of {_plain(label)} here because this channel is archived."
+
+
+def drilldown_slack_refused(label: str, error_code: str) -> str:
+    return (
+        f"Slack refused to post the details of {_plain(label)} ({_code(error_code)}). Please try again; "
+        "if it keeps happening, tell whoever runs the bot: the details are in its log."
+    )
+
+
+def drilldown_internal_error(label: str) -> str:
+    return (
+        f"Something went wrong on my side while looking up {_plain(label)}. It has been logged; please "
+        "try again, and tell whoever runs the bot if it keeps happening."
+    )
 
 
 def drilldown_exists(label: str, *, link: str | None) -> str:

@@ -10,6 +10,9 @@ A signed request is run once: with `seen` (the store's `first_sight`, shared by 
 database), a request whose signature was recorded before (a captured request replayed within the five
 minutes) gets 409 and runs nothing. Should the record itself fail, the request is served and the
 failure logged: the signature check still holds.
+
+A signed body that is not UTF-8 or not shaped as Slack's payloads are (`bot.slack.envelope`) gets 400
+and one line saying what is wrong, and runs nothing.
 A webhook delivery is read whole (up to GitHub's 25 MB) and handed to the receiver, which checks its
 GitHub signature before anything else and answers a status and one line of plain text.
 """
@@ -28,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.slack.envelope import envelope_problem
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -85,9 +90,14 @@ def make_wsgi_app(
             log.warning("rejected a request to %s: the same signed request was received before", EVENTS_PATH)
             return _plain(start_response, "409 Conflict", body=b"request already received\n")
         try:
-            body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
+            text = body.decode("utf-8")  # Bolt decodes without a guard; Slack always sends UTF-8
         except UnicodeDecodeError:
             return _plain(start_response, "400 Bad Request", body=b"not UTF-8\n")
+        problem = envelope_problem(text, content_type=environ.get("CONTENT_TYPE"))
+        if problem is not None:
+            log.warning("refused a signed request to %s: %s", EVENTS_PATH, problem)
+            answer = f"malformed Slack request: {problem}\n".encode()
+            return _plain(start_response, "400 Bad Request", body=answer)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return slack(environ, start_response)

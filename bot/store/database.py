@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
@@ -53,6 +55,11 @@ SEEN_REQUESTS_KEPT = timedelta(minutes=11)
 # How long recording a signed request may wait for a database lock held elsewhere (then it is served
 # unrecorded): it happens before the acknowledgement.
 REQUEST_RECORD_WAIT = timedelta(milliseconds=500)
+# How long any wait on the database may take (`database_timeout_seconds` in the config): a command
+# whose database stalls gets its answer in seconds.
+DEFAULT_TIMEOUT_SECONDS = 5.0
+ANSWER_GRACE_SECONDS = 0.5  # past statement_timeout: the server's own cancellation arrives first
+MIGRATION_WAIT_SECONDS = 30.0  # an upgrade waits this long for another process's lock
 
 _REPO_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}", re.ASCII)
 _SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}", re.ASCII)
@@ -156,17 +163,33 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def open_engine(url: str, *, schema: str | None = None) -> Engine:
-    """The engine a Store uses: `schema` puts its tables in that PostgreSQL schema (unqualified names)."""
+def open_engine(
+    url: str, *, schema: str | None = None, timeout: float | None = DEFAULT_TIMEOUT_SECONDS
+) -> Engine:
+    """The engine a Store uses: `schema` puts its tables in that PostgreSQL schema (unqualified names).
+
+    `timeout` bounds every wait on the database, so a stalled one costs a command seconds, not minutes:
+    on SQLite, how long a write waits for another process's lock; on PostgreSQL, connecting, each
+    statement (the server cancels it) and each wait for an answer on an open connection (closed on
+    our side when nothing arrives, as when the network or a proxy stalls); on both, the wait for a
+    pooled connection. None leaves statements unbounded (schema migrations, which may wait for another
+    process's migration), with the connection and lock waits of MIGRATION_WAIT_SECONDS.
+    """
     url = normalize_database_url(url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    wait = MIGRATION_WAIT_SECONDS if timeout is None else timeout
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_timeout": wait}
     if url.startswith("sqlite"):
-        # Wait for another process's write lock instead of failing at once ("database is locked").
-        options["connect_args"] = {"timeout": 30}
+        # The busy timeout: wait this long for another process's write lock, then fail ("database is
+        # locked") rather than hold a worker.
+        options["connect_args"] = {"timeout": wait}
     elif url.startswith("postgresql"):
-        # An unreachable server fails in seconds rather than hanging a command's acknowledgement.
-        options["connect_args"] = {"connect_timeout": 5}
+        # An unreachable server fails in seconds, not at the TCP timeout. Half the bound: a stalled
+        # pooled connection costs the whole bound before the pool tries a new one. libpq counts whole
+        # seconds, at least 2.
+        options["connect_args"] = {"connect_timeout": max(2, math.ceil(min(wait, 10) / 2))}
     engine = sa.create_engine(url, **options)
+    if engine.dialect.name == "postgresql" and timeout is not None:
+        _bound_postgres_waits(engine, timeout)
     if schema is not None:
         if not _SCHEMA_NAME_RE.fullmatch(schema):
             raise ValueError(f"schema name {schema!r} must be lower-case letters, digits and _")
@@ -174,6 +197,51 @@ def open_engine(url: str, *, schema: str | None = None) -> Engine:
             raise ValueError("a schema can only be given for PostgreSQL")
         engine = engine.execution_options(schema_translate_map={None: schema})
     return engine
+
+
+def _bound_postgres_waits(engine: Engine, timeout: float) -> None:
+    """Every new connection gets a server-side statement_timeout of `timeout`, and is a psycopg
+    connection that stops waiting for an answer a second after that (see _DeadlineConnection)."""
+    statement_ms = max(1, round(timeout * 1000))
+    deadline = timeout + ANSWER_GRACE_SECONDS
+
+    @sa.event.listens_for(engine, "do_connect")
+    def connect(dialect: Any, record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]) -> Any:
+        setting = f"-c statement_timeout={statement_ms}"
+        given = cparams.get("options")  # DATABASE_URL's own ?options=... are kept
+        cparams["options"] = f"{given} {setting}" if given else setting
+        connection = _DeadlineConnection.connect(*cargs, **cparams)
+        connection.deadline = deadline
+        return connection
+
+
+class _DeadlineConnection(psycopg.Connection):  # type: ignore[type-arg]
+    """A psycopg connection that waits at most `deadline` seconds for the server at each step.
+
+    psycopg waits on the socket for as long as it takes; a server that is merely slow is cut short by
+    statement_timeout, but when nothing flows at all (a stalled network or proxy, the connection still
+    open) no answer, not even the cancellation, ever arrives. Every wait for the server (a statement,
+    its rows, a commit, a rollback, the pool's ping) goes through `wait`, which psycopg can bound;
+    on expiry the connection is closed, so SQLAlchemy drops it from the pool instead of reusing it.
+    """
+
+    deadline: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is not None or self.deadline is None:  # psycopg's own bounded waits stay its own
+            return super().wait(gen, interval, timeout)
+        try:
+            return super().wait(gen, interval, self.deadline)
+        except _WAIT_TIMEOUT:
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {self.deadline:g} s; the connection was closed"
+            ) from None
+
+
+# What psycopg's `wait` raises when its timeout expires (an OperationalError). psycopg calls it
+# internal and leaves it to the caller to convert into a public error, as _DeadlineConnection does.
+_WAIT_TIMEOUT: type[Exception] = psycopg.errors._WaitTimeout
 
 
 def normalize_repos(repos: Iterable[str]) -> tuple[str, ...]:
@@ -206,8 +274,15 @@ class Store:
     of that name, created if missing (tests use a fresh one per run).
     """
 
-    def __init__(self, url: str = DEFAULT_DATABASE_URL, *, schema: str | None = None) -> None:
-        self._engine: Engine = open_engine(url, schema=schema)
+    def __init__(
+        self,
+        url: str = DEFAULT_DATABASE_URL,
+        *,
+        schema: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> None:
+        self._engine: Engine = open_engine(url, schema=schema, timeout=timeout)
+        self._url = url
         self._schema = schema
         self.claims = Claims(self._engine, self._insert_once)
         self._pruned_requests_at: datetime | None = None
@@ -228,8 +303,16 @@ class Store:
         """Migrate the database to the newest schema (`bot.store.migrate`); the revisions applied.
 
         Several processes may run this at the same moment: one migrates, the others wait and find it done.
+        Runs on an engine of its own without the store's timeouts: a revision may take long, and the
+        others wait for it.
         """
-        return upgrade(self._engine, schema=self._schema)
+        if sqlite_path(self._url) is None and self.dialect == "sqlite":  # in memory: only in this engine
+            return upgrade(self._engine, schema=self._schema)
+        engine = open_engine(self._url, schema=self._schema, timeout=None)
+        try:
+            return upgrade(engine, schema=self._schema)
+        finally:
+            engine.dispose()
 
     # Subscriptions -------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ def upgrade_database(url: str, *, schema: str | None = None) -> str:
     # Imported here: the store's module runs `upgrade` when a Store opens, so it imports this one.
     from bot.store.database import open_engine
 
-    engine = open_engine(url, schema=schema)
+    engine = open_engine(url, schema=schema, timeout=None)  # a revision may take long
     try:
         return migrate(engine, schema=schema).describe()
     finally:

@@ -10,7 +10,8 @@ headers. A `ts` is the current Unix time with a counter after the dot, so it ord
 Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web API calls (to that
 method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
 channel fail with that error; `fail_thread_replies(error)` does so for replies in threads;
-`fail_response_urls(status)`; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
+`fail_response_urls(status)`; `answer_with_page(method, status=502)` answers that method with an
+HTML error page instead of JSON; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
 `usergroups.users.list`); `hold(method)` keeps calls to a method waiting until released (to line up
 concurrent callers); `token` (calls with another bearer token get `invalid_auth`);
 `lose_answers(n, status=500)` takes the next n posts and then answers 500 with an HTML page (as a proxy
@@ -79,6 +80,7 @@ class FakeSlack:
         self._lost_answers: list[tuple[int, float | None, bool]] = []
         self._history_error: str | None = None
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
+        self._pages: dict[str, int] = {}  # Web API method -> status of the HTML page it answers
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -179,6 +181,11 @@ class FakeSlack:
         """The messages in `channel`, top-level and replies, oldest first, as posted."""
         with self._lock:
             return [dict(message) for message in self._messages.get(channel, [])]
+    def answer_with_page(self, method: str, *, status: int = 502) -> None:
+        """Calls to `method` get an HTML error page with `status` instead of the API's JSON, as when a
+        proxy or an outage page stands in front of Slack; nothing is posted."""
+        with self._lock:
+            self._pages[method] = status
 
     def fail_response_urls(self, status: int = 404) -> None:
         """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
@@ -381,6 +388,12 @@ class _Handler(BaseHTTPRequestHandler):
         if lost is not None and not lost[2]:
             fake._record(SlackCall(method, dict(body), headers, split.path, lost[0]))
             return self._send(lost[0], b"<html><body>Server Error</body></html>", content_type="text/html")
+        with fake._lock:
+            page_status = fake._pages.get(method)
+        if page_status is not None:
+            fake._record(SlackCall(method, body, headers, split.path, page_status))
+            page = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+            return self._send(page_status, page, content_type="text/html")
         answer = fake._answer(method, body=body, headers=headers)
         recorded = dict(body)
         if answer.get("ok") and "ts" in answer:

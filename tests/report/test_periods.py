@@ -504,3 +504,47 @@ def test_today_and_yesterday_tile_the_timeline_up_to_now(now, tz):
     for before, current in (("last week", "this week"), ("last month", "this month")):
         end = parse_period(before, now=now, tz=tz).end
         assert end.timestamp() == parse_period(current, now=now, tz=tz).start.timestamp()
+
+
+# The bound on a period's length -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("10000 days", "10,000"),
+        ("401d", "401"),
+        ("since 2024-03-10", "401"),
+        ("2020-01-01..2025-01-01", "1,828"),
+        ("2024-01-01 to 2030-12-31", "470"),  # a range reaching past today counts the days it covers
+    ],
+)
+def test_a_period_longer_than_the_bound_is_refused_with_the_bound_and_what_would_work(text, days):
+    with pytest.raises(PeriodError) as raised:
+        parse_period(text, now=NOW, tz=UTC)
+    message = str(raised.value)
+    assert f"covers {days} days" in message and "at most 400" in message and "max_period_days" in message
+    assert "Try 400d, since 2024-03-11" in message
+    parse_period("400d", now=NOW, tz=UTC)  # what it suggests is accepted
+    parse_period("since 2024-03-11", now=NOW, tz=UTC)
+
+
+def test_the_bound_is_the_callers():
+    assert parse_period("last 30 days", now=NOW, tz=BERLIN, max_days=30).spec == "last 30 days"
+    with pytest.raises(PeriodError, match=r"at most 29 .*Try 29d, since 2025-03-17"):
+        parse_period("month", now=NOW, tz=BERLIN, max_days=29)
+    with pytest.raises(PeriodError, match="at most 7"):
+        parse_period("2025-04-01..2025-04-08", now=NOW, tz=BERLIN, max_days=7)
+    unbounded = parse_period("since 1990-01-01", now=NOW, tz=BERLIN, max_days=None)
+    assert unbounded.start == datetime(1990, 1, 1, tzinfo=BERLIN)
+
+
+@given(days=st.integers(min_value=1, max_value=3000), bound=st.integers(min_value=7, max_value=2000))
+def test_a_period_is_accepted_exactly_when_it_fits_the_bound(days, bound):
+    text = f"{days}d"
+    if days <= bound:
+        period = parse_period(text, now=NOW, tz=BERLIN, max_days=bound)
+        assert period.start.date() == NOW_BERLIN.date() - timedelta(days=days - 1)
+    else:
+        with pytest.raises(PeriodError, match=f"at most {bound:,}"):
+            parse_period(text, now=NOW, tz=BERLIN, max_days=bound)

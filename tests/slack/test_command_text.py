@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.render.slack_parts import details_button
 from bot.slack.command_text import (
     CommandError,
     HelpCommand,
@@ -13,6 +14,7 @@ from bot.slack.command_text import (
     SubscriptionCommand,
     TicketCommand,
     parse_command,
+    parse_details_value,
     parse_ticket_reference,
     tokenize,
 )
@@ -133,3 +135,19 @@ def test_any_text_is_a_command_or_a_command_error(text: str) -> None:
         assert error.user_message
     else:
         assert isinstance(command, ReportCommand | HelpCommand | TicketCommand | SubscriptionCommand)
+
+
+@given(
+    repo=st.sampled_from(["acme/support", "Octo-Org/support.site", "a/b_c-d"]),
+    number=st.integers(min_value=1, max_value=999_999_999),
+)
+def test_every_details_button_the_renderer_writes_is_read_back(repo: str, number: int) -> None:
+    button = details_button(repo, number, action_id="ticket_details:0")
+    assert button is not None
+    assert parse_details_value(button.value) == TicketCommand(number=number, repo=repo)
+
+
+@given(st.text(max_size=80) | st.integers().map(lambda n: f'{{"repo":"acme/support","number":{n}}}'))
+def test_a_details_value_is_a_ticket_or_none_never_an_error(value: str) -> None:
+    command = parse_details_value(value)
+    assert command is None or (command.repo and 1 <= command.number <= 999_999_999)

@@ -6,9 +6,12 @@ import json
 from urllib.parse import urlencode
 
 import pytest
+import sqlalchemy as sa
 
 from bot.render import validate_message
 from bot.store import Store
+from bot.store.schema import drilldown_posts
+from tests.db_fixtures import BackendUrl
 from tests.fakes.github_data import make_issue
 from tests.slack.conftest import NOW, AppUnderTest, StartApp
 from tests.slack.signing import signed_headers
@@ -49,8 +52,10 @@ def click(
     response: str = "click",
     message_ts: str | None = None,
     action_id: str = "ticket_details:0",
+    value: str | None = None,
 ):
-    """A signed Details click; `message_ts` names a continuation message in the report's thread."""
+    """A signed Details click; `message_ts` names a continuation message in the report's thread;
+    `value` replaces the button's value (the renderer's `{"repo":...,"number":...}`)."""
     message = {"ts": message_ts or report_ts, "text": "report"}
     container = {"type": "message", "message_ts": message_ts or report_ts, "channel_id": "C1"}
     if message_ts:
@@ -70,7 +75,7 @@ def click(
                 "type": "button",
                 "action_id": action_id,
                 "block_id": "b0",
-                "value": json.dumps({"repo": repo, "number": number}),
+                "value": json.dumps({"repo": repo, "number": number}) if value is None else value,
                 "action_ts": "1700000001.0",
             }
         ],
@@ -256,3 +261,83 @@ def test_a_number_alone_is_ambiguous_in_a_channel_with_several_repositories(star
         assert len(app.github.requests) <= 3
     finally:
         store.close()
+
+
+@pytest.fixture
+def backend_app(start_app: StartApp, backend_url: BackendUrl) -> AppUnderTest:
+    """The app with its store on SQLite and on PostgreSQL (when TEST_DATABASE_URL is set)."""
+    store = backend_url.store()
+    yield start_app(store=store)
+    store.close()
+
+
+OUT_OF_DATE_VALUES = {
+    "a number of 30 digits": '{"repo":"acme/support","number":123456789012345678901234567890}',
+    "a number past a database integer": '{"repo":"acme/support","number":2147483648}',
+    "a negative number": '{"repo":"acme/support","number":-685}',
+    "zero": '{"repo":"acme/support","number":0}',
+    "a fraction": '{"repo":"acme/support","number":685.5}',
+    "true": '{"repo":"acme/support","number":true}',
+    "a number in words": '{"repo":"acme/support","number":"six"}',
+    "a list": '{"repo":"acme/support","number":[685]}',
+    "no number": '{"repo":"acme/support"}',
+    "no repository": '{"number":685}',
+    "a repository that is no name": '{"repo":"../../etc","number":685}',
+    "a repository that is an object": '{"repo":{"name":"acme/support"},"number":685}',
+    "no JSON": "ticket 685",
+    "a JSON list": '["acme/support", 685]',
+    "JSON nested deep": "[" * 5000 + "]" * 5000,
+    "empty": "",
+}
+
+
+@pytest.mark.parametrize("value", OUT_OF_DATE_VALUES.values(), ids=OUT_OF_DATE_VALUES.keys())
+def test_a_malformed_or_out_of_range_button_value_is_out_of_date_on_every_backend(
+    backend_app: AppUnderTest, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = backend_app
+    report_ts = post_report(app)
+    app.github.clear_requests()
+    click(app, report_ts=report_ts, value=value)
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 1)
+    (text,) = ephemeral_texts(app)
+    assert "This button is out of date" in text
+    assert "went wrong" not in text
+    assert thread_posts(app, report_ts) == [] and app.github.requests == []
+    assert not [record for record in caplog.records if record.exc_info]
+    drilldowns = app.bot.store.engine.connect()
+    try:
+        assert drilldowns.execute(sa.select(sa.func.count()).select_from(drilldown_posts)).scalar() == 0
+    finally:
+        drilldowns.close()
+
+
+def test_drilldown_failures_speak_of_the_drilldown(app: AppUnderTest) -> None:
+    report_ts = post_report(app)
+    app.github.fail_next(20, 503)
+    click(app, report_ts=report_ts, number=685)
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 1)
+    (github_down,) = ephemeral_texts(app)
+    assert github_down.startswith("I couldn't show the details of acme/support#685:")
+    assert "report" not in github_down
+
+
+def test_a_refused_drilldown_post_speaks_of_the_drilldown(app: AppUnderTest) -> None:
+    report_ts = post_report(app)
+    app.slack.fail_thread_replies("restricted_action")
+    click(app, report_ts=report_ts, number=686)
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 1)
+    (refused,) = ephemeral_texts(app)
+    assert "the details of acme/support#686" in refused and "restricted_action" in refused
+    assert "report" not in refused
+
+
+def test_an_html_page_from_slack_is_told_as_a_drilldown_failure_in_words(app: AppUnderTest) -> None:
+    report_ts = post_report(app)
+    app.slack.answer_with_page("chat.postMessage", status=502)
+    click(app, report_ts=report_ts, number=685)
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 1)
+    (text,) = ephemeral_texts(app)
+    assert "the details of acme/support#685" in text
+    for raw in ("non-JSON", "Received a response", "html", "Bad Gateway"):
+        assert raw not in text

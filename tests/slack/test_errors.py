@@ -130,3 +130,37 @@ def test_secrets_never_reach_the_log_or_the_user(
     for secret in (TOKEN, SECRET, "ghp_secret_value_123"):
         assert secret not in caplog.text
         assert secret not in sent
+
+
+RAW_SDK_TEXT = ("non-JSON", "Received a response", "<html", "&lt;html", "Bad Gateway")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_an_html_page_from_slack_is_told_in_words_not_as_the_sdks_text(
+    start_app: StartApp, status: int
+) -> None:
+    app = start_app()
+    app.slack.answer_with_page("chat.postMessage", status=status)
+    app.command("today")
+    text = _ephemeral_text(app)
+    assert not [raw for raw in RAW_SDK_TEXT if raw in text], text
+    assert "Slack" in text and "try again" in text
+    assert app.slack.posts() == []
+
+
+def test_a_period_longer_than_the_bound_is_refused_in_the_ack_with_the_bound(start_app: StartApp) -> None:
+    app = start_app()
+    app.github.clear_requests()
+    answer = app.command("10000 days").json()["text"]
+    assert "covers 10,000 days" in answer and "at most 400" in answer
+    assert "Try 400d, since 2024-03-11" in answer and "*Usage:*" in answer
+    assert app.github.requests == [] and app.slack.calls_to("chat.postMessage") == []
+
+
+def test_the_configured_period_bound_holds_for_the_slash_command(start_app: StartApp) -> None:
+    app = start_app(config={"max_period_days": 14})
+    app.github.clear_requests()
+    answer = app.command("since 2025-03-01").json()["text"]
+    assert "at most 14" in answer and "Try 14d, since 2025-04-01" in answer
+    assert app.github.requests == []
+    assert "Building the ticket report" in app.command("week").json()["text"]
