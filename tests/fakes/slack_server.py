@@ -11,6 +11,12 @@ channel fail with that error; `fail_thread_replies(error)` does so for replies i
 `fail_response_urls(status)`; `set_user_timezone(user, zone)`; `set_usergroup(group, users)` (for
 `usergroups.users.list`); `token` (calls with another bearer token get `invalid_auth`).
 
+Views and conversations: `views.publish`, `views.open` (a view id per call) and `views.update` are
+recorded and answered ok; `users.conversations` lists, for `user=`, the channels set with
+`set_member_channels(user, [...])` (without `user`, the bot's own, `set_member_channels("UBOT", ...)`),
+a page of `limit` at a time with a cursor; `conversations.open` gives each user a DM channel
+`D<user>`; `fail_method(method, error)` makes every call to a method answer ok=false.
+
     with FakeSlack(token="xoxb-test") as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
         ...
@@ -58,6 +64,9 @@ class FakeSlack:
         self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
         self._response_url_status = 200
         self._reply_error: str | None = None
+        self._member_channels: dict[str, list[dict[str, Any]]] = {}
+        self._method_errors: dict[str, str] = {}
+        self._views = itertools.count(1)
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -111,6 +120,19 @@ class FakeSlack:
         """usergroups.users.list for `group_id` answers these members (unknown groups: no_such_subteam)."""
         with self._lock:
             self._usergroups[group_id] = list(users)
+
+    def set_member_channels(self, user_id: str, channels: list[tuple[str, str]]) -> None:
+        """users.conversations for `user_id` lists these (id, name) channels; an id starting G is private."""
+        with self._lock:
+            self._member_channels[user_id] = [
+                {"id": cid, "name": name, "is_private": cid.startswith("G"), "is_archived": False}
+                for cid, name in channels
+            ]
+
+    def fail_method(self, method: str, error: str) -> None:
+        """Every call to `method` answers ok=false with `error`."""
+        with self._lock:
+            self._method_errors[method] = error
 
     def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
         """chat.postMessage and chat.postEphemeral to `channel` answer ok=false with `error`."""
@@ -186,6 +208,27 @@ class FakeSlack:
                 "bot_id": "B0FAKE",
                 "is_enterprise_install": False,
             }
+        with self._lock:
+            method_error = self._method_errors.get(method)
+        if method_error:
+            return {"ok": False, "error": method_error}
+        if method in ("views.publish", "views.open", "views.update"):
+            view = body.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            if not isinstance(view, dict) or not view.get("type"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if method == "views.open" and not body.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
+            view_id = str(body.get("view_id") or f"V{next(self._views):06d}")
+            return {"ok": True, "view": {**view, "id": view_id}}
+        if method == "users.conversations":
+            return self._users_conversations(body)
+        if method == "conversations.open":
+            users = str(body.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "users_list_not_supplied" if not users else "not_allowed"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "users.info":
             return self._users_info(str(body.get("user", "")))
         if method == "usergroups.users.list":
@@ -218,6 +261,16 @@ class FakeSlack:
                 "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}",
             }
         return {"ok": False, "error": "unknown_method"}
+
+    def _users_conversations(self, body: dict[str, Any]) -> dict[str, Any]:
+        user = str(body.get("user") or self.bot_user_id)
+        limit = max(1, min(int(body.get("limit") or 100), 1000))
+        start = int(body.get("cursor") or 0)
+        with self._lock:
+            channels = list(self._member_channels.get(user, []))
+        page = channels[start : start + limit]
+        cursor = str(start + limit) if start + limit < len(channels) else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def _users_info(self, user: str) -> dict[str, Any]:
         with self._lock:
