@@ -128,8 +128,14 @@ def _build_button() -> dict[str, Any]:
     return ActionsBlock(elements=[button]).to_dict()
 
 
+def _target(target: timedelta) -> str:
+    """ "24h", "2d 12h": a target in hours while hours are what people set it in."""
+    hours = target.total_seconds() / 3600
+    return f"{hours:g}h" if hours < 72 else human_duration(target)
+
+
 def _waiting(view: HomeView) -> list[dict[str, Any]]:
-    target = human_duration(view.target)
+    target = _target(view.target)
     heading = f"{WAITING_HEADING} (oldest first; target {target})"
     if not view.waiting:
         return [section(f"{heading}\n{NOTHING_WAITING}")]

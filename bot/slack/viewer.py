@@ -35,7 +35,7 @@ PAGE_SIZE = 200
 CHANNEL_TYPES = "public_channel,private_channel"
 DEFAULT_TTL = 60.0
 MAX_USERS = 10_000
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,40}")
 
 
 class SlackLookupError(Exception):
