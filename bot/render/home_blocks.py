@@ -32,7 +32,9 @@ BUILD_REPORT_ACTION = "home_build_report"
 MAX_WAITING = 25
 MAX_DIGEST_LINES = 40
 _TITLE = 120
+_LABEL = 200  # a period's label, a zone's name: short by construction, clipped all the same
 _REPOS_LINE = 1500
+_DIGEST_REPOS = 400
 
 TITLE = "Support tickets"
 LOADING = "Loading your tickets…"
@@ -171,7 +173,8 @@ def _week(week: WeekFigures) -> str:
         f"{now.open} open{_change(now.open, before.open)}",
         f"{now.new} new{_change(now.new, before.new)}",
     ]
-    return f"{WEEK_HEADING} ({escape_slack(week.label)}; change against last week)\n" + " · ".join(parts)
+    label = clip_slack(escape_slack(week.label), _LABEL)
+    return f"{WEEK_HEADING} ({label}; change against last week)\n" + " · ".join(parts)
 
 
 def _digests(digests: Sequence[DigestLine]) -> list[dict[str, Any]]:
@@ -182,7 +185,7 @@ def _digests(digests: Sequence[DigestLine]) -> list[dict[str, Any]]:
         repos = (
             ", ".join(f"`{escape_slack(r)}`" for r in digest.repos) if digest.repos else "its repositories"
         )
-        when = f"{digest.next_run:%a %d %b %H:%M}, {escape_slack(digest.timezone)}"
+        when = f"{digest.next_run:%a %d %b %H:%M}, {clip_slack(escape_slack(digest.timezone), _LABEL)}"
         lines.append(
             f"• <#{digest.channel_id}> {escape_slack(digest.cadence)} at {escape_slack(digest.at_time)} "
             f"on {repos} · next: {when}"

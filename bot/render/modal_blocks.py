@@ -28,11 +28,11 @@ from bot.render.slack_parts import plain, section
 from bot.render.view_limits import MAX_OPTION_TEXT, MAX_OPTION_VALUE, MAX_OPTIONS, MAX_VIEW_TITLE
 
 MODAL_CALLBACK = "build_report"
-PERIOD_BLOCK, PERIOD_ACTION = "period", "choice"
-PERIOD_TEXT_BLOCK, PERIOD_TEXT_ACTION = "period_text", "text"
-REPO_BLOCK, REPO_ACTION = "repo", "choice"
-LABELS_BLOCK, LABELS_ACTION = "labels", "text"
-DESTINATION_BLOCK, DESTINATION_ACTION = "destination", "choice"
+PERIOD_BLOCK, PERIOD_ACTION = "period", "period_choice"
+PERIOD_TEXT_BLOCK, PERIOD_TEXT_ACTION = "period_text", "period_text"
+REPO_BLOCK, REPO_ACTION = "repo", "repo_choice"
+LABELS_BLOCK, LABELS_ACTION = "labels", "labels_text"
+DESTINATION_BLOCK, DESTINATION_ACTION = "destination", "destination_choice"
 ALL_REPOS = "*"
 ONLY_ME = "me"
 MAX_LABELS_TEXT = 500

@@ -122,10 +122,12 @@ def picker_block(
     selected: Sequence[str],
     private: bool,
 ) -> dict[str, Any] | None:
-    """The actions block with the picker; None when the report covers no repository of the channel."""
-    mask = _mask(channel_repos, selected)
-    if mask == 0:
+    """The actions block with the picker; None unless every repository of the report is the channel's
+    (a report sent where the channel rules do not apply, such as a DM built from the Home tab)."""
+    listed = {repo.lower() for repo in channel_repos}
+    if not selected or any(repo.lower() not in listed for repo in selected):
         return None
+    mask = _mask(channel_repos, selected)
     periods = [
         option
         for key, text in PERIOD_CHOICES

@@ -40,6 +40,21 @@ def test_commands_interactivity_and_events_share_the_apps_one_url() -> None:
 def test_scopes_are_the_ones_the_bot_uses_and_no_more() -> None:
     manifest = _manifest()
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "users:read", "app_mentions:read", "usergroups:read"}
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "users:read",
+        "app_mentions:read",
+        "usergroups:read",
+        "channels:read",  # users.conversations: the Home tab's access rule
+        "groups:read",
+        "im:write",  # conversations.open: "Only me" and Home Details as a DM
+    }
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
     assert manifest["features"]["bot_user"]["display_name"] == messages.BOT_NAME
+
+
+def test_the_home_tab_is_enabled_and_the_messages_tab_carries_the_dms() -> None:
+    home = _manifest()["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    assert home["messages_tab_enabled"] is True
