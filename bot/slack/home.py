@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -81,7 +81,7 @@ class HomeTab:
         self._published: TTLCache[str, bool] = TTLCache(
             maxsize=MAX_USERS, ttl=refresh_seconds, timer=monotonic
         )
-        self._seen: set[str] = set()
+        self._seen: LRUCache[str, bool] = LRUCache(maxsize=MAX_USERS)  # viewers already shown a view
         self._building: set[str] = set()
         self._lock = threading.Lock()
         # Every digest (config ones first), when this bot keeps digests; attached with the store.
@@ -101,7 +101,7 @@ class HomeTab:
                 return
             self._building.add(user)
             first = user not in self._seen
-            self._seen.add(user)
+            self._seen[user] = True
         try:
             if first:
                 self._publish(user, loading_home())
