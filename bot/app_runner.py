@@ -169,6 +169,7 @@ def attach_subscriptions(
         clock=clock,
     )
     bot.slack.commands.routes[SubscriptionCommand] = subscriptions.accept
+    bot.slack.home.digests = partial(store.list_subscriptions, config=config_subscriptions(settings))
     bot.store = store
     bot.subscriptions = subscriptions
     if managers.groups:

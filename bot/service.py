@@ -76,12 +76,15 @@ class ReportService:
     def period(self, request: ReportRequest, *, now: datetime) -> Period:
         return parse_period(request.period_text, now=now, tz=request.tz, max_days=self.max_period_days)
 
-    def build(self, request: ReportRequest, *, now: datetime) -> Report:
+    def build(self, request: ReportRequest, *, now: datetime, rewrite: bool = True) -> Report:
         period = self.period(request, now=now)
-        return self.build_for(period, request=request, now=now)
+        return self.build_for(period, request=request, now=now, rewrite=rewrite)
 
     @without_gc  # a big report makes no reference cycles: full collections would find nothing
-    def build_for(self, period: Period, *, request: ReportRequest, now: datetime) -> Report:
+    def build_for(
+        self, period: Period, *, request: ReportRequest, now: datetime, rewrite: bool = True
+    ) -> Report:
+        """The report of `period`; `rewrite=False` skips the writer (the Home tab shows no model text)."""
         window_start = period.previous().start
         tickets: list[Ticket] = []
         comments: list[Comment] = []
@@ -106,7 +109,7 @@ class ReportService:
         # the cost of reading every issue's dates.
         history = self._history(request, now) if period.length >= HISTORY_MIN_PERIOD else ()
         report = replace(report, data_as_of=min(as_of) if as_of else None, history=history)
-        if self.writer is not None:
+        if self.writer is not None and rewrite:
             report = self.writer.rewrite(report, data)
         return report
 

@@ -22,10 +22,14 @@ from bot.service import ReportService
 from bot.settings import Settings
 from bot.slack.access import ChannelRules
 from bot.slack.commands import Route, SlashCommands
+from bot.slack.home import HomeTab
 from bot.slack.listeners import Interactions, register_listeners
+from bot.slack.picker import ReportPicker
 from bot.slack.poster import SlackPoster
+from bot.slack.report_modal import ReportModal
 from bot.slack.reports import ReportRunner
 from bot.slack.user_tz import UserTimezones
+from bot.slack.viewer import Viewers
 
 
 class SlackStartError(Exception):
@@ -44,6 +48,8 @@ class SlackBot:
     runner: ReportRunner
     commands: SlashCommands
     interactions: Interactions
+    viewers: Viewers
+    home: HomeTab
 
 
 def _utc_now() -> datetime:
@@ -82,7 +88,36 @@ def build_app(
         raise SlackStartError(f"Slack did not accept SLACK_BOT_TOKEN ({_auth_error(exc)})") from None
     except (SlackClientError, OSError) as exc:
         raise SlackStartError(f"cannot reach Slack at {client.base_url} ({type(exc).__name__})") from None
-    interactions = Interactions()
+    viewers = Viewers(client, rules)
+    home = HomeTab(
+        client=client,
+        viewers=viewers,
+        service=service,
+        timezones=timezones,
+        poster=poster,
+        response_target=settings.report_options().response_target,
+        clock=clock,
+    )
+    modal = ReportModal(
+        client=client,
+        viewers=viewers,
+        rules=rules,
+        service=service,
+        timezones=timezones,
+        runner=runner,
+        poster=poster,
+        executor=executor,
+        clock=clock,
+    )
+    picker = ReportPicker(rules=rules, runner=runner, poster=poster, clock=clock)
+    runner.decorate = picker.decorate
+    interactions = Interactions(
+        report_picker=picker.on_pick,
+        home_opened=home.on_opened,
+        home_details=home.on_details,
+        open_report_modal=modal.open,
+        submit_report_modal=modal.submit,
+    )
     register_listeners(
         app,
         commands=commands,
@@ -99,6 +134,8 @@ def build_app(
         runner=runner,
         commands=commands,
         interactions=interactions,
+        viewers=viewers,
+        home=home,
     )
 
 

@@ -73,6 +73,7 @@ class DrillDowns:
         slack.interactions.mention = self.on_mention
         slack.commands.routes[TicketCommand] = self.route
         slack.runner.on_posted = self.remember_report
+        slack.home.show_ticket = self.post_ticket
 
     # --- entry points ------------------------------------------------------------------------------
 
@@ -90,6 +91,11 @@ class DrillDowns:
             self._safely, requester, repo, command.number, thread_ts=None, private=command.private
         )
         return Reply(messages.looking_up(f"{repo}#{command.number}"))
+
+    def post_ticket(self, requester: Requester, repo: str, number: int) -> None:
+        """One ticket's story as a new message in `requester.channel_id` (the Home tab's DM); the
+        caller has checked that the requester may see `repo`."""
+        self._safely(requester, repo, number, thread_ts=None, private=False)
 
     def on_details(self, body: Mapping[str, Any]) -> None:
         """A Details button in a report: reply in the report's thread."""

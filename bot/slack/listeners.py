@@ -17,6 +17,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.render import DETAILS_ACTION_PATTERN
+from bot.render.home_blocks import BUILD_REPORT_ACTION, HOME_DETAILS_PATTERN
+from bot.render.modal_blocks import MODAL_CALLBACK
+from bot.render.picker_blocks import PICKER_ACTION
 from bot.render.ticket_blocks import OPEN_ON_GITHUB_ACTION
 from bot.slack import messages
 from bot.slack.commands import Reply, SlashCommands, SlashRequest
@@ -26,18 +29,28 @@ log = logging.getLogger(__name__)
 
 # The renderer gives every ticket button an action_id matching this.
 TICKET_DETAILS_ACTION = re.compile(DETAILS_ACTION_PATTERN)
+HOME_DETAILS_ACTION = re.compile(HOME_DETAILS_PATTERN)
 
 # Hooks for the drill-down (issue 4): a handler for the Details button and for mentions. Each gets the
 # raw Bolt body (listeners are the only place that sees Slack dicts) and runs on the app's executor.
 ActionHandler = Callable[[Mapping[str, Any]], None]
+# A modal's submission, answered in its acknowledgement: {} closes it, `response_action: errors` does not.
+SubmissionHandler = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass
 class Interactions:
-    """Handlers for Details clicks and mentions, attached once the drill-down is built (run off the ack)."""
+    """Handlers for clicks, mentions and the Home tab. All run off the ack on the executor except
+    `open_report_modal` (views.open must follow the click within three seconds, so it runs right after
+    the ack) and `submit_report_modal` (its answer is the acknowledgement)."""
 
     ticket_details: ActionHandler | None = None
     mention: ActionHandler | None = None
+    report_picker: ActionHandler | None = None
+    home_opened: ActionHandler | None = None
+    home_details: ActionHandler | None = None
+    open_report_modal: ActionHandler | None = None
+    submit_report_modal: SubmissionHandler | None = None
 
 
 def register_listeners(
@@ -77,6 +90,39 @@ def register_listeners(
     def open_on_github(ack: Ack) -> None:
         # Slack sends an interaction for link buttons too; unanswered, the clicker sees a warning.
         ack()
+
+    @app.action(PICKER_ACTION)
+    def report_picker(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        if interactions.report_picker is not None:
+            executor.submit(_logged(interactions.report_picker), body)
+
+    @app.event("app_home_opened")
+    def app_home_opened(body: dict[str, Any]) -> None:  # acknowledged by Bolt; built on the executor
+        if interactions.home_opened is not None:
+            executor.submit(_logged(interactions.home_opened), body)
+
+    @app.action(HOME_DETAILS_ACTION)
+    def home_ticket_details(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        if interactions.home_details is not None:
+            executor.submit(_logged(interactions.home_details), body)
+
+    @app.action(BUILD_REPORT_ACTION)
+    def build_report(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        if interactions.open_report_modal is not None:
+            _logged(interactions.open_report_modal)(body)
+
+    @app.view(MODAL_CALLBACK)
+    def report_modal_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        answer: dict[str, Any] = {}
+        if interactions.submit_report_modal is not None:
+            try:
+                answer = interactions.submit_report_modal(body)
+            except Exception:  # a bug: close the form rather than leave Slack waiting
+                log.exception("the report modal's submission failed before its acknowledgement")
+        ack(**answer)
 
     @app.event("app_mention")
     def app_mention(body: dict[str, Any]) -> None:  # Events are acknowledged by Bolt itself

@@ -587,3 +587,93 @@ def mention_usage() -> str:
         f"Mention me with a ticket number to see its details, e.g. `@{BOT_NAME} 686` or "
         f"`@{BOT_NAME} owner/repo#686`."
     )
+
+
+# --- the period picker, the Home tab and the "Build a report" modal -------------------------------
+
+
+def picker_unreadable() -> str:
+    return (
+        "I could not read that choice. Pick a period from the menu again, "
+        f"or type `{COMMAND} last week` to get the report another way."
+    )
+
+
+def picker_stale() -> str:
+    return (
+        "This channel's repositories have changed since the report was posted, so that choice no "
+        f"longer names one of them. Type `{COMMAND} help` to see the ones it has now."
+    )
+
+
+def home_lookup_failed(error_code: str) -> str:
+    return (
+        f"I could not look up which channels you are in (Slack said `{_plain(error_code)}`), so I "
+        "show no tickets. Try again in a minute; if it keeps failing, whoever runs the bot should "
+        "check that the app has the channels:read and groups:read scopes."
+    )
+
+
+def home_figures_failed(user_message: str) -> str:
+    reason = _sentence(_plain(user_message))
+    return f"I could not read the tickets just now: {reason} Open this tab again later."
+
+
+def home_repo_not_yours(repo: str) -> str:
+    return (
+        f"`{escape_slack(repo)}` is not reported in any channel you are in, so I cannot show its "
+        "tickets to you. Join a channel that reports on it and try again."
+    )
+
+
+def modal_no_repos() -> str:
+    return (
+        "None of your channels may report on a repository, so there is no report to build. Join a "
+        f"channel that uses `{COMMAND}`, or ask whoever runs the bot to set one up."
+    )
+
+
+def modal_unreadable() -> str:
+    return "I could not read this field. Close the form, open it again from the Home tab and choose again."
+
+
+def modal_busy() -> str:
+    return "I am shutting down or restarting. Please submit again in a minute."
+
+
+def modal_period_too_long(limit: int) -> str:
+    return f"A period is at most {limit} characters, like 2025-04-01..2025-04-14 or since 2025-04-01."
+
+
+def modal_repo_not_yours(repo: str) -> str:
+    return (
+        f"{repo} is not reported in any channel you are in. Choose one of the listed repositories, "
+        "or All repositories."
+    )
+
+
+def modal_channel_refused() -> str:
+    return (
+        "I can post only in a channel you and I are both in, which may report on a repository. "
+        "Choose one from the list, or Only me."
+    )
+
+
+def modal_repo_not_in_channel(repo: str, channel_name: str, allowed: Sequence[str]) -> str:
+    names = ", ".join(allowed) if allowed else "none"
+    return (
+        f"#{channel_name} may not report on {repo}; it may report on: {names}. Choose one of those, "
+        "All repositories, or post to Only me."
+    )
+
+
+def modal_too_many_labels(limit: int) -> str:
+    return f"At most {limit} labels, separated by commas, like: bug, -question"
+
+
+def modal_empty_label() -> str:
+    return "A label is missing between commas or after a -; write labels like: bug, -question"
+
+
+def modal_label_too_long(limit: int) -> str:
+    return f"A label is at most {limit} characters; write labels like: bug, -question"

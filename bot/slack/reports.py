@@ -50,6 +50,7 @@ class ReportJob:
     repos: tuple[str, ...]  # already checked against the channel's rules
     requester: Requester
     requested_at: datetime  # the report's "now": the moment the command arrived
+    thread_ts: str | None = None  # post in this thread of the channel (a re-run from a report's picker)
 
 
 class ReportRunner:
@@ -76,6 +77,9 @@ class ReportRunner:
         # Called with (channel, ts, report) after a report is posted in a channel (the drill-down
         # remembers the report's context there); its failures are logged, never shown.
         self.on_posted: Callable[[str, str, Report], None] | None = None
+        # Given the job, the report and its messages, returns the messages to send (the period picker
+        # adds its select); a failure there is logged and the report is sent without it.
+        self.decorate: Callable[[ReportJob, Report, list[Message]], list[Message]] | None = None
 
     def submit(self, job: ReportJob) -> bool:
         """Queue the job; False (nothing queued) when too many reports are already waiting."""
@@ -108,6 +112,15 @@ class ReportRunner:
         except Exception:
             log.exception("remembering the report posted as %s in %s failed", ts, channel)
 
+    def _decorated(self, job: ReportJob, report: Report, rendered: list[Message]) -> list[Message]:
+        if self.decorate is None:
+            return rendered
+        try:
+            return self.decorate(job, report, rendered)
+        except Exception:
+            log.exception("adding the picker to a report for %s failed", job.requester.channel_id)
+            return rendered
+
     def run(self, job: ReportJob) -> None:
         """Build and post one report; never raises."""
         started = time.monotonic()
@@ -125,9 +138,11 @@ class ReportRunner:
             )
             period = self._service.period(request, now=job.requested_at)
             report = self._service.build_for(period, request=request, now=job.requested_at)
-            rendered = self._render(report)
+            rendered = self._decorated(job, report, list(self._render(report)))
             if job.command.private:
                 self._poster.answer(requester, rendered)
+            elif job.thread_ts:
+                self._poster.post_in_thread(requester.channel_id, thread_ts=job.thread_ts, messages=rendered)
             else:
                 ts = self._poster.post_report(requester.channel_id, rendered)
                 self._posted(requester.channel_id, ts, report)

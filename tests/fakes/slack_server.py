@@ -22,6 +22,12 @@ Socket Mode: `apps.connections.open` with `app_token` answers `socket_mode_url` 
 FakeSocketMode's url); another token gets `invalid_auth`, and `app_token_error` (e.g. "token_revoked")
 is answered to every call when set.
 
+Views and conversations: `views.publish`, `views.open` (a view id per call) and `views.update` are
+recorded and answered ok; `users.conversations` lists, for `user=`, the channels set with
+`set_member_channels(user, [...])` (without `user`, the bot's own, `set_member_channels("UBOT", ...)`),
+a page of `limit` at a time with a cursor; `conversations.open` gives each user a DM channel
+`D<user>`; `fail_method(method, error)` makes every call to a method answer ok=false.
+
     with FakeSlack(token="xoxb-test") as slack:
         client = WebClient(token="xoxb-test", base_url=slack.api_url)
         ...
@@ -81,6 +87,9 @@ class FakeSlack:
         self._history_error: str | None = None
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
         self._pages: dict[str, int] = {}  # Web API method -> status of the HTML page it answers
+        self._member_channels: dict[str, list[dict[str, Any]]] = {}
+        self._method_errors: dict[str, str] = {}
+        self._views = itertools.count(1)
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -134,6 +143,19 @@ class FakeSlack:
         """usergroups.users.list for `group_id` answers these members (unknown groups: no_such_subteam)."""
         with self._lock:
             self._usergroups[group_id] = list(users)
+
+    def set_member_channels(self, user_id: str, channels: list[tuple[str, str]]) -> None:
+        """users.conversations for `user_id` lists these (id, name) channels; an id starting G is private."""
+        with self._lock:
+            self._member_channels[user_id] = [
+                {"id": cid, "name": name, "is_private": cid.startswith("G"), "is_archived": False}
+                for cid, name in channels
+            ]
+
+    def fail_method(self, method: str, error: str) -> None:
+        """Every call to `method` answers ok=false with `error`."""
+        with self._lock:
+            self._method_errors[method] = error
 
     def fail_channel(self, channel: str, error: str = "not_in_channel") -> None:
         """chat.postMessage and chat.postEphemeral to `channel` answer ok=false with `error`."""
@@ -269,6 +291,27 @@ class FakeSlack:
                 "bot_id": "B0FAKE",
                 "is_enterprise_install": False,
             }
+        with self._lock:
+            method_error = self._method_errors.get(method)
+        if method_error:
+            return {"ok": False, "error": method_error}
+        if method in ("views.publish", "views.open", "views.update"):
+            view = body.get("view")
+            if isinstance(view, str):
+                view = json.loads(view)
+            if not isinstance(view, dict) or not view.get("type"):
+                return {"ok": False, "error": "invalid_arguments"}
+            if method == "views.open" and not body.get("trigger_id"):
+                return {"ok": False, "error": "invalid_trigger_id"}
+            view_id = str(body.get("view_id") or f"V{next(self._views):06d}")
+            return {"ok": True, "view": {**view, "id": view_id}}
+        if method == "users.conversations":
+            return self._users_conversations(body)
+        if method == "conversations.open":
+            users = str(body.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "users_list_not_supplied" if not users else "not_allowed"}
+            return {"ok": True, "channel": {"id": f"D{users}"}}
         if method == "users.info":
             return self._users_info(str(body.get("user", "")))
         if method == "usergroups.users.list":
@@ -335,6 +378,16 @@ class FakeSlack:
             for m in found:
                 m.pop("metadata", None)
         return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _users_conversations(self, body: dict[str, Any]) -> dict[str, Any]:
+        user = str(body.get("user") or self.bot_user_id)
+        limit = max(1, min(int(body.get("limit") or 100), 1000))
+        start = int(body.get("cursor") or 0)
+        with self._lock:
+            channels = list(self._member_channels.get(user, []))
+        page = channels[start : start + limit]
+        cursor = str(start + limit) if start + limit < len(channels) else ""
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def _users_info(self, user: str) -> dict[str, Any]:
         with self._lock:

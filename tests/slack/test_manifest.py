@@ -60,8 +60,11 @@ def test_scopes_are_the_ones_the_bot_uses_and_no_more() -> None:
         # Only to look for a post whose answer Slack lost (bot.slack.poster), never to read people.
         "channels:history",
         "groups:history",
+        "channels:read",  # users.conversations: the Home tab's access rule
+        "groups:read",
+        "im:write",  # conversations.open: "Only me" and Home Details as a DM
     }
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
     assert manifest["features"]["bot_user"]["display_name"] == messages.BOT_NAME
 
 
@@ -111,7 +114,7 @@ def test_manifest_socket_mode_turns_socket_mode_on_and_has_no_request_urls(
     assert printed["settings"]["socket_mode_enabled"] is True
     assert _urls(printed) == [None, None, None]
     assert printed["settings"]["interactivity"]["is_enabled"] is True
-    assert printed["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert printed["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
     assert "YOUR-HOST" not in out
 
 
@@ -155,3 +158,9 @@ def test_manifest_needs_no_settings(
     code, out, err = _printed(capsys, "--url", "https://bot.example.org")
     assert code == 0, err
     assert "https://bot.example.org/slack/events" in out
+
+
+def test_the_home_tab_is_enabled_and_the_messages_tab_carries_the_dms() -> None:
+    home = _manifest()["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    assert home["messages_tab_enabled"] is True
