@@ -75,6 +75,9 @@ class ReportRunner:
         # Called with (channel, ts, report) after a report is posted in a channel (the drill-down
         # remembers the report's context there); its failures are logged, never shown.
         self.on_posted: Callable[[str, str, Report], None] | None = None
+        # Called the same way afterwards to upload the trend chart into the report's thread
+        # (bot.slack.charts.ChartPoster.post: it logs its failures and never raises).
+        self.post_chart: Callable[[str, str, Report], object] | None = None
 
     def submit(self, job: ReportJob) -> bool:
         """Queue the job; False (nothing queued) when too many reports are already waiting."""
@@ -130,6 +133,8 @@ class ReportRunner:
             else:
                 ts = self._poster.post_report(requester.channel_id, rendered)
                 self._posted(requester.channel_id, ts, report)
+                if self.post_chart is not None:
+                    self.post_chart(requester.channel_id, ts, report)
         except PeriodError as exc:  # valid in the fallback zone at the ack, not in the user's own
             self._poster.tell(requester, messages.bad_period(str(exc)))
         except RateLimited as exc:

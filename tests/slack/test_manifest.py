@@ -40,6 +40,13 @@ def test_commands_interactivity_and_events_share_the_apps_one_url() -> None:
 def test_scopes_are_the_ones_the_bot_uses_and_no_more() -> None:
     manifest = _manifest()
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "users:read", "app_mentions:read", "usergroups:read"}
+    assert scopes == {
+        "commands",
+        "chat:write",
+        "users:read",
+        "app_mentions:read",
+        "usergroups:read",
+        "files:write",  # the trend chart's upload
+    }
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
     assert manifest["features"]["bot_user"]["display_name"] == messages.BOT_NAME
