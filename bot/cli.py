@@ -11,8 +11,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.errors import TicketReportError, UpstreamError
+from bot.report.models import Period, Report
 from bot.report.periods import PeriodError, parse_period, parse_timezone
 from bot.settings import Settings, SettingsError, load_settings, valid_repo
 
@@ -44,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--now", default=None, help="the report's 'now' as ISO 8601 (default: the clock)")
     report.add_argument("--config", default=None, help="config file (default $TICKET_REPORT_CONFIG)")
     report.add_argument("--source", default=None, help="read a snapshot file instead of the GitHub API")
+    report.add_argument(
+        "--chart", default=None, metavar="FILE.png", help="also write the trend chart (PNG) to this file"
+    )
 
     snapshot = commands.add_parser("snapshot", help="save a repository's issues and comments to a file")
     snapshot.add_argument("--repo", action="append", required=True)
@@ -151,6 +156,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         snapshot_repos = getattr(source, "repos", ())  # a snapshot reports on what it holds by default
         repos = _repos(args.repo or list(snapshot_repos), settings)
         period = parse_period(" ".join(args.period), now=now, tz=tz)  # bad periods fail before any request
+        if args.chart is not None:
+            _check_chart(args.chart, period)
         writer = _model_writer(settings, store)
         service = ReportService(source=source, options=settings.report_options(), writer=writer)
         request = ReportRequest(
@@ -161,8 +168,43 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         if store is not None:
             store.close()
     output = render_report(report, args.format)
+    if args.chart is not None:
+        _write_chart(args.chart, report)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
+
+
+def _check_chart(path: str, period: Period) -> None:
+    """Refuse a --chart the report could not write, before any request to GitHub."""
+    from bot.render.chart_text import CHART_MIN_DAYS
+    from bot.report.trend import MAX_TREND_DAYS, day_count
+
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise InputError(f"--chart {path!r} must name a .png file, e.g. --chart trend.png")
+    if not target.parent.is_dir():
+        raise InputError(f"--chart {path!r}: the folder {str(target.parent)!r} does not exist")
+    days = day_count(period)
+    if days > MAX_TREND_DAYS:
+        raise InputError(
+            f"--chart: the period has {days} days; the chart covers at most {MAX_TREND_DAYS}, "
+            "e.g. 'last month' or '2025-01-01..2025-03-31'"
+        )
+    if days < CHART_MIN_DAYS:
+        print(
+            f"note: the chart shows {days} day(s); Slack gets it only with reports of "
+            f"{CHART_MIN_DAYS} days or more (try 'week' or 'last week')",
+            file=sys.stderr,
+        )
+
+
+def _write_chart(path: str, report: Report) -> None:
+    from bot.render.chart import chart_png
+
+    try:
+        Path(path).write_bytes(chart_png(report))
+    except OSError as exc:
+        raise InputError(f"--chart {path!r} could not be written: {exc.strerror or exc}") from None
 
 
 def _model_writer(settings: Settings, store):
