@@ -40,6 +40,7 @@ from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
+from bot.slack.charts import ChartPoster
 from bot.slack.command_text import SubscriptionCommand
 from bot.slack.drilldown import DrillDowns, remember_report
 from bot.slack.managers import SubscriptionManagers, parse_managers
@@ -126,6 +127,7 @@ def build_bot(
         executor.shutdown(wait=False)
         raise
     bot = RunningBot(slack=slack, service=service, executor=executor, source=source)
+    slack.runner.post_chart = ChartPoster(client).post
     if store is not None:
         attach_subscriptions(bot, settings, store=store, clock=clock)
         attach_drilldowns(bot, settings, store=store, clock=clock)
@@ -189,6 +191,7 @@ def start_digests(
         raise ValueError("attach_subscriptions(bot, ...) first: the scheduler needs the bot's store")
     digests = Digests(service=bot.service, poster=bot.slack.poster, rules=bot.slack.rules, clock=clock)
     digests.on_posted = partial(remember_report, bot.store)
+    digests.post_chart = ChartPoster(bot.slack.client).post
     scheduler = DigestScheduler(
         bot.store,
         digests.post_digest,
@@ -322,6 +325,7 @@ def run_clock(settings: Settings) -> int:
     log.info(describe_model(settings))
     digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
     digests.on_posted = partial(remember_report, store)
+    digests.post_chart = ChartPoster(client).post
     scheduler = DigestScheduler(
         store,
         digests.post_digest,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import TicketReportError, UpstreamError
+from bot.report.models import Period, Report
 from bot.report.periods import PeriodError, parse_period, parse_timezone
 from bot.settings import Settings, SettingsError, load_settings, valid_repo
 
@@ -47,6 +48,9 @@ def build_parser(prog: str = "python -m bot") -> argparse.ArgumentParser:
     report.add_argument("--now", default=None, help="the report's 'now' as ISO 8601 (default: the clock)")
     report.add_argument("--config", default=None, help="config file (default $TICKET_REPORT_CONFIG)")
     report.add_argument("--source", default=None, help="read a snapshot file instead of the GitHub API")
+    report.add_argument(
+        "--chart", default=None, metavar="FILE.png", help="also write the trend chart (PNG) to this file"
+    )
 
     snapshot = commands.add_parser("snapshot", help="save a repository's issues and comments to a file")
     snapshot.add_argument("--repo", action="append", required=True)
@@ -177,6 +181,8 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         max_days = settings.config.max_period_days
         # Bad or too long periods fail before any request.
         period = parse_period(" ".join(args.period), now=now, tz=tz, max_days=max_days)
+        if args.chart is not None:
+            _check_chart(args.chart, period)
         writer = _model_writer(settings, store)
         service = ReportService(
             source=source, options=settings.report_options(), writer=writer, max_period_days=max_days
@@ -189,8 +195,43 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         if store is not None:
             store.close()
     output = render_report(report, args.format)
+    if args.chart is not None:
+        _write_chart(args.chart, report)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
+
+
+def _check_chart(path: str, period: Period) -> None:
+    """Refuse a --chart the report could not write, before any request to GitHub."""
+    from bot.render.chart_text import CHART_MIN_DAYS
+    from bot.report.trend import MAX_TREND_DAYS, day_count
+
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise InputError(f"--chart {path!r} must name a .png file, e.g. --chart trend.png")
+    if not target.parent.is_dir():
+        raise InputError(f"--chart {path!r}: the folder {str(target.parent)!r} does not exist")
+    days = day_count(period)
+    if days > MAX_TREND_DAYS:
+        raise InputError(
+            f"--chart: the period has {days} days; the chart covers at most {MAX_TREND_DAYS}, "
+            "e.g. 'last month' or '2025-01-01..2025-03-31'"
+        )
+    if days < CHART_MIN_DAYS:
+        print(
+            f"note: the chart shows {days} day(s); Slack gets it only with reports of "
+            f"{CHART_MIN_DAYS} days or more (try 'week' or 'last week')",
+            file=sys.stderr,
+        )
+
+
+def _write_chart(path: str, report: Report) -> None:
+    from bot.render.chart import chart_png
+
+    try:
+        Path(path).write_bytes(chart_png(report))
+    except OSError as exc:
+        raise InputError(f"--chart {path!r} could not be written: {exc.strerror or exc}") from None
 
 
 def _model_writer(settings: Settings, store):

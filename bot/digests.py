@@ -95,6 +95,9 @@ class Digests:
         # Called with (channel, ts, report) after a digest report is posted, so its Details buttons
         # drill down with the digest's own scores (bot.slack.drilldown.remember_report).
         self.on_posted: Callable[[str, str, Report], None] | None = None
+        # Then called with the same to upload the trend chart into the digest's thread
+        # (bot.slack.charts.ChartPoster.post: it logs its failures and never raises).
+        self.post_chart: Callable[[str, str, Report], object] | None = None
 
     def post_digest(
         self, subscription: Subscription, fire_time: datetime, delivery: Delivery | None = None
@@ -164,6 +167,8 @@ class Digests:
                 self.on_posted(channel, ts, report)
             except Exception:  # the digest is posted; only the drill-down context is missing
                 log.exception("remembering digest %s posted as %s failed", subscription.key, ts)
+        if self.post_chart is not None:
+            self.post_chart(channel, ts, report)
         return ts
 
 

@@ -103,11 +103,19 @@ class ReportService:
             exclude_labels=self._options.exclude_labels | request.exclude_labels,
         )
         data = TicketData(tickets=tuple(tickets), comments=tuple(comments), comments_since=since)
-        report = build_report(data, period=period, now=now, repos=request.repos, options=options)
-        # The oldest repository's data says how current the report is; a live fetch is current.
         # Weekly figures for reports of a week or more (weekly digests draw them); a day's report skips
         # the cost of reading every issue's dates.
         history = self._history(request, now) if period.length >= HISTORY_MIN_PERIOD else ()
+        report = build_report(
+            data,
+            period=period,
+            now=now,
+            repos=request.repos,
+            options=options,
+            # The weeks count every issue: they give the trend's backlog unless a label filter applies.
+            backlog_history=() if request.include_labels else history,
+        )
+        # The oldest repository's data says how current the report is; a live fetch is current.
         report = replace(report, data_as_of=min(as_of) if as_of else None, history=history)
         if self.writer is not None and rewrite:
             report = self.writer.rewrite(report, data)

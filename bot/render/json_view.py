@@ -40,7 +40,9 @@ become U+FFFD.
       "written_by": {"model": str|null, "headline": "offline"|"model", "common_issues": [int]},
       "tickets": [{"repo": str, "number": int, "title": str, "url": str, "state": str,
                    "state_reason": str|null, "labels": [str], "score": float}],
-      "history": [{"repo": str, "weeks": [Week]}]
+      "history": [{"repo": str, "weeks": [Week]}],
+      "trend": {"backlog_scope": "repository"|"active", "backlog_start": int,
+                "previous_backlog_start": int, "days": [Day], "previous_days": [Day]}|null
     }
 
     Parts = {"problem": Cited, "affected": Cited, "status": Cited + {"kind": str},
@@ -50,6 +52,7 @@ become U+FFFD.
     Cited = {"text": str, "tickets": [TicketRef]}
     Week = {"start": ISO, "end": ISO, "new": int, "resolved": int, "closed_other": int,
             "open_at_end": int, "median_first_response_seconds": int|null, "waiting": int}
+    Day = {"date": "2025-04-14", "opened": int, "resolved": int, "backlog": int}
 
 TicketRef is {"repo": str, "number": int, "title": str, "url": str}. `tickets` lists every ticket
 active in the period, best score first (empty when the report was built without them). The headline
@@ -58,7 +61,9 @@ text is "" when the report has none. `written_by.common_issues` holds the 0-base
 (null when none took part). A status `kind` is one of `bot.report.models.STATUS_KINDS`. `data_as_of`
 is when the data was last known current (null: fetched live when the report was made); `history`
 holds each repository's last weeks, oldest first, the last one ending at `generated_at` (empty when
-the report was built without them; definitions in `bot.report.history`).
+the report was built without them; definitions in `bot.report.history`). `trend` holds each local
+day of the period and of the previous period (null for a period over 366 days; definitions in
+`bot.report.trend`).
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from bot.render.json_text import dumps_indented
 from bot.report.history import RepoHistory, WeekStats
 from bot.report.models import (
     Cited,
+    DayCounts,
     DurationStats,
     Exclusion,
     GroupSummary,
@@ -83,6 +89,7 @@ from bot.report.models import (
     ScoredTicket,
     TicketRef,
     Totals,
+    Trend,
 )
 
 SCHEMA_VERSION = 2
@@ -230,6 +237,25 @@ def _history(history: RepoHistory) -> dict[str, Any]:
     return {"repo": history.repo, "weeks": [_week(week) for week in history.weeks]}
 
 
+def _days(days: tuple[DayCounts, ...]) -> list[dict[str, Any]]:
+    return [
+        {"date": d.day.isoformat(), "opened": d.opened, "resolved": d.resolved, "backlog": d.backlog}
+        for d in days
+    ]
+
+
+def _trend(trend: Trend | None) -> dict[str, Any] | None:
+    if trend is None:
+        return None
+    return {
+        "backlog_scope": trend.backlog_scope,
+        "backlog_start": trend.backlog_start,
+        "previous_backlog_start": trend.previous_backlog_start,
+        "days": _days(trend.days),
+        "previous_days": _days(trend.previous_days),
+    }
+
+
 def _scrubbed(value: Any) -> Any:
     """Every string in the tree with lone surrogates replaced, so encoding the JSON never fails."""
     if isinstance(value, str):
@@ -290,6 +316,7 @@ def _report_dict(report: Report) -> dict[str, Any]:
         },
         "tickets": [_ticket(scored) for scored in report.tickets],
         "history": [_history(history) for history in report.history],
+        "trend": _trend(report.trend),
     }
 
 

@@ -15,12 +15,14 @@ from bot.report.activity import (
 )
 from bot.report.grouping import find_common_issues
 from bot.report.headline import build_headline
+from bot.report.history import RepoHistory
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, Exclusion, Period, Report, Ticket, TicketData, ref
 from bot.report.options import ReportOptions
 from bot.report.recommendations import recommend
 from bot.report.relations import TicketLink, ticket_links
 from bot.report.scoring import rank, score_ticket
 from bot.report.stats import label_breakdown, response_times, totals
+from bot.report.trend import daily_trend
 
 
 def build_report(
@@ -30,8 +32,13 @@ def build_report(
     now: datetime,
     repos: Sequence[str],
     options: ReportOptions,
+    backlog_history: Sequence[RepoHistory] = (),
 ) -> Report:
-    """Build the report of `period` from `data`, which must cover the previous period too."""
+    """Build the report of `period` from `data`, which must cover the previous period too.
+
+    `backlog_history`: the mirror's weeks of each repository, when they count the same issues as `data`
+    (no label filter): the trend's backlog is then every open issue, not only those the data holds.
+    """
     previous = period.previous()
     comments = comments_by_ticket(data.comments)
     reasons = {t.key: _excluded(t, options) for t in data.tickets}
@@ -116,6 +123,14 @@ def build_report(
         tickets=scored,
         headline=headline,
         excluded=excluded,
+        trend=daily_trend(
+            tickets,
+            period=period,
+            previous=previous,
+            repos=repos,
+            all_tickets=data.tickets,
+            history=backlog_history,
+        ),
     )
 
 

@@ -6,7 +6,7 @@ Frozen dataclasses only; no PyGithub objects, no Slack payloads. Every datetime 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.report.history import RepoHistory
 
@@ -259,6 +259,56 @@ class Exclusion:
     tickets: tuple[TicketRef, ...]
 
 
+# Which tickets a Trend's backlog counts (bot.report.trend): every open issue, or those the data holds.
+SCOPE_REPOSITORY = "repository"
+SCOPE_ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One local day's figures (definitions in bot.report.trend)."""
+
+    day: date
+    opened: int
+    resolved: int
+    backlog: int  # open at the day's end (at the period's end for a last, partial day)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The period's days and the previous period's, each oldest first, with the backlog at each start."""
+
+    days: tuple[DayCounts, ...]
+    previous_days: tuple[DayCounts, ...]
+    backlog_start: int  # open at the period's start
+    previous_backlog_start: int  # open at the previous period's start
+    backlog_scope: str = SCOPE_ACTIVE  # SCOPE_REPOSITORY or SCOPE_ACTIVE (see bot.report.trend)
+
+    @property
+    def opened(self) -> int:
+        return sum(day.opened for day in self.days)
+
+    @property
+    def resolved(self) -> int:
+        return sum(day.resolved for day in self.days)
+
+    @property
+    def previous_opened(self) -> int:
+        return sum(day.opened for day in self.previous_days)
+
+    @property
+    def previous_resolved(self) -> int:
+        return sum(day.resolved for day in self.previous_days)
+
+    @property
+    def backlog_end(self) -> int:
+        return self.days[-1].backlog if self.days else self.backlog_start
+
+    @property
+    def previous_backlog_end(self) -> int:
+        return self.previous_days[-1].backlog if self.previous_days else self.previous_backlog_start
+
+
 @dataclass(frozen=True)
 class Report:
     generated_at: datetime
@@ -283,6 +333,8 @@ class Report:
     data_as_of: datetime | None = None
     # Per repository, the last weeks' figures (bot.report.history); empty when not computed.
     history: tuple[RepoHistory, ...] = ()
+    # Per local day, opened, resolved and the open backlog, this period and the previous (bot.report.trend).
+    trend: Trend | None = None
 
 
 def ref(ticket: Ticket) -> TicketRef:

@@ -80,6 +80,9 @@ class ReportRunner:
         # Given the job, the report and its messages, returns the messages to send (the period picker
         # adds its select); a failure there is logged and the report is sent without it.
         self.decorate: Callable[[ReportJob, Report, list[Message]], list[Message]] | None = None
+        # Called the same way afterwards to upload the trend chart into the report's thread
+        # (bot.slack.charts.ChartPoster.post: it logs its failures and never raises).
+        self.post_chart: Callable[[str, str, Report], object] | None = None
 
     def submit(self, job: ReportJob) -> bool:
         """Queue the job; False (nothing queued) when too many reports are already waiting."""
@@ -146,6 +149,8 @@ class ReportRunner:
             else:
                 ts = self._poster.post_report(requester.channel_id, rendered)
                 self._posted(requester.channel_id, ts, report)
+                if self.post_chart is not None:
+                    self.post_chart(requester.channel_id, ts, report)
         except PeriodError as exc:  # valid in the fallback zone at the ack, not in the user's own
             self._poster.tell(requester, messages.bad_period(str(exc)))
         except RateLimited as exc:

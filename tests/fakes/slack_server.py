@@ -6,6 +6,9 @@ Real HTTP, so the bot's real WebClient (with its retry handlers) talks to it. It
 their metadata when `include_all_metadata` is set; `oldest` honoured) and, under /response/NAME, a slash
 command's `response_url`. Every call is recorded with its method, parsed body (form, JSON or query) and
 headers. A `ts` is the current Unix time with a counter after the dot, so it orders like Slack's.
+A file upload goes as `files_upload_v2` makes it: `files.getUploadURLExternal` (an upload URL on
+this fake), the POST of the bytes to it (recorded as method "file.upload"; `uploaded(file_id)` gives
+them back) and `files.completeUploadExternal` (which shares the uploaded files in a channel or thread).
 
 Knobs: `rate_limit_next(n, retry_after=0, method=None)` answers the next n Web API calls (to that
 method) with HTTP 429 and Retry-After; `fail_channel(channel, "not_in_channel")` makes posts to a
@@ -16,7 +19,9 @@ HTML error page instead of JSON; `set_user_timezone(user, zone)`; `set_usergroup
 concurrent callers); `token` (calls with another bearer token get `invalid_auth`);
 `lose_answers(n, status=500)` takes the next n posts and then answers 500 with an HTML page (as a proxy
 in front of Slack would), or with `hold=SECONDS` answers only after that long (the client has timed
-out); `fail_history(error)` answers conversations.history and .replies with that error (`missing_scope`).
+out); `fail_history(error)` answers conversations.history and .replies with that error (`missing_scope`);
+`fail_files(method, error)` makes a files.* method answer ok=false (e.g. `missing_scope` without
+files:write); `fail_file_uploads(status)` answers the bytes' POST with that HTTP status.
 
 Socket Mode: `apps.connections.open` with `app_token` answers `socket_mode_url` (set it to a
 FakeSocketMode's url); another token gets `invalid_auth`, and `app_token_error` (e.g. "token_revoked")
@@ -90,6 +95,11 @@ class FakeSlack:
         self._member_channels: dict[str, list[dict[str, Any]]] = {}
         self._method_errors: dict[str, str] = {}
         self._views = itertools.count(1)
+        self._file_errors: dict[str, str] = {}  # files.* method -> the error it answers
+        self._upload_status = 200
+        self._pending_files: dict[str, dict[str, Any]] = {}  # file id -> what getUploadURLExternal got
+        self._uploaded: dict[str, bytes] = {}
+        self._file_ids = itertools.count(1)
         self._calls: list[SlackCall] = []
         self._ts = itertools.count(1)
         self._lock = threading.RLock()  # re-entrant: wait_for's condition reads `calls`
@@ -203,11 +213,27 @@ class FakeSlack:
         """The messages in `channel`, top-level and replies, oldest first, as posted."""
         with self._lock:
             return [dict(message) for message in self._messages.get(channel, [])]
+
     def answer_with_page(self, method: str, *, status: int = 502) -> None:
         """Calls to `method` get an HTML error page with `status` instead of the API's JSON, as when a
         proxy or an outage page stands in front of Slack; nothing is posted."""
         with self._lock:
             self._pages[method] = status
+
+    def fail_files(self, method: str, error: str = "missing_scope") -> None:
+        """`method` (files.getUploadURLExternal or files.completeUploadExternal) answers ok=false."""
+        with self._lock:
+            self._file_errors[method] = error
+
+    def fail_file_uploads(self, status: int = 500) -> None:
+        """The POST of a file's bytes to its upload URL answers this HTTP status."""
+        with self._lock:
+            self._upload_status = status
+
+    def uploaded(self, file_id: str) -> bytes | None:
+        """The bytes uploaded for `file_id`, or None when none arrived."""
+        with self._lock:
+            return self._uploaded.get(file_id)
 
     def fail_response_urls(self, status: int = 404) -> None:
         """Calls to response URLs get this status (Slack answers 404 once a response_url expired)."""
@@ -347,6 +373,14 @@ class FakeSlack:
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
         if method in ("conversations.history", "conversations.replies"):
             return self._history(method, body)
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
+            with self._lock:
+                error = self._file_errors.get(method)
+            if error:
+                return {"ok": False, "error": error, "needed": "files:write"}
+            if method == "files.getUploadURLExternal":
+                return self._upload_url(body)
+            return self._complete_upload(body)
         if method == "chat.getPermalink":
             channel, ts = str(body.get("channel", "")), str(body.get("message_ts", ""))
             return {
@@ -389,6 +423,47 @@ class FakeSlack:
         cursor = str(start + limit) if start + limit < len(channels) else ""
         return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
+    def _upload_url(self, body: dict[str, Any]) -> dict[str, Any]:
+        filename, length = str(body.get("filename") or ""), str(body.get("length") or "")
+        if not filename or not length.isdigit() or int(length) == 0:
+            return {"ok": False, "error": "missing_argument"}
+        if len(str(body.get("alt_txt") or "")) > 1000:  # Slack's documented limit
+            return {"ok": False, "error": "alt_txt_too_large"}
+        with self._lock:
+            file_id = f"F{next(self._file_ids):08d}"
+            self._pending_files[file_id] = {"filename": filename, "length": int(length)}
+        return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def _receive_upload(self, file_id: str, data: bytes) -> int:
+        """The POST to an upload URL: 200 when the file id is known and the length is as announced."""
+        with self._lock:
+            pending = self._pending_files.get(file_id)
+            if self._upload_status != 200:
+                return self._upload_status
+            if pending is None or len(data) != pending["length"]:
+                return 400
+            self._uploaded[file_id] = data
+            return 200
+
+    def _complete_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            files = (
+                json.loads(body.get("files") or "[]") if isinstance(body.get("files"), str) else body["files"]
+            )
+        except (ValueError, KeyError):
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = str(body.get("channel_id") or "")
+        with self._lock:
+            if channel and channel in self._channel_errors:
+                return {"ok": False, "error": self._channel_errors[channel]}
+            if not files or any(self._uploaded.get(str(f.get("id"))) is None for f in files):
+                return {"ok": False, "error": "file_not_found"}
+            shared = [
+                {"id": f["id"], "title": f.get("title"), "name": self._pending_files[f["id"]]["filename"]}
+                for f in files
+            ]
+        return {"ok": True, "files": shared}
+
     def _users_info(self, user: str) -> dict[str, Any]:
         with self._lock:
             known = user in self._user_timezones
@@ -422,6 +497,15 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = _parse_body(raw, headers.get("content-type", ""))
         body.update({k: v[-1] for k, v in parse_qs(split.query).items() if k not in body})
+        if split.path.startswith("/upload/"):  # a pre-signed upload URL: no token, the raw bytes
+            file_id = split.path[len("/upload/") :]
+            status = fake._receive_upload(file_id, raw)
+            fake._record(
+                SlackCall(
+                    "file.upload", {"file_id": file_id, "length": len(raw)}, headers, split.path, status
+                )
+            )
+            return self._send(status, f"OK - {len(raw)}".encode(), content_type="text/plain")
         if split.path.startswith("/response/"):
             with fake._lock:
                 status = fake._response_url_status

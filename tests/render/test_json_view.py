@@ -35,6 +35,7 @@ def test_top_level_keys_are_the_documented_schema() -> None:
         "written_by",
         "tickets",
         "history",
+        "trend",
     ]
 
 

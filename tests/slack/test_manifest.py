@@ -63,6 +63,7 @@ def test_scopes_are_the_ones_the_bot_uses_and_no_more() -> None:
         "channels:read",  # users.conversations: the Home tab's access rule
         "groups:read",
         "im:write",  # conversations.open: "Only me" and Home Details as a DM
+        "files:write",  # the trend chart's upload
     }
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention", "app_home_opened"]
     assert manifest["features"]["bot_user"]["display_name"] == messages.BOT_NAME
