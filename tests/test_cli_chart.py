@@ -59,7 +59,7 @@ def test_a_period_shorter_than_a_week_draws_with_a_note(capsys, tmp_path: Path) 
     [
         ("{tmp}/trend.svg", "week", "must name a .png file"),
         ("{tmp}/missing/trend.png", "week", "does not exist"),
-        ("{tmp}/trend.png", "since 2020-01-01", "the chart covers at most 366"),
+        ("{tmp}/trend.png", "since 2024-03-20", "the chart covers at most 366"),
     ],
 )
 def test_a_chart_that_cannot_be_written_exits_2_with_one_line(
