@@ -107,7 +107,10 @@ class DrillDowns:
         )
         try:
             action = (body.get("actions") or [{}])[0]
-            value = json.loads(action.get("value") or "{}")
+            # A button carries the ticket as its value; an overflow menu as its chosen option's value.
+            chosen = action.get("selected_option")
+            raw = action.get("value") or (chosen.get("value") if isinstance(chosen, dict) else None)
+            value = json.loads(raw or "{}")
             repo, number = str(value["repo"]), int(value["number"])
         except (ValueError, KeyError, TypeError, IndexError):
             log.warning("a Details click without a readable ticket in %s", channel)
