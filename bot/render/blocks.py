@@ -22,12 +22,13 @@ tickets (the headline, a recommendation, each part) links each cited ticket once
 where its text names it, or in brackets after it (`citations.py`). The first message's notification
 text is the headline.
 
-Drill-down controls: one per ticket in the whole report, so never two for a ticket in one message. A
-most-active ticket's button reads "Details", action_id `ticket_details:<i>` (i = its 0-based place in
-`report.most_active`). A common-issue ticket not among those is an option "Details #N" of the
-overflow menu `ticket_details:group<g>:<r>` beside the run r (up to five tickets) of group g's ticket
-links; one whose value is too long for an option (a repository name of over 120 characters) gets a
-button `ticket_details:group<g>:<r>:<i>` under the run instead. Every control carries the value
+Drill-down controls: one per ticket in the whole report, so never two for a ticket in one message.
+The most active tickets' lines come in sections of up to five, each with an overflow menu
+`ticket_details:active<r>` (r = the section's place) of "Details #N" options in rank order. A
+common-issue ticket not among them is an option of the menu `ticket_details:group<g>` beside its
+group g (more than five such tickets: further menus `ticket_details:group<g>:<n>` in an actions block
+under the group). A ticket whose value is too long for an option (a repository name of over 120
+characters) gets a button `...:b<i>` in that actions block instead. Every control carries the value
 `{"repo":"owner/name","number":N}` (JSON): a button as its `value`, an option as the overflow's
 `selected_option.value`. The action_ids are unique across the report; a handler matches them all
 with the regex `^ticket_details` (DETAILS_ACTION_PATTERN).
@@ -282,7 +283,10 @@ def _controls(
             buttons.append(button)
     size = MAX_OVERFLOW_OPTIONS
     runs = [options[start : start + size] for start in range(0, len(options), size)]
-    menus = [overflow(run, action_id=f"{action_id}:{number}") for number, run in enumerate(runs)]
+    menus = [
+        overflow(run, action_id=f"{action_id}:{number}" if number else action_id)
+        for number, run in enumerate(runs)
+    ]
     rest = [*menus[1:], *buttons]
     return (menus[0] if menus else None), ((ActionsBlock(elements=rest).to_dict(),) if rest else ())
 

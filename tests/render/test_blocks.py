@@ -44,11 +44,11 @@ def test_each_most_active_ticket_has_a_details_option_naming_it_all_matching_the
     message = render_messages(fixture_report())[0]
     options = overflow_options(message)
     assert [(action_id, json.loads(option["value"])) for action_id, option in options] == [
-        ("ticket_details:group1:0", {"repo": "pieces-app/support", "number": 690}),
-        ("ticket_details:active0:0", {"repo": "pieces-app/support", "number": 685}),
-        ("ticket_details:active0:0", {"repo": "pieces-app/support", "number": 686}),
-        ("ticket_details:active0:0", {"repo": "pieces-app/support", "number": 687}),
-        ("ticket_details:active0:0", {"repo": "pieces-app/support", "number": 680}),
+        ("ticket_details:group1", {"repo": "pieces-app/support", "number": 690}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 685}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 686}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 687}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 680}),
     ]
     assert all(re.match(DETAILS_ACTION_PATTERN, action_id) for action_id, _ in options)
     assert buttons(message) == []
