@@ -222,6 +222,9 @@ def test_a_big_report_has_one_control_per_ticket_across_all_its_messages() -> No
     shown = [t.ticket.number for t in report.most_active]
     shown += [t.number for group in report.common_issues for t in group.tickets[:8]]
     assert sorted(found) == sorted(shown)
+    # Eight tickets of a group shown: a menu of five beside it, one of three under it.
+    menus = {action_id for message in messages for action_id, _ in controls(message)}
+    assert {"ticket_details:group0", "ticket_details:group0:1"} <= menus
     for message in messages:
         validate_message(message)
         for block in message["blocks"]:
