@@ -1,14 +1,38 @@
 """Report -> Slack messages: Block Kit blocks plus fallback text, split across messages when needed.
 
-The report reads top to bottom as the Markdown does: a header, the headline, context (generated,
-period, repositories), Summary fields, tickets by label, response times, the most active tickets (one
-section each, with a Details button), common issues (the four labelled parts of a summary written from
-the tickets, or the model's summary; a Details button per ticket) and recommendations; then, when they
-apply, a footer of context lines: the tickets left out and which parts a language model wrote. A
-statement that cites tickets (the headline, each part) links each cited ticket once, as `<url|#N>`:
+What a support lead came for comes first; every figure stays in the Markdown and JSON reports:
+
+1. a header naming the period and its zone ("Support Ticket Report: Mon 14 Apr 2025, Europe/Berlin");
+2. the headline, its cited tickets linked;
+3. the recommendations, one line each with the tickets they concern;
+4. the common issues: title, the labelled parts of the summary written from the tickets (or the
+   model's summary), then a line of ticket links with an overflow menu to drill into them;
+5. the most active tickets, one line each: link, score and its two largest reasons in words ("8.4:
+   2 community comments, 2 people, 1h ago"), and a Details button; the full breakdown is in the
+   Details reply;
+6. the figures: the totals in one line, a change shown only where there is one ("3 active (+1) · 1
+   resolved · 2 open · 1 new"), then one context: the period compared with, labels, response times,
+   the tickets awaiting a first team response, the repositories and when the report was made (in the
+   period's zone; "data as of" when it was read from the mirror);
+7. context lines naming the tickets left out and the parts a language model wrote.
+Sections with nothing to say (no recommendations, no common issues) are left out. A period without
+ticket activity is one short message instead ("No ticket activity on Mon 14 Apr 2025 (UTC) in
+o/support."), with what still waits for a first team response, if anything. A statement that cites
+tickets (the headline, a recommendation, each part) links each cited ticket once, as `<url|#N>`:
 where its text names it, or in brackets after it (`citations.py`). The first message's notification
-text is the headline when there is one. Data read from the mirror adds "data as of HH:MM" to the
-context of the generated time.
+text is the headline.
+
+Drill-down controls: one per ticket in the whole report, so never two for a ticket in one message.
+The most active tickets' lines come in sections of up to five, each with an overflow menu
+`ticket_details:active<r>` (r = the section's place) of "Details #N" options in rank order. A
+common-issue ticket not among them is an option of the menu `ticket_details:group<g>` beside its
+group g (more than five such tickets: further menus `ticket_details:group<g>:<n>` in an actions block
+under the group). A ticket whose value is too long for an option (a repository name of over 120
+characters) gets a button `...:b<i>` in that actions block instead. Every control carries the value
+`{"repo":"owner/name","number":N}` (JSON): a button as its `value`, an option as the overflow's
+`selected_option.value`. The action_ids are unique across the report; a handler matches them all
+with the regex `^ticket_details` (DETAILS_ACTION_PATTERN).
+
 Blocks are built with `slack_sdk.models.blocks` and `to_dict()`, which rejects some over-long parts;
 the rest of Slack's limits (`slack_limits.py`) are met by construction: every piece of text has a
 budget, lists are cut into several sections, and whole blocks are packed into messages of at most
@@ -18,50 +42,43 @@ report too big for one message continues in the next, which starts with a contex
 summary, a 60,000-character title) is shortened, visibly, with "…".
 
 All GitHub text goes through `escape.escape_slack` / `escape.slack_link`, and every mrkdwn object is
-`verbatim` so Slack does not turn bare URLs or channel names in it into links.
-
-Buttons (for the drill-down): a most-active ticket's button reads "Details" and has action_id
-`ticket_details:<i>` (i = its 0-based place in `report.most_active`); a common-issue ticket's button
-reads "Details #N" with action_id `ticket_details:group<g>:<i>`. Both carry the value
-`{"repo":"owner/name","number":N}` (JSON). The action_ids are unique across the whole report, hence
-within each message; a handler matches them all with the regex `^ticket_details`
-(DETAILS_ACTION_PATTERN).
+`verbatim` so Slack does not turn bare URLs or channel names in it into links. Plain text (the header,
+button and option labels) holds only our own words and ticket numbers.
 """
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, BlockElement, HeaderBlock
 
 from bot.render.citations import has_text, link_mentions, summary_parts
 from bot.render.escape import clip_slack, escape_slack, slack_link, utf16_len
 from bot.render.formatting import (
+    COMPACT_TOTALS,
     LEFT_OUT,
-    NO_ACTIVITY,
-    NO_GROUPS,
-    NO_LABELS,
-    NO_RECOMMENDATIONS,
     REPORT_TITLE,
-    TOTAL_WORDS,
-    breakdown_line,
-    describe_durations,
+    compact_change,
+    compact_durations,
     exclusion_reason,
     exclusions_shown,
-    format_as_of,
-    format_datetime,
     format_score,
+    format_time_in,
     home_repo,
+    leading_reasons,
     most_active_heading,
+    no_activity_line,
+    period_days,
+    period_words,
     plural,
+    reason_words,
     ticket_label,
     title_or_placeholder,
-    with_change,
     written_by_sentence,
 )
 from bot.render.slack_limits import (
-    MAX_ACTIONS_ELEMENTS,
     MAX_CONTEXT_TEXT,
     MAX_FALLBACK_TEXT,
     MAX_HEADER_TEXT,
+    MAX_OVERFLOW_OPTIONS,
     MAX_SECTION_TEXT,
     InvalidSlackMessage,
     SlackMessage,
@@ -69,17 +86,17 @@ from bot.render.slack_limits import (
     validate_message,
 )
 from bot.render.slack_parts import (
+    Block,
     Unit,
     context,
     details_button,
+    details_option,
     divider,
-    fields_section,
-    mrkdwn,
+    overflow,
     paginate,
     plain,
     section,
     units_from_lines,
-    wrap,
     wrap_runs,
 )
 from bot.report.models import Cited, Exclusion, IssueGroup, Report, ScoredTicket, TicketRef
@@ -99,30 +116,43 @@ DETAILS_ACTION_PATTERN = r"^ticket_details"
 
 # Budgets of single pieces of text, in UTF-16 units, after escaping.
 _LINK_LABEL = 150
+_ACTIVE_LABEL = 60  # a most-active ticket's number and title: its line should stay one line
 _TITLE_LINE = 200
-_BREAKDOWN_LINE = 300
 _LABEL_NAME = 100
-_REPOS_LINE = 1500
-_LINK_LIST_LINE = 1500
 _PART_TEXT = 1200  # one labelled part of a group summary
+_RECOMMENDATION_TEXT = 1000
 _CITED_LINKS = 600  # the links of one statement's cited tickets
 _HEADLINE_LINKS = 1000
+_GROUP_LINKS = 1200  # a group's ticket links, after its title
 _FALLBACK_HEADLINE = 1000
 _REASON = 100  # an exclusion's reason
+_SCORE_REASON = 60  # a score term's reason, when the words for it are not known
 _EXCLUSION_LINKS = 400
-_BUTTONS_PER_BLOCK = 10  # 25 are allowed; 10 keep an actions block small whatever the repo names
 _MORE_ROOM = 40  # room for "… and 12 more"
+# The lines of the figures' context, together within MAX_CONTEXT_TEXT.
+_PERIOD_LINE = 300
+_LABELS_LINE = 800
+_WAITING_LINE = 700  # with the response times (two of under 100)
+_ABOUT_LINE = 700
+_REPOS = 500
+
+# Slack readers scan; a group of 80 tickets listed in full would flood the channel with messages.
+LIST_LIMIT = 8
+EVERY_TICKET_ELSEWHERE = "every ticket is in the Markdown and JSON reports"
 
 
 # --- the report's parts -------------------------------------------------------------------------------
 
 
 class _Context:
-    """What every part needs: the report and how to name its tickets."""
+    """What every part needs: the report, how to name its tickets, and which have a Details control."""
 
     def __init__(self, report: Report) -> None:
         self.report = report
         self.home = home_repo(report.repos)
+        # A period that ends when the report is made: "1h before the period's end" is "1h ago".
+        self.ends_now = report.period.end >= report.generated_at
+        self.drilled: set[tuple[str, int]] = set()  # tickets with a drill-down control in the report
 
     def label(self, repo: str, number: int) -> str:
         return ticket_label(repo, number, home_repo=self.home)
@@ -184,135 +214,38 @@ class _Context:
             text = f"{text} ({', '.join(trailing)})" if text else f"({', '.join(trailing)})"
         return lead + text
 
-
-# Slack readers scan; a group of 80 tickets listed in full would flood the channel with messages.
-LIST_LIMIT = 8
+    def repos(self, *, budget: int = _REPOS) -> str:
+        """The report's repositories, escaped, as many as fit `budget` and "and N more"."""
+        names = [clip_slack(escape_slack(repo), _LABEL_NAME) for repo in self.report.repos]
+        runs = wrap_runs(names, prefix="", limit=budget)
+        if not runs:
+            return "no repository"
+        shown = ", ".join(runs[0])
+        return f"{shown} and {len(names) - len(runs[0])} more" if len(runs) > 1 else shown
 
 
 def _top(ctx: _Context) -> list[Unit]:
     report = ctx.report
-    header = HeaderBlock(text=plain(f"{REPORT_TITLE}: {report.period.label}", MAX_HEADER_TEXT)).to_dict()
-    top = (header,)
-    if has_text(report.headline.text):
-        headline = ctx.cited(report.headline, limit=MAX_SECTION_TEXT, links_budget=_HEADLINE_LINKS)
-        top = (header, section(headline))
-    when = (
-        f"Generated {escape_slack(format_datetime(report.generated_at))}"
-        f" · Period: {clip_slack(escape_slack(report.period.label), 200)}"
-        f" · Compared with: {clip_slack(escape_slack(report.previous_period.label), 200)}"
-    )
-    repos = [clip_slack(escape_slack(repo), _LABEL_NAME) for repo in report.repos]
-    runs = wrap_runs(repos, prefix="Repositories: ", limit=_REPOS_LINE)
-    repos_line = "Repositories: " + (", ".join(runs[0]) if runs else "none")
-    if len(runs) > 1:
-        repos_line += f" and {len(repos) - len(runs[0])} more"
-    when_block = context(when)
-    as_of = format_as_of(report)
-    if as_of:
-        # A second element of the same context block (Slack allows ten): no block is added.
-        when_block["elements"].append(mrkdwn(f"· data as of {as_of}").to_dict())
-    # Two units: a headline near the section limit and the context lines may not fit one message's share.
-    return [Unit(blocks=top), Unit(blocks=(when_block, context(repos_line)))]
+    header = HeaderBlock(
+        text=plain(f"{REPORT_TITLE}: {period_words(report.period)}", MAX_HEADER_TEXT)
+    ).to_dict()
+    if not has_text(report.headline.text):
+        return [Unit(blocks=(header,))]
+    headline = ctx.cited(report.headline, limit=MAX_SECTION_TEXT, links_budget=_HEADLINE_LINKS)
+    return [Unit(blocks=(header, section(headline)))]
 
 
-def _summary(ctx: _Context) -> list[Unit]:
-    totals, previous = ctx.report.totals, ctx.report.previous_totals
-    fields = [
-        f"*{words}*\n{with_change(getattr(totals, key), getattr(previous, key))}"
-        for key, words in TOTAL_WORDS
-    ]
-    return [Unit(blocks=(fields_section("*Summary*", fields),), section="Summary", opens_section=True)]
-
-
-def _labels(ctx: _Context) -> list[Unit]:
-    heading = "Tickets by label"
-    lines = [f"*{heading}*"]
-    if not ctx.report.labels:
-        lines.append(NO_LABELS)
-    for stat in ctx.report.labels:
-        name = clip_slack(escape_slack(stat.label), _LABEL_NAME) or "(no name)"
-        counts = f"received {stat.received} · resolved {stat.resolved} · pending {stat.pending}"
-        lines.append(f"• {name}: {counts}")
-    return units_from_lines(lines, section_name=heading, lead=(divider(),))
-
-
-def _response_times(ctx: _Context) -> list[Unit]:
-    heading = "Response times"
-    times = ctx.report.response_times
-    waiting = times.awaiting_response
-    fields = [
-        f"*First team response*\n{describe_durations(times.first_response)}",
-        f"*Time to close*\n{describe_durations(times.close)}",
-        f"*Awaiting a first team response*\n{plural(len(waiting), 'ticket') if waiting else 'none'}",
-    ]
-    units = [
-        Unit(blocks=(divider(), fields_section(f"*{heading}*", fields)), section=heading, opens_section=True)
-    ]
-    if waiting:
-        lines = [f"*Awaiting a first team response ({len(waiting)})*"]
-        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in waiting[:LIST_LIMIT])
-        lines.extend(_more(len(waiting)))
-        units.extend(units_from_lines(lines, section_name=heading, opens=False))
-    return units
-
-
-def _more(count: int) -> list[str]:
-    """Long ticket lists are shortened in Slack, saying so; Markdown and JSON carry every ticket."""
-    if count <= LIST_LIMIT:
+def _recommendations(ctx: _Context) -> list[Unit]:
+    heading = "Recommendations"
+    if not ctx.report.recommendations:
         return []
-    return [f"… and {count - LIST_LIMIT} more (every ticket is in the Markdown and JSON reports)"]
-
-
-def _ticket_text(ctx: _Context, rank: int, scored: ScoredTicket) -> str:
-    ticket = scored.ticket
-    link = ctx.link(ticket.repo, ticket.number, ticket.url, ticket.title)
-    lines = [f"*{rank}.* {link} · score *{format_score(scored.score)}*"]
-    size = utf16_len(lines[0])
-    for shown, item in enumerate(scored.breakdown):
-        reason = clip_slack(escape_slack(item.reason), _BREAKDOWN_LINE - 20)
-        line = f"• {breakdown_line(reason, item.count, item.points)}"
-        if size + 1 + utf16_len(line) > MAX_SECTION_TEXT - _MORE_ROOM:
-            lines.append(f"… and {len(scored.breakdown) - shown} more")
-            break
-        lines.append(line)
-        size += 1 + utf16_len(line)
-    return "\n".join(lines)
-
-
-def _most_active(ctx: _Context) -> list[Unit]:
-    heading = most_active_heading(len(ctx.report.most_active))
-    if not ctx.report.most_active:
-        return units_from_lines([f"*{heading}*", NO_ACTIVITY], section_name=heading, lead=(divider(),))
-    units = []
-    for index, scored in enumerate(ctx.report.most_active):
-        ticket = scored.ticket
-        button = details_button(ticket.repo, ticket.number, action_id=f"{DETAILS_ACTION_ID}:{index}")
-        block = section(_ticket_text(ctx, index + 1, scored), accessory=button)
-        if index == 0:
-            lead = (divider(), section(f"*{heading}*"))
-            units.append(Unit(blocks=(*lead, block), section=heading, opens_section=True))
-        else:
-            units.append(Unit(blocks=(block,), section=heading))
-    return units
-
-
-def _group_buttons(ctx: _Context, group_index: int, tickets: tuple[TicketRef, ...]) -> list[Unit]:
-    buttons = []
-    for index, ticket in enumerate(tickets):
-        button = details_button(
-            ticket.repo,
-            ticket.number,
-            action_id=f"{DETAILS_ACTION_ID}:group{group_index}:{index}",
-            text=f"Details {ctx.label(ticket.repo, ticket.number)}",
-        )
-        if button is not None:
-            buttons.append(button)
-    units = []
-    per_block = min(_BUTTONS_PER_BLOCK, MAX_ACTIONS_ELEMENTS)
-    for start in range(0, len(buttons), per_block):
-        block = ActionsBlock(elements=buttons[start : start + per_block]).to_dict()
-        units.append(Unit(blocks=(block,), section="Common issues"))
-    return units
+    lines = [f"*{heading}*"]
+    for rec in ctx.report.recommendations:
+        title = clip_slack(escape_slack(title_or_placeholder(rec.title)), _TITLE_LINE)
+        lead = f"• *{title}*: " if has_text(rec.text) else f"• *{title}* "
+        statement = Cited(rec.text, rec.tickets)
+        lines.append(ctx.cited(statement, lead=lead, limit=_RECOMMENDATION_TEXT + _CITED_LINKS).rstrip())
+    return units_from_lines(lines, section_name=heading)
 
 
 def _group_summary(ctx: _Context, group: IssueGroup, *, room: int) -> list[str]:
@@ -328,45 +261,144 @@ def _group_summary(ctx: _Context, group: IssueGroup, *, room: int) -> list[str]:
     return [ctx.cited(Cited(group.summary, group.tickets), limit=room, list_rest=False)]
 
 
+def _controls(
+    ctx: _Context, tickets: list[tuple[str, int]], *, action_id: str, owned: bool = False
+) -> tuple[BlockElement | None, tuple[Block, ...]]:
+    """Details controls for `tickets` (repo, number): an overflow menu to sit beside them (up to five),
+    and an actions block with further menus and a button for each ticket whose value is too long for
+    a menu. Tickets with a control elsewhere in the report are skipped, unless the caller `owned` them.
+    """
+    options, buttons = [], []
+    for repo, number in tickets:
+        if not owned and (repo, number) in ctx.drilled:
+            continue
+        ctx.drilled.add((repo, number))
+        words = f"Details {ctx.label(repo, number)}"
+        option = details_option(repo, number, text=words)
+        if option is not None:
+            options.append(option)
+            continue
+        button = details_button(repo, number, action_id=f"{action_id}:b{len(buttons)}", text=words)
+        if button is not None:
+            buttons.append(button)
+    size = MAX_OVERFLOW_OPTIONS
+    runs = [options[start : start + size] for start in range(0, len(options), size)]
+    menus = [
+        overflow(run, action_id=f"{action_id}:{number}" if number else action_id)
+        for number, run in enumerate(runs)
+    ]
+    rest = [*menus[1:], *buttons]
+    return (menus[0] if menus else None), ((ActionsBlock(elements=rest).to_dict(),) if rest else ())
+
+
 def _common_issues(ctx: _Context) -> list[Unit]:
     heading = "Common issues"
-    groups = ctx.report.common_issues
-    if not groups:
-        return units_from_lines([f"*{heading}*", NO_GROUPS], section_name=heading, lead=(divider(),))
     units: list[Unit] = []
-    for index, group in enumerate(groups):
-        first = index == 0
-        lines = [f"*{heading}*"] if first else []
+    for index, group in enumerate(ctx.report.common_issues):
+        lines = [f"*{heading}*"] if index == 0 else []
         title = clip_slack(escape_slack(title_or_placeholder(group.title)), _TITLE_LINE)
-        lines.append(f"*{index + 1}. {title}*")
+        shown = group.tickets[:LIST_LIMIT]
+        links, hidden = ctx.short_links(shown, budget=_GROUP_LINKS)
+        hidden += len(group.tickets) - len(shown)
+        more = f" and {hidden} more ({EVERY_TICKET_ELSEWHERE})" if hidden else ""
+        lines.append(f"*{index + 1}. {title}* · {', '.join(links)}{more}")
         lines.extend(_group_summary(ctx, group, room=MAX_SECTION_TEXT - utf16_len("\n".join(lines)) - 1))
-        lines.extend(f"• {ctx.ref_link(ticket)}" for ticket in group.tickets[:LIST_LIMIT])
-        lines.extend(_more(len(group.tickets)))
-        lead = (divider(),) if first else ()
-        units.extend(units_from_lines(lines, section_name=heading, lead=lead, opens=first))
-        units.extend(_group_buttons(ctx, index, group.tickets[:LIST_LIMIT]))
+        keys = [(ticket.repo, ticket.number) for ticket in shown]
+        accessory, tail = _controls(ctx, keys, action_id=f"{DETAILS_ACTION_ID}:group{index}")
+        units.extend(
+            units_from_lines(lines, section_name=heading, opens=index == 0, accessory=accessory, tail=tail)
+        )
     return units
 
 
-def _recommendations(ctx: _Context) -> list[Unit]:
-    heading = "Recommendations"
-    lines = [f"*{heading}*"]
-    if not ctx.report.recommendations:
-        lines.append(NO_RECOMMENDATIONS)
-    for rec in ctx.report.recommendations:
-        title = clip_slack(escape_slack(title_or_placeholder(rec.title)), _TITLE_LINE)
-        head = f"• *{title}*: "
-        text = clip_slack(escape_slack(rec.text), MAX_SECTION_TEXT - 100 - utf16_len(head))
-        lines.append(head + text if text else head.rstrip(": "))
-        cited = [ctx.short_link(ticket) for ticket in rec.tickets[: LIST_LIMIT * 2]]
-        if len(rec.tickets) > LIST_LIMIT * 2:
-            cited.append(f"and {len(rec.tickets) - LIST_LIMIT * 2} more")
-        lines.extend(wrap(cited, prefix="      Tickets: ", limit=_LINK_LIST_LINE))
-    return units_from_lines(lines, section_name=heading, lead=(divider(),))
+def _ticket_line(ctx: _Context, rank: int, scored: ScoredTicket) -> str:
+    """One most-active ticket: "*1.* <url|#685 title> · *15.9*: 3 community comments, 3 people, 2h ago"."""
+    ticket = scored.ticket
+    label = f"{ctx.label(ticket.repo, ticket.number)} {title_or_placeholder(ticket.title)}"
+    link = slack_link(ticket.url, label, max_label=_ACTIVE_LABEL)
+    reasons = [
+        reason_words(clip_slack(escape_slack(item.reason), _SCORE_REASON), item.count, ends_now=ctx.ends_now)
+        for item in leading_reasons(scored)
+    ]
+    line = f"*{rank}.* {link} · *{format_score(scored.score)}*"
+    return f"{line}: {', '.join(reasons)}" if reasons else line
+
+
+def _most_active(ctx: _Context) -> list[Unit]:
+    """One line per ticket, in sections of up to five lines, each section with their Details menu."""
+    ranked = ctx.report.most_active
+    heading = most_active_heading(len(ranked))
+    units = []
+    for run, start in enumerate(range(0, len(ranked), MAX_OVERFLOW_OPTIONS)):
+        tickets = ranked[start : start + MAX_OVERFLOW_OPTIONS]
+        lines = [_ticket_line(ctx, start + offset + 1, scored) for offset, scored in enumerate(tickets)]
+        if run == 0:
+            lines.insert(0, f"*{heading}*")
+        keys = [(scored.ticket.repo, scored.ticket.number) for scored in tickets]
+        accessory, tail = _controls(ctx, keys, action_id=f"{DETAILS_ACTION_ID}:active{run}", owned=True)
+        units.extend(
+            units_from_lines(lines, section_name=heading, opens=run == 0, accessory=accessory, tail=tail)
+        )
+    return units
+
+
+def _labels_line(ctx: _Context) -> str | None:
+    """The labels' figures, as many as fit, then "and N more": "Labels: bug 2 received, 1 pending · …"."""
+    items = []
+    for stat in ctx.report.labels:
+        name = clip_slack(escape_slack(stat.label), _LABEL_NAME) or "(no name)"
+        figures = ((stat.received, "received"), (stat.resolved, "resolved"), (stat.pending, "pending"))
+        counts = [f"{number} {words}" for number, words in figures if number]
+        items.append(f"{name} {', '.join(counts) or '0 received'}")
+    if not items:
+        return None
+    head = "Labels: "
+    shown: list[str] = []
+    size = utf16_len(head)
+    for item in items:
+        if size + utf16_len(item) + 3 > _LABELS_LINE - _MORE_ROOM:
+            break
+        shown.append(item)
+        size += utf16_len(item) + 3
+    more = f" and {len(items) - len(shown)} more" if len(shown) < len(items) else ""
+    return head + " · ".join(shown) + more
+
+
+def _figures(ctx: _Context) -> list[Unit]:
+    """The totals in one line; the comparison, labels, response times, who waits and when, in a context."""
+    report = ctx.report
+    totals, previous = report.totals, report.previous_totals
+    counts = [
+        compact_change(getattr(totals, key), getattr(previous, key), words)
+        for key, words, always in COMPACT_TOTALS
+        if always or getattr(totals, key) or getattr(previous, key)
+    ]
+    about = f"{ctx.repos()} · generated {format_time_in(report.generated_at, report.period)}"
+    if report.data_as_of is not None:
+        about += f" · data as of {format_time_in(report.data_as_of, report.period)}"
+    if totals != previous:
+        about += f" · changes against {clip_slack(period_days(report.previous_period), _PERIOD_LINE)}"
+    lines = [clip_slack(about, _ABOUT_LINE)]
+    labels = _labels_line(ctx)
+    if labels:
+        lines.append(labels)
+    times = report.response_times
+    durations = (
+        f"First team response: {compact_durations(times.first_response)}"
+        f" · Time to close: {compact_durations(times.close)}"
+    )
+    waiting = times.awaiting_response
+    if waiting:
+        head = f" · Awaiting a first team response ({len(waiting)}): "
+        links, hidden = ctx.short_links(waiting, budget=_WAITING_LINE - utf16_len(head) - _MORE_ROOM)
+        durations += head + ", ".join(links) + (f" and {hidden} more" if hidden else "")
+    lines.append(durations)
+    blocks = (divider(), section(" · ".join(counts)), context("\n".join(lines)))
+    return [Unit(blocks=blocks)]
 
 
 def _footer(ctx: _Context) -> list[Unit]:
-    """Context lines after a divider: the tickets left out, and which parts a model wrote."""
+    """Context lines: the tickets left out, and which parts a model wrote."""
     lines = []
     count, excluded = exclusions_shown(ctx.report.excluded)
     if excluded:
@@ -374,10 +406,7 @@ def _footer(ctx: _Context) -> list[Unit]:
     written_by = written_by_sentence(ctx.report)
     if written_by:
         lines.append(clip_slack(escape_slack(written_by), MAX_CONTEXT_TEXT))
-    units = [Unit(blocks=(context(line),)) for line in lines]
-    if units:
-        units[0] = Unit(blocks=(divider(), *units[0].blocks))
-    return units
+    return [Unit(blocks=(context(line),)) for line in lines]
 
 
 def _left_out(ctx: _Context, count: int, excluded: list[Exclusion]) -> str:
@@ -402,37 +431,63 @@ def _left_out(ctx: _Context, count: int, excluded: list[Exclusion]) -> str:
 # --- messages ----------------------------------------------------------------------------------------
 
 
+def _still_waiting(report: Report) -> Cited | None:
+    """What the headline of a quiet period says still waits for a first team reply, as its own sentence;
+    None when nothing waits."""
+    headline = report.headline
+    if not headline.tickets or not has_text(headline.text):
+        return None
+    text = headline.text.strip()
+    opening = f"No ticket activity in {report.period.label}"
+    if text.startswith(opening):  # the quiet line already says this, in the message's own words
+        text = text.removeprefix(opening).lstrip(";, ")
+        text = text[:1].upper() + text[1:]
+    return Cited(text, headline.tickets)
+
+
+def _quiet_message(ctx: _Context) -> SlackMessage:
+    """A period without ticket activity: one line, and who still waits for a first team reply."""
+    line = no_activity_line(ctx.report.period, ctx.repos())
+    waiting = _still_waiting(ctx.report)
+    text = line
+    if waiting is not None:
+        room = MAX_SECTION_TEXT - utf16_len(line) - 1
+        text += "\n" + ctx.cited(waiting, limit=room, links_budget=_CITED_LINKS)
+    return SlackMessage(text=clip_slack(line, MAX_FALLBACK_TEXT), blocks=[section(text)])
+
+
 def _fallback(report: Report, *, page: int, pages: int) -> str:
-    label = clip_slack(escape_slack(report.period.label), 200)
+    days = period_days(report.period)
     if page == 1 and has_text(report.headline.text):
-        text = f"Ticket report {label}: {clip_slack(escape_slack(report.headline.text), _FALLBACK_HEADLINE)}"
+        text = f"Ticket report {days}: {clip_slack(escape_slack(report.headline.text), _FALLBACK_HEADLINE)}"
     elif page == 1:
         totals = report.totals
         text = (
-            f"Ticket report {label}: {plural(totals.total, 'ticket')},"
+            f"Ticket report {days}: {plural(totals.total, 'ticket')},"
             f" {totals.resolved} resolved, {totals.open} open"
         )
     else:
-        text = f"Ticket report {label} (continued {page}/{pages})"
+        text = f"Ticket report {days} (continued {page}/{pages})"
     return clip_slack(text, MAX_FALLBACK_TEXT)
 
 
 def render_messages(report: Report) -> list[SlackMessage]:
     """The report as one or more Slack messages, in posting order, each within Slack's limits."""
     ctx = _Context(report)
+    if report.totals.total == 0 and not report.most_active:
+        return [_quiet_message(ctx)]
+    # The most active tickets' controls are the drill-down for those tickets wherever else they appear.
+    ctx.drilled.update((scored.ticket.repo, scored.ticket.number) for scored in report.most_active)
     units = [
         *_top(ctx),
-        *_summary(ctx),
-        *_labels(ctx),
-        *_response_times(ctx),
-        *_most_active(ctx),
-        *_common_issues(ctx),
         *_recommendations(ctx),
+        *_common_issues(ctx),
+        *_most_active(ctx),
+        *_figures(ctx),
         *_footer(ctx),
     ]
-    label = clip_slack(escape_slack(report.period.label), 200)
     return paginate(
         units,
-        title=f"{REPORT_TITLE}: {label}",
+        title=f"{REPORT_TITLE}: {period_days(report.period)}",
         fallback=lambda page, pages: _fallback(report, page=page, pages=pages),
     )

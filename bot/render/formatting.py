@@ -2,15 +2,22 @@
 
 Markdown, JSON and Block Kit all say "3h 20m", "15.9" and "12 (+3 vs previous period)" the same way
 because they all call these helpers. Nothing here escapes text: that is `escape.py`'s job.
+
+Periods and times read as a person says them and always name their zone: a day is "Mon 14 Apr 2025,
+Europe/Berlin", a range names both days it includes ("Mon 7 – Sun 13 Apr 2025, UTC"), a period that
+ends now says until when ("Mon 14 Apr 2025 until 21:07, UTC"), and a moment is shown in the period's
+zone ("21:07 CEST"). The compact forms ("3 (+1)", "2 community comments, 2 people, 1h ago") are what
+a Slack message shows where the other formats give every figure in full.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.report.models import DurationStats, Exclusion, Report
+from bot.report.models import DurationStats, Exclusion, Period, Report, ScoredTicket, ScoreItem
 
 NOT_AVAILABLE = "n/a"
 UNTITLED = "(untitled)"
@@ -48,6 +55,12 @@ def with_change(current: int, previous: int) -> str:
     if delta == 0:
         return f"{current} (no change vs previous period)"
     return f"{current} ({format_signed(delta)} vs previous period)"
+
+
+def compact_change(current: int, previous: int, words: str) -> str:
+    """A count, its words and its change only when there is one: "3 active (+1)", "1 resolved"."""
+    delta = current - previous
+    return f"{current} {words} ({format_signed(delta)})" if delta else f"{current} {words}"
 
 
 def _one_decimal(value: float) -> Decimal:
@@ -102,6 +115,79 @@ def format_as_of(report: Report) -> str | None:
     return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def zone_name(tz: tzinfo | None, moment: datetime) -> str:
+    """The zone as its IANA name ("Europe/Berlin"), else as the moment names it ("UTC", "+0530")."""
+    return getattr(tz, "key", None) or moment.tzname() or moment.strftime("%z") or "UTC"
+
+
+def _day(day: date, *, year: bool = True) -> str:
+    """The day as "Mon 14 Apr 2025" (or "Mon 14 Apr")."""
+    words = f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
+    return f"{words} {day.year}" if year else words
+
+
+def _starts_day(moment: datetime) -> bool:
+    """Whether the moment is the first instant of its local day (midnight, or what a DST change left)."""
+    first = datetime.combine(moment.date(), time(0), tzinfo=moment.tzinfo)
+    return moment.astimezone(UTC) == first.astimezone(UTC)
+
+
+def _span(period: Period) -> tuple[date, date, str, str]:
+    """The first and last local day a period touches, and "from HH:MM" / "until HH:MM" where it does
+    not cover that whole day (empty when it does)."""
+    tz = period.start.tzinfo
+    start, end = period.start, period.end.astimezone(tz)
+    since = "" if _starts_day(start) else f" from {start:%H:%M}"
+    if _starts_day(end) and end > start:
+        last, until = end.date() - timedelta(days=1), ""
+    else:
+        last, until = end.date(), f" until {end:%H:%M}"
+    return start.date(), max(last, start.date()), since, until
+
+
+def period_days(period: Period) -> str:
+    """The days a period covers, both ends included: "Mon 14 Apr 2025", "Mon 7 – Sun 13 Apr 2025",
+    "Mon 31 Mar – Sun 6 Apr 2025", "Mon 14 Apr 2025 until 21:07" (it ends now)."""
+    first, last, since, until = _span(period)
+    if first == last:
+        return f"{_day(first)}{since}{until}"
+    if first.year != last.year:
+        left = _day(first)
+    elif first.month != last.month or since:
+        left = _day(first, year=False)
+    else:
+        left = f"{_WEEKDAYS[first.weekday()]} {first.day}"
+    return f"{left}{since} – {_day(last)}{until}"
+
+
+def period_words(period: Period) -> str:
+    """The period with its zone: "Mon 14 Apr 2025, Europe/Berlin", "Mon 7 – Sun 13 Apr 2025, UTC"."""
+    return f"{period_days(period)}, {zone_name(period.start.tzinfo, period.start)}"
+
+
+def is_one_day(period: Period) -> bool:
+    """Whether the period lies within one local day (a day, or today until now)."""
+    first, last, _, _ = _span(period)
+    return first == last
+
+
+def format_time_in(moment: datetime, period: Period) -> str:
+    """A moment in the period's zone, named: "21:07 CEST" on the period's last day, else with its
+    day ("Tue 15 Apr 09:00 CEST", the year too when it differs)."""
+    tz = period.start.tzinfo
+    local = moment.astimezone(tz)
+    abbreviation = local.tzname() or ""
+    zone = abbreviation if abbreviation.isalpha() else zone_name(tz, local)
+    _, last, _, _ = _span(period)
+    if local.date() == last:
+        return f"{local:%H:%M} {zone}"
+    return f"{_day(local.date(), year=local.year != last.year)} {local:%H:%M} {zone}"
+
+
 def iso(moment: datetime | None) -> str | None:
     """ISO 8601 with offset, or None."""
     return None if moment is None else moment.isoformat()
@@ -145,6 +231,14 @@ NO_LABELS = "No labelled tickets in this period."
 NO_GROUPS = "No common issues: no two tickets in this period look related."
 NO_RECOMMENDATIONS = "No recommendations: nothing in this period's data calls for action."
 NO_AWAITING = "Every open ticket has a team response."
+# The totals of a Slack message's figures line, in order; those marked False show only when not zero.
+COMPACT_TOTALS = (
+    ("total", "active", True),
+    ("resolved", "resolved", True),
+    ("not_planned", "not planned / duplicate", False),
+    ("open", "open", True),
+    ("new", "new", True),
+)
 TOTAL_WORDS = (
     ("total", "Total tickets"),
     ("resolved", "Resolved"),
@@ -152,6 +246,14 @@ TOTAL_WORDS = (
     ("open", "Open"),
     ("new", "New"),
 )
+
+
+def no_activity_line(period: Period, repos: str) -> str:
+    """A quiet period in one line: "No ticket activity on Mon 14 Apr 2025 (Europe/Berlin) in o/support."
+    Pass the repositories escaped."""
+    when = "on" if is_one_day(period) else "during"
+    zone = zone_name(period.start.tzinfo, period.start)
+    return f"No ticket activity {when} {period_days(period)} ({zone}) in {repos}."
 
 
 def most_active_heading(count: int) -> str:
@@ -171,9 +273,55 @@ def describe_durations(stats: DurationStats) -> str:
     )
 
 
+def compact_durations(stats: DurationStats) -> str:
+    """Durations in few words: "median 3h 20m, 90th percentile 2d 4h (8 tickets)" or "n/a"."""
+    if stats.count == 0 or stats.median is None:
+        return NOT_AVAILABLE
+    return (
+        f"median {format_duration(stats.median)}, 90th percentile {format_duration(stats.p90)}"
+        f" ({plural(stats.count, 'ticket')})"
+    )
+
+
 def breakdown_line(reason: str, count: float, points: float) -> str:
     """One score line: "comments from the community ×3: +6.0" (pass the reason already escaped)."""
     return f"{reason} ×{format_count(count)}: {format_points(points)}"
+
+
+# The activity score's terms (`bot.report.scoring`) in a reader's words: what was counted, 1 and many.
+_COUNTED = {
+    "comments from the community": ("community comment", "community comments"),
+    "comments from the team": ("team comment", "team comments"),
+    "people taking part": ("person", "people"),
+    "reactions": ("reaction", "reactions"),
+}
+_FLAGS = {"opened in the period": "new", "reopened": "reopened"}
+_RECENCY = re.compile(r"recent activity \((?P<age>[^()]+) before the period's end\)")
+
+
+def leading_reasons(scored: ScoredTicket, *, count: int = 2) -> list[ScoreItem]:
+    """The `count` terms that gave the most points (ties in breakdown order), then the recency term:
+    when the ticket was last active says more than its points."""
+    recency = [item for item in scored.breakdown if _RECENCY.fullmatch(item.reason)]
+    others = [item for item in scored.breakdown if item not in recency]
+    largest = sorted(others, key=lambda item: -item.points if math.isfinite(item.points) else 0)
+    return [*largest[:count], *recency[:1]]
+
+
+def reason_words(reason: str, count: float, *, ends_now: bool) -> str:
+    """One score term in words: "2 community comments", "1 person", "new", "1h ago" (or "last active 5h
+    before the end" for a period that ended before the report was made). Pass the reason escaped; one
+    these words do not know reads "reason ×count"."""
+    if reason in _COUNTED and math.isfinite(count) and float(count).is_integer():
+        singular, many = _COUNTED[reason]
+        return plural(int(count), singular, many)
+    if reason in _FLAGS:
+        return _FLAGS[reason]
+    recency = _RECENCY.fullmatch(reason)
+    if recency:
+        age = recency.group("age")
+        return f"{age} ago" if ends_now else f"last active {age} before the end"
+    return f"{reason} ×{format_count(count)}"
 
 
 def join_words(words: list[str]) -> str:

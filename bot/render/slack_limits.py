@@ -1,9 +1,10 @@
 """What a Slack message must respect to be accepted, and a check of all of it (`validate_message`).
 
 slack_sdk's `to_dict()` already rejects some over-long parts; it does not check field lengths, the
-number of blocks, unique action_ids or the size of the whole message, so this module does. Lengths
-are counted in UTF-16 code units (never fewer than the code points slack_sdk counts). The renderer
-builds within these limits; the tests and the Slack poster call `validate_message` to prove it.
+number of blocks, unique action_ids, an overflow menu's options or the size of the whole message, so
+this module does. Lengths are counted in UTF-16 code units (never fewer than the code points slack_sdk
+counts). The renderer builds within these limits; the tests and the Slack poster call
+`validate_message` to prove it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ MAX_BUTTON_TEXT = 75
 MAX_BUTTON_VALUE = 2000
 MAX_ACTION_ID = 255
 MAX_BUTTON_URL = 3000
+MAX_OVERFLOW_OPTIONS = 5
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
 # Slack answers msg_blocks_too_long for block JSON of roughly 12,000 characters and more (seen 2025;
 # the exact figure is undocumented), so we stay well under it.
 MAX_BLOCKS_JSON = 10_000
@@ -71,9 +75,33 @@ def _check_text(problems: list[str], where: str, obj: Any, limit: int, *, plain_
         problems.append(f"{where}: text is {utf16_len(text)} long, limit {limit}")
 
 
+def _check_overflow(problems: list[str], where: str, element: Mapping[str, Any]) -> None:
+    options = element.get("options")
+    if not isinstance(options, list) or not 1 <= len(options) <= MAX_OVERFLOW_OPTIONS:
+        problems.append(f"{where}: an overflow menu needs 1..{MAX_OVERFLOW_OPTIONS} options")
+        return
+    for number, option in enumerate(options):
+        if not isinstance(option, Mapping):
+            problems.append(f"{where} option {number}: not an object")
+            continue
+        text = option.get("text")
+        _check_text(problems, f"{where} option {number}", text, MAX_OPTION_TEXT, plain_only=True)
+        value = option.get("value")
+        if not isinstance(value, str) or not value or len(value) > MAX_OPTION_VALUE:
+            problems.append(f"{where} option {number}: value must be 1..{MAX_OPTION_VALUE} characters")
+
+
 def _check_element(problems: list[str], where: str, element: Any, action_ids: list[str]) -> None:
     if not isinstance(element, Mapping):
         problems.append(f"{where}: not an object")
+        return
+    if element.get("type") == "overflow":
+        _check_overflow(problems, where, element)
+        action_id = element.get("action_id")
+        if not isinstance(action_id, str) or not action_id or len(action_id) > MAX_ACTION_ID:
+            problems.append(f"{where}: action_id must be 1..{MAX_ACTION_ID} characters")
+        else:
+            action_ids.append(action_id)
         return
     if element.get("type") != "button":
         if "action_id" in element:

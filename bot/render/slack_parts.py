@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    BlockElement,
     ButtonElement,
     ContextBlock,
     DividerBlock,
     MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
     PlainTextObject,
     SectionBlock,
 )
@@ -31,6 +34,9 @@ from bot.render.slack_limits import (
     MAX_BUTTON_VALUE,
     MAX_CONTEXT_TEXT,
     MAX_FIELD_TEXT,
+    MAX_OPTION_TEXT,
+    MAX_OPTION_VALUE,
+    MAX_OVERFLOW_OPTIONS,
     MAX_SECTION_TEXT,
     SlackMessage,
     blocks_json_size,
@@ -66,7 +72,7 @@ def plain(text: str, limit: int) -> PlainTextObject:
     return PlainTextObject(text=clip_slack(text, limit), emoji=True)
 
 
-def section(text: str, *, accessory: ButtonElement | None = None) -> Block:
+def section(text: str, *, accessory: BlockElement | None = None) -> Block:
     return SectionBlock(text=mrkdwn(text), accessory=accessory).to_dict()
 
 
@@ -85,15 +91,40 @@ def divider() -> Block:
     return DividerBlock().to_dict()
 
 
+def ticket_value(repo: str, number: int) -> str:
+    """What a drill-down control carries to name its ticket: `{"repo":"owner/name","number":N}`."""
+    return json.dumps({"repo": repo, "number": number}, separators=(",", ":"), ensure_ascii=False)
+
+
 def details_button(repo: str, number: int, *, action_id: str, text: str = "Details") -> ButtonElement | None:
-    """A drill-down button whose value names the ticket: `{"repo":"owner/name","number":N}`.
+    """A drill-down button whose value names the ticket (`ticket_value`).
 
     None if the value would not fit Slack's limit (a repository name of 2,000 characters).
     """
-    value = json.dumps({"repo": repo, "number": number}, separators=(",", ":"), ensure_ascii=False)
+    value = ticket_value(repo, number)
     if len(value) > MAX_BUTTON_VALUE:
         return None
     return ButtonElement(text=plain(text, MAX_BUTTON_TEXT), action_id=action_id, value=value)
+
+
+def details_option(repo: str, number: int, *, text: str) -> Option | None:
+    """One entry of a drill-down overflow menu, its value naming the ticket as a button's does.
+
+    None if the value would not fit an option's much smaller limit (150: a repository name of
+    over 120 characters); such a ticket needs a button.
+    """
+    value = ticket_value(repo, number)
+    if len(value) > MAX_OPTION_VALUE:
+        return None
+    # No "emoji" flag: a report has dozens of options, and the message's size is limited.
+    return Option(text=PlainTextObject(text=clip_slack(text, MAX_OPTION_TEXT)), value=value)
+
+
+def overflow(options: Sequence[Option], *, action_id: str) -> OverflowMenuElement:
+    """An overflow menu ("…") of 1 to MAX_OVERFLOW_OPTIONS options."""
+    if not 1 <= len(options) <= MAX_OVERFLOW_OPTIONS:
+        raise ValueError(f"an overflow menu takes 1 to {MAX_OVERFLOW_OPTIONS} options, not {len(options)}")
+    return OverflowMenuElement(action_id=action_id, options=list(options))
 
 
 def chunk_lines(lines: Iterable[str], *, limit: int = MAX_SECTION_TEXT) -> list[str]:
@@ -143,13 +174,23 @@ def wrap(items: Sequence[str], *, prefix: str, limit: int) -> list[str]:
 
 
 def units_from_lines(
-    lines: Sequence[str], *, section_name: str, lead: tuple[Block, ...] = (), opens: bool = True
+    lines: Sequence[str],
+    *,
+    section_name: str,
+    lead: tuple[Block, ...] = (),
+    opens: bool = True,
+    accessory: BlockElement | None = None,
+    tail: tuple[Block, ...] = (),
 ) -> list[Unit]:
-    """One unit per section text the lines need; `lead` blocks (a divider) go with the first."""
+    """One unit per section text the lines need; `lead` blocks (a divider) and the `accessory` go with
+    the first section, `tail` blocks (more controls) with the last."""
     units = []
-    for index, text in enumerate(chunk_lines(lines)):
-        first = index == 0
-        blocks = (*lead, section(text)) if first else (section(text),)
+    chunks = chunk_lines(lines)
+    for index, text in enumerate(chunks):
+        first, last = index == 0, index == len(chunks) - 1
+        blocks = (*lead, section(text, accessory=accessory)) if first else (section(text),)
+        if last:
+            blocks = (*blocks, *tail)
         units.append(Unit(blocks=blocks, section=section_name, opens_section=first and opens))
     return units
 

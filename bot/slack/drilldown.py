@@ -113,7 +113,12 @@ class DrillDowns:
         )
         actions = body.get("actions")
         action = actions[0] if isinstance(actions, list) and actions else {}
-        command = parse_details_value(action.get("value") if isinstance(action, Mapping) else None)
+        # A button carries the ticket as its value; an overflow menu as its chosen option's value.
+        chosen = action.get("selected_option") if isinstance(action, Mapping) else None
+        raw = action.get("value") if isinstance(action, Mapping) else None
+        if raw is None and isinstance(chosen, Mapping):
+            raw = chosen.get("value")
+        command = parse_details_value(raw)
         if command is None or command.repo is None:
             log.warning("a Details click in %s carried no ticket the bot could have written", channel)
             self._poster.tell(requester, messages.button_out_of_date())

@@ -79,6 +79,25 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def overflow_options(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every option of every overflow menu in a message, in order, with its menu's action_id."""
+    found: list[tuple[str, dict[str, Any]]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("type") == "overflow":
+                found.extend((value["action_id"], option) for option in value.get("options", []))
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(message["blocks"])
+    return found
+
+
 def unlinked(text: str) -> str:
     """The text with our own links removed: what is left must hold no Slack markup at all."""
     return SLACK_LINK.sub("", text)

@@ -1,4 +1,4 @@
-"""Block Kit messages: valid for Slack, split without losing anything, with drill-down buttons."""
+"""Block Kit messages: valid for Slack, split without losing anything, with drill-down controls."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import pytest
 
 from bot.render import DETAILS_ACTION_PATTERN, render_messages
 from bot.render.blocks import InvalidSlackMessage, message_problems, validate_message
-from bot.render.formatting import NO_ACTIVITY
 from bot.render.slack_limits import MAX_BLOCKS, MAX_BLOCKS_JSON, blocks_json_size
 from bot.render.slack_parts import Unit, pack, paginate, section
 from bot.report.models import Cited, Exclusion, IssueGroup
 
 from .fixtures import big_report, empty_report, fixture_report, make_ticket, report_with_text, scored
-from .helpers import buttons, mrkdwn_texts
+from .helpers import buttons, mrkdwn_texts, overflow_options
 
 
 def _all_text(messages: list[Any]) -> str:
@@ -29,64 +28,51 @@ def test_the_fixture_fits_one_valid_message_whose_notification_text_is_the_headl
     assert len(messages) == 1
     validate_message(messages[0])
     assert messages[0]["text"].startswith(
-        "Ticket report 2025-04-14 to 2025-04-14: 5 tickets this period, 3 more than the period before. #686"
+        "Ticket report Mon 14 Apr 2025: 5 tickets this period, 3 more than the period before. #686"
     )
     assert messages[0]["blocks"][0]["type"] == "header"
 
 
 def test_without_a_headline_the_notification_text_gives_the_totals() -> None:
-    message = render_messages(empty_report())[0]
-    assert message["text"] == "Ticket report 2025-04-14 to 2025-04-14: 0 tickets, 0 resolved, 0 open"
-    assert [block["type"] for block in message["blocks"][:2]] == ["header", "context"]
+    message = render_messages(replace(fixture_report(), headline=Cited("")))[0]
+    assert message["text"] == "Ticket report Mon 14 Apr 2025: 5 tickets, 1 resolved, 3 open"
+    assert [block["type"] for block in message["blocks"][:2]] == ["header", "section"]
+    assert message["blocks"][1]["text"]["text"].startswith("*Recommendations*")
 
 
-def test_each_most_active_ticket_has_a_details_button_naming_it() -> None:
+def test_each_most_active_ticket_has_a_details_option_naming_it_all_matching_the_handler_pattern() -> None:
     message = render_messages(fixture_report())[0]
-    details = [button for button in buttons(message) if button["text"]["text"] == "Details"]
-    assert [button["action_id"] for button in details] == [
-        "ticket_details:0",
-        "ticket_details:1",
-        "ticket_details:2",
-        "ticket_details:3",
+    options = overflow_options(message)
+    assert [(action_id, json.loads(option["value"])) for action_id, option in options] == [
+        ("ticket_details:group1", {"repo": "pieces-app/support", "number": 690}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 685}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 686}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 687}),
+        ("ticket_details:active0", {"repo": "pieces-app/support", "number": 680}),
     ]
-    assert [json.loads(button["value"]) for button in details] == [
-        {"repo": "pieces-app/support", "number": 685},
-        {"repo": "pieces-app/support", "number": 686},
-        {"repo": "pieces-app/support", "number": 687},
-        {"repo": "pieces-app/support", "number": 680},
-    ]
+    assert all(re.match(DETAILS_ACTION_PATTERN, action_id) for action_id, _ in options)
+    assert buttons(message) == []
 
 
-def test_common_issue_tickets_get_their_own_buttons_all_matching_the_handler_pattern() -> None:
-    message = render_messages(fixture_report())[0]
-    group_buttons = [button for button in buttons(message) if button["text"]["text"].startswith("Details #")]
-    assert [(b["action_id"], b["text"]["text"]) for b in group_buttons] == [
-        ("ticket_details:group0:0", "Details #686"),
-        ("ticket_details:group0:1", "Details #685"),
-        ("ticket_details:group1:0", "Details #687"),
-        ("ticket_details:group1:1", "Details #690"),
-    ]
-    action_ids = [button["action_id"] for button in buttons(message)]
-    assert all(re.match(DETAILS_ACTION_PATTERN, action_id) for action_id in action_ids)
-    assert len(action_ids) == len(set(action_ids))
-
-
-def test_buttons_name_the_repository_when_the_report_has_several() -> None:
+def test_controls_name_the_repository_when_the_report_has_several() -> None:
     report = fixture_report()
     other = make_ticket(7, "Other", repo="o/b")
     group = IssueGroup(title="g", summary="s", tickets=(other,))
     report = replace(report, repos=("pieces-app/support", "o/b"), common_issues=(group,))
     message = render_messages(report)[0]
-    assert "Details o/b#7" in [button["text"]["text"] for button in buttons(message)]
-    assert "<https://github.com/o/b/issues/7|o/b#7 Other>" in _all_text([message])
+    assert "Details o/b#7" in [option["text"]["text"] for _, option in overflow_options(message)]
+    assert "*1. g* · <https://github.com/o/b/issues/7|o/b#7>" in _all_text([message])
 
 
 def test_an_empty_period_is_one_short_valid_message() -> None:
     messages = render_messages(empty_report())
     assert len(messages) == 1
     validate_message(messages[0])
-    assert NO_ACTIVITY in _all_text(messages)
-    assert buttons(messages[0]) == []
+    assert [block["type"] for block in messages[0]["blocks"]] == ["section"]
+    assert _all_text(messages).startswith(
+        "No ticket activity on Mon 14 Apr 2025 (UTC) in pieces-app/support."
+    )
+    assert buttons(messages[0]) == [] and overflow_options(messages[0]) == []
 
 
 def test_a_big_report_continues_in_further_messages_without_dropping_anything() -> None:
@@ -106,13 +92,13 @@ def test_a_big_report_continues_in_further_messages_without_dropping_anything() 
     expected = [t.ticket.number for t in report.most_active]
     expected += [t.number for group in report.common_issues for t in group.tickets]
     for number in expected:
-        assert f"/issues/{number}|#{number} " in text, number
-    # Every most-active ticket keeps exactly one Details button, in rank order across messages.
+        assert re.search(rf"/issues/{number}\|#{number}[ >]", text), number
+    # Every most-active ticket keeps exactly one Details option, in rank order across messages.
     details = [
-        json.loads(b["value"])["number"]
+        json.loads(option["value"])["number"]
         for m in messages
-        for b in buttons(m)
-        if b["text"]["text"] == "Details"
+        for action_id, option in overflow_options(m)
+        if action_id.startswith("ticket_details:active")
     ]
     assert details == list(range(1, 201))
     # Ranks stay in order across messages.
@@ -134,7 +120,8 @@ def test_an_oversized_summary_headline_or_part_is_shortened_visibly_and_keeps_it
     for message in messages:
         validate_message(message)
     lines = _all_text(messages).split("\n")
-    group_text = lines[lines.index("*1. Crash*") + 1]
+    title = next(index for index, line in enumerate(lines) if line.startswith("*1. Crash* · "))
+    group_text = lines[title + 1]
     assert group_text.startswith("The app crashes on start. The app")
     assert group_text.endswith("…")
     assert len(group_text) < 3000
@@ -149,12 +136,13 @@ def test_an_oversized_summary_headline_or_part_is_shortened_visibly_and_keeps_it
     assert len(problem) < 2000
 
 
-def test_a_ticket_with_hundreds_of_score_lines_says_how_many_are_not_shown() -> None:
-    items = [(f"reason number {index}", 1, 0.5) for index in range(400)]
+def test_a_ticket_with_hundreds_of_score_terms_is_still_one_line_naming_its_two_largest() -> None:
+    items = [(f"reason number {index}", 1, 0.5 + index / 1000) for index in range(400)]
     report = replace(fixture_report(), most_active=(scored(make_ticket(1, "t"), *items),))
     message = render_messages(report)[0]
     validate_message(message)
-    assert re.search(r"… and \d+ more", _all_text([message]))
+    (line,) = [line for line in _all_text([message]).split("\n") if line.startswith("*1.* ")]
+    assert line.endswith(": reason number 399 ×1, reason number 398 ×1")
 
 
 def _message(blocks: list[dict[str, Any]], text: str = "fallback") -> dict[str, Any]:
@@ -172,6 +160,13 @@ def _button(action_id: str, text: str = "Details", value: str = "{}") -> dict[st
         "action_id": action_id,
         "value": value,
     }
+
+
+def _overflow(
+    action_id: str, *, count: int = 1, text: str = "Details #1", value: str = "{}"
+) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": text}, "value": value}
+    return {"type": "overflow", "action_id": action_id, "options": [option] * count}
 
 
 @pytest.mark.parametrize(
@@ -200,6 +195,20 @@ def _button(action_id: str, text: str = "Details", value: str = "{}") -> dict[st
             "more than once: a",
         ),
         (_message([_section("x" * 2900)] * 4), "characters of JSON"),
+        (_message([{**_section("x"), "accessory": _overflow("a", count=6)}]), "needs 1..5 options"),
+        (_message([{**_section("x"), "accessory": _overflow("a", count=0)}]), "needs 1..5 options"),
+        (_message([{**_section("x"), "accessory": _overflow("a", text="x" * 76)}]), "limit 75"),
+        (_message([{**_section("x"), "accessory": _overflow("a", value="x" * 151)}]), "1..150 characters"),
+        (_message([{**_section("x"), "accessory": _overflow("")}]), "action_id must be"),
+        (
+            _message(
+                [
+                    {**_section("x"), "accessory": _overflow("a")},
+                    {"type": "actions", "elements": [_button("a")]},
+                ]
+            ),
+            "more than once: a",
+        ),
         (_message([_section("x")], text=""), "fallback text"),
         (_message([]), "blocks are missing"),
         (_message([{"type": "no_such_block"}]), "unknown block type"),
@@ -222,7 +231,7 @@ def _link(number: int) -> str:
 
 def test_the_headline_is_a_section_right_after_the_header_with_its_tickets_linked() -> None:
     blocks = render_messages(fixture_report())[0]["blocks"]
-    assert [block["type"] for block in blocks[:4]] == ["header", "section", "context", "context"]
+    assert [block["type"] for block in blocks[:3]] == ["header", "section", "section"]
     headline = blocks[1]["text"]["text"]
     assert headline.startswith(
         f"5 tickets this period, 3 more than the period before. {_link(686)} and 1 more"
@@ -238,32 +247,30 @@ def test_headline_markup_is_escaped_and_only_cited_numbers_become_links() -> Non
         f"&lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 {_link(1)}"
     )
     assert message["text"] == (
-        "Ticket report 2025-04-14 to 2025-04-14: &lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 #1"
+        "Ticket report Mon 14 Apr 2025: &lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 #1"
     )
 
 
 def test_parts_are_labelled_lines_each_followed_by_its_ticket_links() -> None:
     text = _all_text(render_messages(fixture_report()))
     assert (
-        "*1. Pieces OS fails to launch after updating to 11.3.0*\n"
+        f"*1. Pieces OS fails to launch after updating to 11.3.0* · {_link(686)}, {_link(685)}\n"
         f"*Problem:* LateInitializationError: Field 'database' has not been initialized. ({_link(686)})\n"
         "*Affected:* Pieces OS 11.3.0 on Windows and macOS; 2 people reported it."
         f" ({_link(686)}, {_link(685)})\n"
         f"*Status:* Fixed in 11.3.1, released on 14 Apr (team on {_link(686)}).\n"
         f"*Fix reported failing:* One reporter says 11.3.1 still hangs at sign-in. ({_link(685)})\n"
         '*Tell users:* "Update to 11.3.1; if it still fails, delete the database folder and restart"'
-        f" (team on {_link(686)}, 14 Apr).\n"
-        "• <https://github.com/pieces-app/support/issues/686|#686 Pieces OS"
+        f" (team on {_link(686)}, 14 Apr)."
     ) in text
 
 
 def test_a_model_written_group_shows_its_prose_and_its_ticket_list() -> None:
     text = _all_text(render_messages(fixture_report()))
     assert (
-        "*2. Copilot answers ˋundefinedˋ*\n"
+        f"*2. Copilot answers ˋundefinedˋ* · {_link(687)}, {_link(690)}\n"
         "Since updating to 11.3.0, Copilot replies with the word undefined to every question"
-        f" ({_link(687)}, {_link(690)}). Nobody from the team has answered yet.\n"
-        "• <https://github.com/pieces-app/support/issues/687|#687 Copilot answers"
+        f" ({_link(687)}, {_link(690)}). Nobody from the team has answered yet."
     ) in text
 
 
@@ -284,7 +291,7 @@ def test_a_group_citing_many_tickets_counts_those_beyond_the_links_budget() -> N
 def test_the_last_message_ends_with_what_was_left_out_and_what_a_model_wrote() -> None:
     for report in (fixture_report(), replace(big_report(), excluded=fixture_report().excluded, model="m")):
         blocks = render_messages(report)[-1]["blocks"]
-        assert [block["type"] for block in blocks[-3:]] == ["divider", "context", "context"]
+        assert [block["type"] for block in blocks[-3:]] == ["context", "context", "context"]
         left_out, written_by = (block["elements"][0]["text"] for block in blocks[-2:])
         assert (
             left_out

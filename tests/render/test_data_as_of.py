@@ -36,15 +36,16 @@ def history() -> RepoHistory:
     return RepoHistory(repo=REPO, weeks=weekly_history(rows, now=NOW, tz=UTC))
 
 
-def first_context_texts(report: Report) -> list[str]:
-    """The texts of the first message's context block that says when the report was generated."""
+def about_line(report: Report) -> str:
+    """The line of the Slack figures that says where the report is from and when it was made."""
     blocks = render_messages(report)[0]["blocks"]
     (generated,) = [
         block
         for block in blocks
-        if block["type"] == "context" and "Generated" in block["elements"][0]["text"]
+        if block["type"] == "context" and " · generated " in block["elements"][0]["text"]
     ]
-    return [element["text"] for element in generated["elements"]]
+    (element,) = generated["elements"]
+    return element["text"].split("\n")[0]
 
 
 # --- data as of -------------------------------------------------------------------------------------
@@ -70,8 +71,8 @@ def test_data_as_of_is_shown_in_the_reports_timezone() -> None:
     assert "- Data as of 00:30\n" in render_markdown(
         as_of(datetime(2025, 4, 13, 22, 30, tzinfo=UTC), report=report)
     )
-    assert first_context_texts(as_of(datetime(2025, 4, 14, 19, 5, tzinfo=UTC), report=report))[1] == (
-        "· data as of 21:05"
+    assert " · data as of 21:05 CEST · " in about_line(
+        as_of(datetime(2025, 4, 14, 19, 5, tzinfo=UTC), report=report)
     )
 
 
@@ -80,8 +81,7 @@ def test_live_data_says_nothing_about_data_as_of() -> None:
     assert report.data_as_of is None
     assert "as of" not in render_markdown(report).lower()
     assert report_to_dict(report)["data_as_of"] is None
-    assert len(first_context_texts(report)) == 1
-    assert all("as of" not in text for text in first_context_texts(report))
+    assert "as of" not in about_line(report)
 
 
 def test_json_gives_data_as_of_in_iso_8601() -> None:
@@ -94,9 +94,9 @@ def test_blocks_add_data_as_of_to_the_generated_context_without_a_new_block() ->
     live = render_messages(fixture_report())
     mirrored = render_messages(as_of(NOW - timedelta(minutes=2)))
     assert [len(message["blocks"]) for message in mirrored] == [len(message["blocks"]) for message in live]
-    texts = first_context_texts(as_of(NOW - timedelta(minutes=2)))
-    assert texts[0].startswith("Generated 2025-04-14 21:07:02 UTC")
-    assert texts[1] == "· data as of 21:05"
+    assert about_line(as_of(NOW - timedelta(minutes=2))).startswith(
+        f"{REPO} · generated 21:07 UTC · data as of 21:05 UTC"
+    )
     for message in mirrored:
         validate_message(message)
 

@@ -54,4 +54,4 @@ def test_a_rate_limited_timezone_lookup_is_retried(start_app: StartApp) -> None:
     app.command("today", user="UNZ")
     assert app.slack.wait_for(lambda slack: len(slack.posts()) >= 1)
     assert [call.status for call in app.slack.calls_to("users.info")] == [429, 200]
-    assert "2025-04-15 to 2025-04-15" in str(app.slack.posts()[0].blocks)
+    assert "Tue 15 Apr 2025" in str(app.slack.posts()[0].blocks)

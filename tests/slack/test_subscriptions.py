@@ -197,7 +197,7 @@ def test_a_subscription_made_by_command_posts_its_digest_in_the_channel_once(
     ]
     posts = app.slack.posts()
     assert posts and {post.body["channel"] for post in posts} == {"C1"}
-    assert "2025-04-14 to 2025-04-14" in str(posts[0].blocks)  # Monday, Berlin time
+    assert "Mon 14 Apr 2025, Europe/Berlin" in str(posts[0].blocks)  # Monday, Berlin time
     assert "#685" in str(posts[0].blocks)
 
     assert scheduler.run_due(utc(2025, 4, 15, 7, 5)) == []
@@ -512,7 +512,7 @@ def test_a_restart_posts_no_duplicate_one_catch_up_within_the_grace_and_none_bey
 
     texts = [post.body["text"] for post in posts_to(app.slack, "C1") if "thread_ts" not in post.body]
     assert len(texts) == 2
-    assert texts[0].startswith("Ticket report 2025-04-14 to 2025-04-14")
+    assert texts[0].startswith("Ticket report Mon 14 Apr 2025")
     assert texts[1] == messages.digest_no_activity(
         period_label="2025-04-15 to 2025-04-15", repos=["acme/support"]
     )
