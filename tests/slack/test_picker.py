@@ -7,6 +7,7 @@ import json
 from datetime import UTC
 
 from bot.render import validate_message
+from bot.render.formatting import period_days
 from bot.render.picker_blocks import PICKER_ACTION, PICKER_BLOCK
 from bot.render.view_limits import element_problems
 from bot.report.periods import parse_period
@@ -111,7 +112,7 @@ def test_choosing_a_period_posts_that_report_in_the_reports_thread(start_app: St
     assert {c.body.get("channel") for c in replies} == {"CTWO"}
     reply = replies[0]
     yesterday = parse_period("yesterday", now=NOW, tz=UTC)
-    assert yesterday.label in json.dumps(reply.blocks, ensure_ascii=False)
+    assert period_days(yesterday) in json.dumps(reply.blocks, ensure_ascii=False)
     validate_message({"text": reply.body["text"], "blocks": reply.blocks})
     assert len(_top_level(app)) == 1  # nothing new at the top of the channel
 
