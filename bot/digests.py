@@ -150,15 +150,10 @@ class Digests:
         now = max(fire_time, self._clock())
         request = ReportRequest(period_text=period.spec, repos=repos, tz=ZoneInfo(subscription.timezone))
         report = self._service.build_for(period, request=request, now=now)
-        if report.totals.total == 0:
-            if subscription.quiet:
-                log.info(
-                    "digest %s for %s: no activity, quiet: nothing posted", subscription.key, period.spec
-                )
-                return None
-            text = messages.digest_no_activity(period_label=period.label, repos=repos)
-            line = {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-            return self._poster.post_report(channel, [line], delivery=delivery) or None
+        if report.totals.total == 0 and subscription.quiet:
+            log.info("digest %s for %s: no activity, quiet: nothing posted", subscription.key, period.spec)
+            return None
+        # A quiet period renders as one short message (and what still waits for a first response).
         ts = self._poster.post_report(channel, self._render(report), delivery=delivery)
         if not ts:
             return None

@@ -463,11 +463,6 @@ def subscriptions_unavailable() -> str:
 # without secrets or stack traces; the details go to the bot's log.
 
 
-def digest_no_activity(*, period_label: str, repos: Sequence[str]) -> str:
-    """The one short line a digest without ticket activity posts (unless the subscription is quiet)."""
-    return f"Ticket digest for {_plain(period_label)}: no ticket activity in {_repo_list(repos)}."
-
-
 def digest_not_in_channel(error_code: str) -> str:
     return (
         f"I am not a member of this channel ({slack_reason(error_code)}); "

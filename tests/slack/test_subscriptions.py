@@ -270,9 +270,7 @@ def test_a_period_without_activity_posts_one_line_or_nothing_when_quiet(
     runs = app.scheduler().run_due(utc(2025, 4, 17, 9, 0, 30))  # covers Wednesday 16 April: nothing happened
     assert sorted(run.outcome for run in runs) == ["posted", "posted"]
     [line] = posts_to(app.slack, "CLOUD")
-    assert line.body["text"] == messages.digest_no_activity(
-        period_label="2025-04-16 to 2025-04-16", repos=["acme/support"]
-    )
+    assert line.body["text"] == "No ticket activity on Wed 16 Apr 2025 (UTC) in acme/support."
     assert posts_to(app.slack, "CQUIET") == []
     assert all(s.last_posted_at is not None for s in app.subscriptions())  # quiet counts as done
 
@@ -513,9 +511,7 @@ def test_a_restart_posts_no_duplicate_one_catch_up_within_the_grace_and_none_bey
     texts = [post.body["text"] for post in posts_to(app.slack, "C1") if "thread_ts" not in post.body]
     assert len(texts) == 2
     assert texts[0].startswith("Ticket report Mon 14 Apr 2025")
-    assert texts[1] == messages.digest_no_activity(
-        period_label="2025-04-15 to 2025-04-15", repos=["acme/support"]
-    )
+    assert texts[1] == "No ticket activity on Tue 15 Apr 2025 (UTC) in acme/support."
     assert stored.key in {s.key for s in app.subscriptions()}
 
 
