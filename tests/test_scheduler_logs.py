@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.delivery import Delivery
 from bot.mirror.keeper import MirrorKeeper
 from bot.scheduler import DigestScheduler
 from bot.store import Store, Subscription
@@ -64,8 +65,9 @@ def test_the_periodic_check_logs_nothing_at_info_but_a_digest_run_is_logged(
     )
     posted = threading.Event()
 
-    def post(_: Subscription, __: datetime) -> None:
+    def post(_: Subscription, __: datetime, ___: Delivery) -> str:
         posted.set()
+        return "1700000000.000001"
 
     clock = CountingClock(datetime(2025, 4, 15, 8, tzinfo=UTC))  # nothing due: the checks find nothing
     scheduler = DigestScheduler(store, post, now=clock, sync_interval=timedelta(milliseconds=5))
