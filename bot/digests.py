@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.delivery import Delivery, NotDelivered
 from bot.errors import BadInput, TicketReportError
 from bot.render import render_messages
+from bot.render.picker_blocks import picker_block, with_picker
 from bot.report.models import Report
 from bot.schedule import ScheduleError, digest_period
 from bot.service import ReportRequest, ReportService
@@ -154,7 +155,8 @@ class Digests:
             log.info("digest %s for %s: no activity, quiet: nothing posted", subscription.key, period.spec)
             return None
         # A quiet period renders as one short message (and what still waits for a first response).
-        ts = self._poster.post_report(channel, self._render(report), delivery=delivery)
+        rendered = self._with_picker(channel, repos, period.spec, list(self._render(report)))
+        ts = self._poster.post_report(channel, rendered, delivery=delivery)
         if not ts:
             return None
         if self.on_posted is not None:
@@ -165,6 +167,23 @@ class Digests:
         if self.post_chart is not None:
             self.post_chart(channel, ts, report)
         return ts
+
+    def _with_picker(
+        self, channel: str, repos: Sequence[str], period_text: str, rendered: list[Message]
+    ) -> list[Message]:
+        """The digest with the period picker at its end, as a typed report has it (the choice is
+        answered by `bot.slack.picker` in whichever process serves Slack's interactions)."""
+        try:
+            block = picker_block(
+                period_text=period_text,
+                channel_repos=self._rules.allowed(channel),
+                selected=repos,
+                private=False,
+            )
+            return rendered if block is None else list(with_picker(rendered, block))
+        except Exception:  # the digest goes out without its picker rather than not at all
+            log.exception("adding the period picker to the digest for %s failed", channel)
+            return rendered
 
 
 def config_subscriptions(settings: Settings) -> list[Subscription]:

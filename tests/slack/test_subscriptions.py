@@ -27,6 +27,8 @@ import yaml
 
 from bot.app_runner import RunningBot, build_bot, seen_requests, start_digests
 from bot.digests import Digests, config_subscriptions, digest_grace
+from bot.render import validate_message
+from bot.render.picker_blocks import PICKER_ACTION, PICKER_BLOCK
 from bot.schedule import digest_period, previous_fire
 from bot.scheduler import DigestScheduler
 from bot.settings import Settings, SettingsError, load_settings
@@ -40,6 +42,7 @@ from tests.fakes.github_data import make_comment, make_issue
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.slack_server import FakeSlack, SlackCall
 from tests.slack.conftest import NOW, AppUnderTest
+from tests.slack.payloads import block_action, send_interaction
 from tests.slack.signing import SECRET, TOKEN, signed_headers, slash_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -249,7 +252,8 @@ def test_a_subscription_may_name_repositories_allowed_in_the_channel(
     assert stored.repos == ("acme/private",)
     app.scheduler().run_due(utc(2025, 4, 15, 8, 0, 30))
     [post] = posts_to(app.slack, "CPRIV")
-    assert "acme/private" in str(post.blocks) and "acme/support" not in str(post.blocks)
+    report = str([b for b in post.blocks if b.get("block_id") != PICKER_BLOCK])  # the picker offers both
+    assert "acme/private" in report and "acme/support" not in report
 
 
 def test_the_same_digest_twice_is_stored_once(start_digest_app: StartDigestApp) -> None:
@@ -768,3 +772,28 @@ def test_a_locked_database_does_not_make_the_acknowledgement_miss_slacks_deadlin
         blocker.close()
     assert "10:00" in app.follow_up(name).body["text"]
     assert len(app.subscriptions("C1")) == 1
+
+
+def test_a_digest_carries_the_period_picker_and_a_choice_reruns_in_its_thread(
+    start_digest_app: StartDigestApp,
+) -> None:
+    app = start_digest_app()
+    app.say("subscribe 09:00 UTC")
+    runs = app.scheduler().run_due(utc(2025, 4, 15, 9, 0, 30))  # Monday 14 April's digest
+    assert [run.outcome for run in runs] == ["posted"]
+    digest = app.slack.posts()
+    first_ts = digest[0].body["ts"]
+    carriers = [p for p in digest if any(b.get("block_id") == PICKER_BLOCK for b in p.blocks)]
+    assert carriers == [digest[-1]]  # one picker, at the digest's end
+    validate_message({"text": carriers[0].body["text"], "blocks": carriers[0].blocks})
+    (block,) = [b for b in carriers[0].blocks if b.get("block_id") == PICKER_BLOCK]
+    options = {o["text"]["text"]: o["value"] for o in block["elements"][0]["options"]}
+
+    chosen = {"value": options["Today"]}
+    action = {"type": "static_select", "action_id": PICKER_ACTION, "selected_option": chosen}
+    payload = block_action(user="U7", action=action, channel="C1", message={"ts": first_ts})
+    payload["response_url"] = app.slack.response_url("pick")
+    assert send_interaction(app.app, payload).status_code == 200
+    assert app.slack.wait_for(lambda s: len(s.posts()) > len(digest), WAIT)
+    rerun = app.slack.posts()[len(digest) :]
+    assert {p.body.get("thread_ts") for p in rerun} == {first_ts}  # in the digest's thread, not the channel
