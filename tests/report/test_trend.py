@@ -26,7 +26,7 @@ def berlin(text: str) -> str:
 
 
 def period(text: str, *, now: datetime = NOW) -> Period:
-    return parse_period(text, now=now, tz=BERLIN)
+    return parse_period(text, now=now, tz=BERLIN, max_days=None)  # the core's own rule, not the config's
 
 
 def by_day(days) -> dict[date, tuple[int, int, int]]:
