@@ -121,19 +121,27 @@ def _check_element(problems: list[str], where: str, element: Any, action_ids: li
         problems.append(f"{where}: url longer than {MAX_BUTTON_URL}")
 
 
-def _check_block(problems: list[str], index: int, block: Any, action_ids: list[str]) -> None:
-    where = f"block {index}"
+def check_sdk_block(problems: list[str], where: str, block: Any) -> bool:
+    """Whether `block` is a block object slack_sdk can parse (what it rejects is added to `problems`,
+    and the caller goes on to check the rest: every problem is reported). False: not a block at all."""
     if not isinstance(block, Mapping) or "type" not in block:
         problems.append(f"{where}: not a block object")
-        return
+        return False
     try:
         parsed = Block.parse(dict(block))
         if parsed is None:
             problems.append(f"{where}: unknown block type {block.get('type')!r}")
-            return
+            return False
         parsed.to_dict()
     except (SlackObjectFormationError, TypeError, KeyError, AttributeError) as error:
-        problems.append(f"{where}: slack_sdk rejects it: {error}")  # and go on: report every problem
+        problems.append(f"{where}: slack_sdk rejects it: {error}")
+    return True
+
+
+def _check_block(problems: list[str], index: int, block: Any, action_ids: list[str]) -> None:
+    where = f"block {index}"
+    if not check_sdk_block(problems, where, block):
+        return
     kind = block["type"]
     where = f"{where} ({kind})"
     if kind == "header":

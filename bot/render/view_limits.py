@@ -13,9 +13,6 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from slack_sdk.errors import SlackObjectFormationError
-from slack_sdk.models.blocks import Block
-
 from bot.render.escape import utf16_len
 from bot.render.slack_limits import (
     MAX_ACTION_ID,
@@ -29,6 +26,7 @@ from bot.render.slack_limits import (
     MAX_FIELDS,
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
+    check_sdk_block,
 )
 
 # Slack's documented limits for views and menus (as of 2025).
@@ -134,17 +132,8 @@ def element_problems(element: Any, *, where: str = "element") -> list[str]:
 
 def _block(problems: list[str], index: int, block: Any, ids: list[str], block_ids: list[str]) -> None:
     where = f"block {index}"
-    if not isinstance(block, Mapping) or "type" not in block:
-        problems.append(f"{where}: not a block object")
+    if not check_sdk_block(problems, where, block):
         return
-    try:
-        parsed = Block.parse(dict(block))
-        if parsed is None:
-            problems.append(f"{where}: unknown block type {block.get('type')!r}")
-            return
-        parsed.to_dict()
-    except (SlackObjectFormationError, TypeError, KeyError, AttributeError) as error:
-        problems.append(f"{where}: slack_sdk rejects it: {error}")
     kind = block["type"]
     where = f"{where} ({kind})"
     block_id = block.get("block_id")
