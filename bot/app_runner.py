@@ -84,6 +84,7 @@ class RunningBot:
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.slack.home.close()
         close = getattr(self.source, "close", None)
         if callable(close):
             close()

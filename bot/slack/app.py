@@ -8,7 +8,7 @@ app so the drill-down and the digests can reuse them rather than build their own
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,6 +50,10 @@ class SlackBot:
     interactions: Interactions
     viewers: Viewers
     home: HomeTab
+
+
+# Threads that publish the Home tab's loading view, apart from the report pool (see bot.slack.home).
+HOME_QUICK_WORKERS = 2
 
 
 def _utc_now() -> datetime:
@@ -97,6 +101,8 @@ def build_app(
         poster=poster,
         response_target=settings.report_options().response_target,
         clock=clock,
+        quick=ThreadPoolExecutor(max_workers=HOME_QUICK_WORKERS, thread_name_prefix="home"),
+        build=executor,
     )
     modal = ReportModal(
         client=client,

@@ -17,11 +17,11 @@ member of (`viewer.Viewers`), and built through the same ReportService as `/tick
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -39,6 +39,7 @@ from bot.report.periods import PeriodError
 from bot.schedule import next_fire
 from bot.service import ReportRequest, ReportService
 from bot.slack import messages
+from bot.slack.command_text import parse_details_value
 from bot.slack.poster import Requester, SlackPoster
 from bot.slack.user_tz import UserTimezones
 from bot.slack.viewer import SlackLookupError, ViewerAccess, Viewers, tell_in_dm
@@ -70,8 +71,14 @@ class HomeTab:
         clock: Callable[[], datetime],
         refresh_seconds: float = REFRESH_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        quick: Executor | None = None,
+        build: Executor | None = None,
     ) -> None:
         self._client = client
+        # `quick` publishes the loading view, `build` builds the real one (the app's report pool);
+        # without them each step runs in the caller's thread.
+        self._quick = quick
+        self._build_pool = build
         self._viewers = viewers
         self._service = service
         self._timezones = timezones
@@ -102,9 +109,30 @@ class HomeTab:
             self._building.add(user)
             first = user not in self._seen
             self._seen[user] = True
+        # The loading view goes out on a pool of its own, so a queue of slow reports on the app's pool
+        # never keeps a first-time viewer from seeing their tab within Slack's three seconds.
+        try:
+            _run(self._quick, self._start, user, first)
+        except Exception:  # shutting down
+            with self._lock:
+                self._building.discard(user)
+            raise
+
+    def _start(self, user: str, first: bool) -> None:
         try:
             if first:
                 self._publish(user, loading_home())
+        except Exception:
+            log.exception("publishing the loading Home view for %s failed", user)
+        try:
+            _run(self._build_pool, self._finish, user)
+        except Exception:  # the pool is shutting down: nothing will publish the real view
+            with self._lock:
+                self._building.discard(user)
+            raise
+
+    def _finish(self, user: str) -> None:
+        try:
             self._publish(user, self.view_for(user))
             with self._lock:
                 self._published[user] = True
@@ -117,14 +145,14 @@ class HomeTab:
         user = str((body.get("user") or {}).get("id") or "")
         if not user:
             return
-        try:
-            action = (body.get("actions") or [{}])[0]
-            value = json.loads(action.get("value") or "{}")
-            repo, number = str(value["repo"]), int(value["number"])
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-            log.warning("a Home Details click without a readable ticket from %s", user)
-            self._dm(user, messages.internal_error())
+        actions = body.get("actions")
+        action = actions[0] if isinstance(actions, list) and actions else {}
+        command = parse_details_value(action.get("value") if isinstance(action, Mapping) else None)
+        if command is None or command.repo is None:  # a value the bot could not have written
+            log.warning("a Home Details click from %s carried no ticket the bot could have written", user)
+            self._dm(user, messages.button_out_of_date())
             return
+        repo, number = command.repo, command.number
         try:
             access = self._viewers.access(user)
         except SlackLookupError as exc:
@@ -143,6 +171,11 @@ class HomeTab:
             return
         repo = next(r for r in access.repos if r.lower() == repo.lower())  # the configured spelling
         self.show_ticket(Requester(user_id=user, channel_id=channel), repo, number)
+
+    def close(self) -> None:
+        """Stop the loading-view pool (the build pool is the app's, closed with it)."""
+        if self._quick is not None:
+            self._quick.shutdown(wait=False, cancel_futures=True)
 
     # --- the view ------------------------------------------------------------------------------------
 
@@ -230,6 +263,21 @@ class HomeTab:
 
     def _dm(self, user: str, text: str) -> None:
         tell_in_dm(self._viewers, self._poster, user, text)
+
+
+def _run(executor: Executor | None, work: Callable[..., None], *args: Any) -> None:
+    """`work(*args)` on `executor` (its failures logged there), or here and now without one."""
+    if executor is None:
+        work(*args)
+        return
+
+    def logged() -> None:
+        try:
+            work(*args)
+        except Exception:
+            log.exception("building the Home tab failed")
+
+    executor.submit(logged)
 
 
 def _waiting(report: Report, *, now: datetime) -> tuple[WaitingTicket, ...]:

@@ -98,9 +98,9 @@ def register_listeners(
             executor.submit(_logged(interactions.report_picker), body)
 
     @app.event("app_home_opened")
-    def app_home_opened(body: dict[str, Any]) -> None:  # acknowledged by Bolt; built on the executor
+    def app_home_opened(body: dict[str, Any]) -> None:  # acknowledged by Bolt; the Home tab queues its work
         if interactions.home_opened is not None:
-            executor.submit(_logged(interactions.home_opened), body)
+            _logged(interactions.home_opened)(body)
 
     @app.action(HOME_DETAILS_ACTION)
     def home_ticket_details(ack: Ack, body: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ access rule (only repositories of the viewer's own channels), the once-a-minute 
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -183,3 +184,50 @@ def test_details_on_home_for_a_repository_of_no_channel_of_the_viewer_is_refused
     (post,) = [c for c in app.slack.posts() if c.body["channel"] == "DU1"]
     assert "not reported in any channel you are in" in post.body["text"]
     assert "acme/private" not in _repos_fetched(app)
+
+
+def test_a_busy_report_pool_does_not_hold_up_the_loading_view(start_app: StartApp) -> None:
+    app = start_app(config=CONFIG)
+    app.slack.set_member_channels("U1", [("C1", "support")])
+    release = threading.Event()
+    busy = [app.bot.executor.submit(release.wait, 30) for _ in range(32)]  # every worker taken, more queued
+    try:
+        assert home_opened(app, user="U1", event_id="EvBusy").status_code == 200
+        assert app.slack.wait_for(lambda s: len(_published(app)) >= 1, 5)
+        assert LOADING in _text(_published(app)[0])  # the tab shows something while reports run
+        assert len(_published(app)) == 1  # the real view waits its turn on the report pool
+    finally:
+        release.set()
+    assert all(job.result(timeout=30) for job in busy)
+    assert app.slack.wait_for(lambda s: len(_published(app)) >= 2)
+    assert LOADING not in _text(_published(app)[-1])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"repo": "acme/support", "number": 10**30},
+        {"repo": "acme/support", "number": True},
+        {"repo": "acme/support", "number": 1.5},
+        {"repo": "acme/support", "number": -3},
+        {"repo": "not a repo", "number": 5},
+        "nonsense",
+    ],
+)
+def test_a_home_details_value_the_bot_could_not_have_written_is_out_of_date(
+    start_app: StartApp, store: Store, value: object
+) -> None:
+    app = start_app(config=CONFIG, store=store)
+    app.slack.set_member_channels("U1", [("C1", "support")])
+    app.github.clear_requests()
+    action = {
+        "type": "button",
+        "action_id": f"{HOME_DETAILS_ACTION}:0",
+        "value": value if isinstance(value, str) else json.dumps(value),
+    }
+    payload = block_action(user="U1", action=action, view={"id": "VH", "type": "home"})
+    assert send_interaction(app, payload).status_code == 200
+    assert app.slack.wait_for(lambda s: any(c.body["channel"] == "DU1" for c in s.posts()))
+    (post,) = [c for c in app.slack.posts() if c.body["channel"] == "DU1"]
+    assert "out of date" in post.body["text"]
+    assert app.github.requests == []  # nothing fetched for it
