@@ -146,6 +146,8 @@ class ReportRunner:
                 self._poster.answer(requester, rendered)
             elif job.thread_ts:
                 self._poster.post_in_thread(requester.channel_id, thread_ts=job.thread_ts, messages=rendered)
+                if self.post_chart is not None:  # a week or more chosen in the picker: its chart too
+                    self.post_chart(requester.channel_id, job.thread_ts, report)
             else:
                 ts = self._poster.post_report(requester.channel_id, rendered)
                 self._posted(requester.channel_id, ts, report)

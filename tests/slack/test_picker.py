@@ -192,3 +192,13 @@ def test_a_bad_period_in_a_choice_gets_the_commands_own_answer(start_app: StartA
     _choose(app, json.dumps({"p": "2999-01-01", "r": "*", "x": 0}), ts=ts)
     assert app.slack.wait_for(lambda s: any("Usage" in t for t in _told(app)))
     assert _new(app, before) == []
+
+
+def test_a_week_chosen_in_the_picker_brings_its_chart_into_the_same_thread(start_app: StartApp) -> None:
+    app = start_app(config=CONFIG)
+    ts, post = _post_report(app)  # a day: no chart of its own
+    assert app.slack.calls_to("files.completeUploadExternal") == []
+    _choose(app, _options(_picker(post.blocks))["Last week"], ts=ts)
+    assert app.slack.wait_for(lambda s: len(s.calls_to("files.completeUploadExternal")) >= 1)
+    (complete,) = app.slack.calls_to("files.completeUploadExternal")
+    assert complete.body["thread_ts"] == ts and complete.body["channel_id"] == "CTWO"
