@@ -8,8 +8,8 @@ What a support lead came for comes first; every figure stays in the Markdown and
 4. the common issues: title, the labelled parts of the summary written from the tickets (or the
    model's summary), then a line of ticket links with an overflow menu to drill into them;
 5. the most active tickets, one line each: link, score and its two largest reasons in words ("8.4:
-   2 community comments, 2 people, 1h ago"), and a Details button; the full breakdown is in the
-   Details reply;
+   2 community comments, 2 people, 1h ago"), with a Details menu beside each five; the full
+   breakdown is in the Details reply;
 6. the figures: the totals in one line, a change shown only where there is one ("3 active (+1) · 1
    resolved · 2 open · 1 new"), then one context: the period compared with, labels, response times,
    the tickets awaiting a first team response, the repositories and when the report was made (in the
@@ -20,7 +20,7 @@ ticket activity is one short message instead ("No ticket activity on Mon 14 Apr 
 o/support."), with what still waits for a first team response, if anything. A statement that cites
 tickets (the headline, a recommendation, each part) links each cited ticket once, as `<url|#N>`:
 where its text names it, or in brackets after it (`citations.py`). The first message's notification
-text is the headline.
+text is the period with its zone and the headline.
 
 Drill-down controls: one per ticket in the whole report, so never two for a ticket in one message.
 The most active tickets' lines come in sections of up to five, each with an overflow menu
@@ -457,7 +457,7 @@ def _quiet_message(ctx: _Context) -> SlackMessage:
 
 
 def _fallback(report: Report, *, page: int, pages: int) -> str:
-    days = period_days(report.period)
+    days = period_words(report.period)  # the notification names the zone too
     if page == 1 and has_text(report.headline.text):
         text = f"Ticket report {days}: {clip_slack(escape_slack(report.headline.text), _FALLBACK_HEADLINE)}"
     elif page == 1:

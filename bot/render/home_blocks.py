@@ -71,7 +71,7 @@ class DigestLine:
 
 @dataclass(frozen=True)
 class WeekFigures:
-    label: str  # the week's days, "Mon 14 Apr – Sun 20 Apr 2025"
+    label: str  # the week's days with their zone, "Mon 14 Apr 2025 until 21:07, Europe/Berlin"
     totals: Totals
     previous: Totals
 
@@ -174,7 +174,7 @@ def _week(week: WeekFigures) -> str:
         f"{now.new} new{_change(now.new, before.new)}",
     ]
     label = clip_slack(escape_slack(week.label), _LABEL)
-    return f"{WEEK_HEADING} ({label}; change against last week)\n" + " · ".join(parts)
+    return f"{WEEK_HEADING} ({label}; change against the same part of last week)\n" + " · ".join(parts)
 
 
 def _digests(digests: Sequence[DigestLine]) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import TicketReportError
+from bot.render.formatting import period_words
 from bot.render.home_blocks import DigestLine, HomeView, WaitingTicket, WeekFigures, loading_home, render_home
 from bot.render.view_limits import validate_view
 from bot.report.models import Report
@@ -208,7 +209,9 @@ class HomeTab:
             replace(
                 view,
                 waiting=_waiting(recent, now=now),
-                week=WeekFigures(label=week.period.label, totals=week.totals, previous=week.previous_totals),
+                week=WeekFigures(
+                    label=period_words(week.period), totals=week.totals, previous=week.previous_totals
+                ),
             )
         )
 

@@ -28,14 +28,14 @@ def test_the_fixture_fits_one_valid_message_whose_notification_text_is_the_headl
     assert len(messages) == 1
     validate_message(messages[0])
     assert messages[0]["text"].startswith(
-        "Ticket report Mon 14 Apr 2025: 5 tickets this period, 3 more than the period before. #686"
+        "Ticket report Mon 14 Apr 2025, UTC: 5 tickets this period, 3 more than the period before. #686"
     )
     assert messages[0]["blocks"][0]["type"] == "header"
 
 
 def test_without_a_headline_the_notification_text_gives_the_totals() -> None:
     message = render_messages(replace(fixture_report(), headline=Cited("")))[0]
-    assert message["text"] == "Ticket report Mon 14 Apr 2025: 5 tickets, 1 resolved, 3 open"
+    assert message["text"] == "Ticket report Mon 14 Apr 2025, UTC: 5 tickets, 1 resolved, 3 open"
     assert [block["type"] for block in message["blocks"][:2]] == ["header", "section"]
     assert message["blocks"][1]["text"]["text"].startswith("*Recommendations*")
 
@@ -247,7 +247,7 @@ def test_headline_markup_is_escaped_and_only_cited_numbers_become_links() -> Non
         f"&lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 {_link(1)}"
     )
     assert message["text"] == (
-        "Ticket report Mon 14 Apr 2025: &lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 #1"
+        "Ticket report Mon 14 Apr 2025, UTC: &lt;!channel&gt; ∗bold∗ &lt;http://x|y&gt; @\u200bhere #9 #1"
     )
 
 

@@ -292,7 +292,8 @@ def test_times_name_their_zone_and_generated_is_in_the_periods_zone() -> None:
     assert blocks[0]["text"]["text"] == "Support Ticket Report: Mon 14 Apr 2025 until 21:00, Europe/Berlin"
     about = next(b for b in blocks if b["type"] == "context")["elements"][0]["text"].split("\n")[0]
     assert about == f"{REPO} · generated 21:00 CEST · changes against Sun 13 Apr 2025 until 21:00"
-    assert render_messages(report)[0]["text"].startswith("Ticket report Mon 14 Apr 2025 until 21:00: ")
+    notification = render_messages(report)[0]["text"]
+    assert notification.startswith("Ticket report Mon 14 Apr 2025 until 21:00, Europe/Berlin: ")
 
 
 def test_a_range_names_both_days_it_includes() -> None:
