@@ -24,10 +24,12 @@ from bot.report.periods import parse_period
 from bot.slack import messages
 from bot.slack.command_text import TicketCommand, parse_details_value, parse_ticket_reference
 from bot.slack.commands import Reply, SlashRequest
-from bot.slack.poster import ChannelArchived, NotInChannel, Requester, SlackPostError
+from bot.slack.poster import ChannelArchived, NotInChannel, PostUnconfirmed, Requester, SlackPostError
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+# The recorded reply of a drill-down whose post Slack did not confirm (never a real ts).
+UNCONFIRMED = "unconfirmed"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 # Without a report behind it, a ticket's score covers the last seven days.
 DEFAULT_PERIOD = "week"
@@ -199,7 +201,9 @@ class DrillDowns:
         key = {"channel_id": channel, "thread_ts": thread_ts or "", "repo": repo.lower(), "number": number}
         if thread_ts and not self._store.record_drilldown(**key):
             existing = self._store.find_drilldown(**key)
-            if existing is None:
+            if existing == UNCONFIRMED:
+                self._poster.tell(requester, messages.drilldown_unconfirmed(label))
+            elif existing is None:
                 self._poster.tell(requester, messages.drilldown_in_progress(label))
             else:
                 self._poster.tell(
@@ -226,6 +230,11 @@ class DrillDowns:
                 self._poster.answer(requester, [message])
             else:
                 self._poster.post_report(channel, [message])
+        except PostUnconfirmed:
+            # Slack may hold the reply: remembered as such, never posted again in this thread.
+            if thread_ts:
+                self._store.complete_drilldown(**key, message_ts=UNCONFIRMED)
+            self._poster.tell(requester, messages.drilldown_unconfirmed(label))
         except BaseException as exc:
             if thread_ts:
                 self._store.forget_drilldown(**key)  # a failed reply must not block the next click

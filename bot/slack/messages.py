@@ -554,6 +554,15 @@ def drilldown_slack_refused(label: str, error_code: str) -> str:
     )
 
 
+def drilldown_unconfirmed(label: str) -> str:
+    """A drill-down sent whose answer Slack lost, and not found in the thread: it is not sent again."""
+    return (
+        f"I sent the details of {_plain(label)}, but Slack did not confirm that they arrived, and I could "
+        "not find them in this thread. Look in the thread before asking again: I don't post them twice. "
+        f"`{COMMAND} {_plain(label)} private` shows them just to you."
+    )
+
+
 def drilldown_internal_error(label: str) -> str:
     return (
         f"Something went wrong on my side while looking up {_plain(label)}. It has been logged; please "

@@ -52,7 +52,9 @@ SETTLE_SECONDS = 1.0
 CLOCK_MARGIN_SECONDS = 120
 MAX_HISTORY_PAGES = 5
 # Web API methods that post: a repeat after an answer that was lost could post twice.
-POSTING_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral"})
+# Calls that put something in a channel: never repeated blindly (files.completeUploadExternal shares a
+# file in a thread; the upload before it only stores bytes and is safe to repeat).
+POSTING_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal"})
 # Slack's codes for a failure that may have happened after the message was stored.
 _MAYBE_STORED = frozenset({"internal_error", "fatal_error", "service_unavailable"})
 _NOT_JSON = "Received a response in a non-JSON format"

@@ -123,3 +123,13 @@ def test_a_failed_upload_never_loses_the_report_and_is_logged(
     warnings = [r.getMessage() for r in caplog.records if r.name == "bot.slack.charts"]
     assert len(warnings) == 1 and "trend chart" in warnings[0] and logged in warnings[0]
     assert "xoxb" not in warnings[0]
+
+
+def test_sharing_the_chart_is_not_repeated_after_a_server_error(start_app: StartApp) -> None:
+    app = start_app()
+    app.slack.answer_with_page("files.completeUploadExternal", status=500)  # it may have been shared
+    app.command("week", channel="C1")
+    assert app.slack.wait_for(lambda slack: len(slack.calls_to("files.completeUploadExternal")) >= 1)
+    _finished(app)
+    assert len(app.slack.calls_to("files.completeUploadExternal")) == 1
+    assert app.slack.posts() and app.slack.posts()[0].body["channel"] == "C1"  # the report stands

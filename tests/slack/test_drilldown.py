@@ -341,3 +341,19 @@ def test_an_html_page_from_slack_is_told_as_a_drilldown_failure_in_words(app: Ap
     assert "the details of acme/support#685" in text
     for raw in ("non-JSON", "Received a response", "html", "Bad Gateway"):
         assert raw not in text
+
+
+def test_a_drilldown_whose_answer_slack_lost_is_told_unconfirmed_and_never_posted_twice(
+    app: AppUnderTest,
+) -> None:
+    report_ts = post_report(app)
+    app.slack.lose_answers(1, status=500)  # Slack stores the reply, then answers 500
+    app.slack.fail_history("missing_scope")  # and the bot cannot look for it
+    click(app, report_ts=report_ts, number=685)
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 1)
+    (text,) = ephemeral_texts(app)
+    assert "did not confirm" in text and "acme/support#685" in text and "refused" not in text
+    click(app, report_ts=report_ts, number=685)  # asked again: told again, not posted again
+    assert app.slack.wait_for(lambda s: len(ephemeral_texts(app)) >= 2)
+    assert "did not confirm" in ephemeral_texts(app)[-1]
+    assert len(thread_posts(app, report_ts)) == 1
