@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,10 @@ HTTP_THREADS = 16  # waitress threads; each holds a request only until its liste
 MAX_REQUEST_BYTES = 1024 * 1024  # Slack's payloads are a few kB; refuse anything absurd unread
 MAX_WEBHOOK_BYTES = 5 * 1024 * 1024  # issue and comment payloads are far smaller (65,536-character bodies)
 MAX_SIGNATURE_AGE_SECONDS = 5 * 60  # Slack's advice against replayed requests
+# How long a request waits for the record of seen requests before it is served unrecorded: the record
+# is made before Slack's three seconds start to run out, and a stalled database must not spend them.
+RECORD_DEADLINE_SECONDS = 0.5
+RECORD_WORKERS = 4  # records being made at once; past that (a stalled database) requests go unrecorded
 
 WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 
@@ -66,6 +71,7 @@ def make_wsgi_app(
     """The HTTP surface described in the module docstring (POST /github/webhook only with a receiver)."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
     secret = signing_secret.encode()
+    record = _BoundedRecord(seen) if seen is not None else None
 
     def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -86,7 +92,7 @@ def make_wsgi_app(
             # Only the fact is logged: the body may hold a response_url, and Bolt's own line prints it.
             log.warning("rejected a request to %s: missing, wrong or stale Slack signature", EVENTS_PATH)
             return _plain(start_response, "401 Unauthorized", body=b"invalid request\n")
-        if seen is not None and not _first_sight(seen, environ):
+        if record is not None and not record.first_sight(environ):
             log.warning("rejected a request to %s: the same signed request was received before", EVENTS_PATH)
             return _plain(start_response, "409 Conflict", body=b"request already received\n")
         try:
@@ -150,13 +156,49 @@ def _signed(environ: WSGIEnvironment, body: bytes, *, secret: bytes, now: float)
     return hmac.compare_digest(expected, signature)
 
 
-def _first_sight(seen: SeenRequests, environ: WSGIEnvironment) -> bool:
-    """Whether this (already verified) request is new; True when the record cannot be made."""
-    try:
-        return seen(environ["HTTP_X_SLACK_SIGNATURE"], int(environ["HTTP_X_SLACK_REQUEST_TIMESTAMP"]))
-    except Exception as exc:
-        log.warning("could not record a signed request (%s); serving it", type(exc).__name__)
-        return True
+class _BoundedRecord:
+    """The record of seen requests, each answer awaited at most RECORD_DEADLINE_SECONDS.
+
+    A record that cannot be made in time (a stalled or locked database) lets the request through, logged:
+    the signature check still holds, and an acknowledgement is worth more than replay protection for
+    the seconds the database is away. A record still being made finishes on its own thread (the
+    database's own timeouts bound it); at most RECORD_WORKERS run, so a stall cannot pile up threads.
+    """
+
+    def __init__(self, seen: SeenRequests) -> None:
+        self._seen = seen
+        self._pool = ThreadPoolExecutor(max_workers=RECORD_WORKERS, thread_name_prefix="seen-requests")
+        self._slots = threading.BoundedSemaphore(RECORD_WORKERS)
+
+    def first_sight(self, environ: WSGIEnvironment) -> bool:
+        """Whether this (already verified) request is new; True when the record cannot be made in time."""
+        try:
+            signature = environ["HTTP_X_SLACK_SIGNATURE"]
+            timestamp = int(environ["HTTP_X_SLACK_REQUEST_TIMESTAMP"])
+        except (KeyError, ValueError):
+            return True
+        if not self._slots.acquire(blocking=False):
+            log.warning("the record of signed requests is not answering; serving a request unrecorded")
+            return True
+        try:
+            future = self._pool.submit(self._record, signature, timestamp)
+        except RuntimeError:  # shutting down
+            self._slots.release()
+            return True
+        try:
+            return future.result(timeout=RECORD_DEADLINE_SECONDS)
+        except TimeoutError:
+            log.warning("recording a signed request took over %.1f s; serving it", RECORD_DEADLINE_SECONDS)
+            return True
+        except Exception as exc:
+            log.warning("could not record a signed request (%s); serving it", type(exc).__name__)
+            return True
+
+    def _record(self, signature: str, timestamp: int) -> bool:
+        try:
+            return self._seen(signature, timestamp)
+        finally:
+            self._slots.release()
 
 
 def _plain(
