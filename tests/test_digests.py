@@ -320,3 +320,25 @@ def test_the_grace_comes_from_config_with_a_minute_at_least(tmp_path: Path) -> N
     assert digest_grace(_settings(tmp_path, {})) == timedelta(hours=6)
     assert digest_grace(_settings(tmp_path, {"digest_grace_hours": 1.5})) == timedelta(minutes=90)
     assert digest_grace(_settings(tmp_path, {"digest_grace_hours": 0})) == timedelta(minutes=1)
+
+
+def test_a_channel_the_bot_left_is_one_warning_line_from_the_scheduler_through_the_real_poster(
+    parts: Parts, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.scheduler import DigestScheduler
+
+    store = Store(f"sqlite:///{tmp_path / 'digests.db'}")
+    try:
+        store.add_subscription(
+            channel_id="C_GONE", created_by="U1", now=NOW, cadence="daily", at_time="09:00", timezone="UTC"
+        )
+        parts.slack.fail_channel("C_GONE", "not_in_channel")
+        with caplog.at_level(logging.INFO, logger="bot"):
+            runs = DigestScheduler(store, parts.digests.post_digest, now=lambda: TUESDAY_0900).run_due(
+                TUESDAY_0900
+            )
+        assert [run.outcome for run in runs] != ["posted"]
+        loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(loud) == 1 and "not_in_channel" in loud[0].getMessage() and loud[0].exc_info is None
+    finally:
+        store.close()
