@@ -12,6 +12,7 @@ import pytest
 
 from bot.delivery import Delivery
 from bot.mirror.keeper import MirrorKeeper
+from bot.mirror.sync import SyncResult
 from bot.scheduler import DigestScheduler
 from bot.store import Store, Subscription
 from tests.db_fixtures import sqlite_url_fixture  # noqa: F401 - fixture
@@ -97,3 +98,19 @@ def test_the_mirror_keeper_logs_no_line_per_run_of_its_own_job(caplog: pytest.Lo
     finally:
         keeper.shutdown(wait=True)
     assert _apscheduler_info(caplog) == []
+
+
+def test_a_mirror_sync_that_changed_nothing_logs_nothing_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    results = iter(
+        [
+            SyncResult(repo="acme/support", kind="incremental", requests=2, not_modified=2),
+            SyncResult(repo="acme/support", kind="incremental", requests=2, issues_written=1),
+        ]
+    )
+    keeper = MirrorKeeper(lambda repo: next(results), repos=["acme/support"], interval=timedelta(minutes=5))
+    caplog.set_level(logging.INFO, logger="bot.mirror.keeper")
+    keeper.run_once()  # every answer a 304: a line only at DEBUG
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []
+    keeper.run_once()  # an issue came in: one line saying so
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert line.startswith("acme/support:") and "1 issue" in line

@@ -61,7 +61,9 @@ class MirrorKeeper:
                 log.exception("mirror sync of %s failed", repo)
                 continue
             summary = getattr(result, "summary", None)
-            log.info("%s", summary() if callable(summary) else f"{repo}: synced")
+            # A sync that changed nothing runs every few minutes: its line is for debugging only.
+            level = logging.INFO if _changed(result) else logging.DEBUG
+            log.log(level, "%s", summary() if callable(summary) else f"{repo}: synced")
             results.append(result)
         return results
 
@@ -106,3 +108,11 @@ class MirrorKeeper:
 def _minutes(interval: timedelta) -> str:
     minutes = interval.total_seconds() / 60
     return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+
+
+def _changed(result: Any) -> bool:
+    """Whether a sync wrote, deleted or first-synced anything (or was skipped for another process)."""
+    if getattr(result, "kind", None) != "incremental":
+        return True
+    written = ("issues_written", "comments_written", "deleted")
+    return any(getattr(result, name, 0) for name in written)
