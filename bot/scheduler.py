@@ -215,6 +215,10 @@ class DigestScheduler:
         if subscription is None:
             return DigestRun(key, fire_time, "gone")
         period = digest_period(subscription, fire_time)
+        legacy = subscription.legacy_key
+        if legacy is not None and self._store.claims.get(legacy, period.start) is not None:
+            log.debug("digest %s for %s was claimed by an earlier release as %s", key, period.spec, legacy)
+            return DigestRun(key, fire_time, "claimed elsewhere")
         claim = self._store.claims.claim(
             key,
             period_start=period.start,

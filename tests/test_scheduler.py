@@ -277,6 +277,28 @@ def test_config_subscriptions_post_once_and_are_declared_once(sqlite_url):
     assert [r.outcome for r in again.run_due(utc(2025, 4, 14, 8, 1))] == ["claimed elsewhere"]
 
 
+def test_a_config_digest_naming_repositories_posted_by_an_earlier_release_is_not_posted_again(sqlite_url):
+    store = Store(sqlite_url)
+    declared = Subscription.from_config(
+        channel_id="C_CFG", cadence="daily", at_time="08:00", timezone="UTC", repos=["acme/support"]
+    )
+    fire = utc(2025, 4, 14, 8)
+    period = digest_period(declared, fire)
+    # An earlier release keyed it without its repositories, and had posted today's digest.
+    assert declared.legacy_key == "config:C_CFG:daily:08:00:UTC" != declared.key
+    old = store.claims.claim(
+        declared.legacy_key, period_start=period.start, fire_time=fire, owner="old", now=fire,
+        lease=timedelta(minutes=10), delivery_id="old",
+    )
+    assert old is not None
+    poster = Poster()
+    runs = DigestScheduler(store, poster, config_subscriptions=[declared]).run_due(utc(2025, 4, 14, 8, 0, 30))
+    assert [r.outcome for r in runs] == ["claimed elsewhere"] and poster.posts == []
+    # The next day is the new key's own.
+    runs = DigestScheduler(store, poster, config_subscriptions=[declared]).run_due(utc(2025, 4, 15, 8, 0, 30))
+    assert [r.outcome for r in runs] == ["posted"] and len(poster.posts) == 1
+
+
 def test_stored_subscriptions_are_not_accepted_as_config():
     with pytest.raises(ValueError, match="from_config"):
         DigestScheduler(

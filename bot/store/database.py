@@ -104,6 +104,14 @@ class Subscription:
         return f"db:{self.id}"
 
     @property
+    def legacy_key(self) -> str | None:
+        """The key a config subscription naming repositories had before its key named them (releases up
+        to the delivery rework): its claims still count, so an upgrade never posts a digest twice."""
+        if self.source == "config" and self.repos:
+            return f"config:{self.channel_id}:{self.cadence}:{self.at_time}:{self.timezone}"
+        return None
+
+    @property
     def schedule(self) -> Schedule:
         return Schedule(cadence=self.cadence, at_time=self.at_time, timezone=self.timezone)
 
