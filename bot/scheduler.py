@@ -239,13 +239,21 @@ class DigestScheduler:
         runs: list[DigestRun] = []
         for stale in self._store.claims.due(now=now):
             subscription = self.find(stale.key)
-            if subscription is None or stale.fire_time is None:
-                continue  # removed since, or claimed by a release that kept no fire time
+            if subscription is None:
+                continue  # removed since
             claim = self._store.claims.take_over(
                 stale.key, stale.period_start, owner=self.instance_name, now=now, lease=self._lease
             )
             if claim is None:
                 continue  # another process was quicker
+            if stale.fire_time is None:
+                # Claimed by a release that kept no fire time nor state: it may have posted or not.
+                # Settled as failed, shown by `subscriptions`, never sent again.
+                error = messages.digest_left_by_an_earlier_release()
+                self._store.claims.failed(claim, now=now, error=error, retry_at=None)
+                log.warning("digest %s for %s not posted: %s", claim.key, claim.period_start.date(), error)
+                runs.append(DigestRun(claim.key, claim.period_start, "failed"))
+                continue
             fire_time = stale.fire_time
             if claim.state == "claimed" and now - fire_time > self._grace:
                 if stale.state == "failed" and stale.error:

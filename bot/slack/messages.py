@@ -489,6 +489,13 @@ def digest_unconfirmed(reason: str) -> str:
     )
 
 
+def digest_left_by_an_earlier_release() -> str:
+    return (
+        "an earlier version of the bot began posting it and stopped before recording how it ended; look "
+        "in the channel. It is not posted again automatically"
+    )
+
+
 def digest_stopped_unconfirmed(reason: str) -> str:
     return (
         f"the process posting it stopped in the middle, and {_plain(reason)}; look in the channel. It is "

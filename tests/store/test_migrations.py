@@ -414,6 +414,25 @@ def test_revision_0004_keeps_one_of_identical_subscriptions_and_gives_old_claims
         store.close()
 
 
+def test_a_claim_left_pending_by_an_earlier_release_settles_as_failed_and_is_shown(backend_url: BackendUrl):
+    from bot.scheduler import DigestScheduler
+
+    make_revision_0003_database(backend_url)
+    store = backend_url.store()
+    try:
+        posts: list[object] = []
+        late = T1 + timedelta(minutes=11)  # its lease ran out: the release's process is gone
+        scheduler = DigestScheduler(store, lambda *args: posts.append(args), now=lambda: late)
+        runs = [r for r in scheduler.resume_claims(late) if r.key == "db:1"]
+        assert [r.outcome for r in runs] == ["failed"] and posts == []  # never sent again
+        settled = store.claims.get("db:1", T1)
+        assert settled.state == "failed" and settled.next_attempt_at is None
+        assert "earlier version" in (settled.error or "")
+        assert scheduler.resume_claims(late + timedelta(hours=1)) == []  # settled once
+    finally:
+        store.close()
+
+
 # Processes starting together -----------------------------------------------------------------------
 
 
