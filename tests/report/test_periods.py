@@ -458,7 +458,7 @@ def test_any_past_date_range_is_a_nonempty_period_in_the_timezone(now, tz, offse
     if first < date(1970, 1, 1):
         return
     text = f"{_named(first, styles[0])}{separator}{_named(last, styles[1])}"
-    period = parse_period(text, now=now, tz=tz)
+    period = parse_period(text, now=now, tz=tz, max_days=None)  # the length bound has tests of its own
     assert period.start < period.end
     assert period.start.tzinfo is tz and period.end.tzinfo is tz
     assert period.start.astimezone(tz).date() == first
