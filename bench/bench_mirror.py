@@ -51,12 +51,12 @@ def _everything() -> str:
 
 
 def bench_requests(n_issues: int, n_comments: int) -> None:
-    from bot.github_source import GitHubSource
     from bot.mirror.source import MirrorSource
     from bot.mirror.sync import MirrorSync
     from bot.report.options import ReportOptions
     from bot.report.periods import parse_timezone
     from bot.service import ReportRequest, ReportService
+    from bot.sources.github import GitHubSource
     from bot.store import Store
     from bot.store.mirror import Mirror
     from tests.fakes.github_server import FakeGitHub
@@ -175,7 +175,7 @@ def build_once(kind: str, period: str, n_issues: int, n_comments: int, db: str) 
         )
         rss_before = _peak_mb()
     else:
-        from bot.github_payloads import comments_from_payloads, select_window, tickets_from_issues
+        from bot.sources.payloads import comments_from_payloads, select_window, tickets_from_issues
 
         raw = _data(n_issues, n_comments)
         tickets, comments = tickets_from_issues(raw.issues), comments_from_payloads(raw.comments)

@@ -28,8 +28,8 @@ NOW = datetime(2025, 4, 15, tzinfo=UTC)
 def bench_requests(n_issues: int, n_comments: int) -> None:
     from github import Github  # the naive approach, for comparison only
 
-    from bot.github_source import GitHubSource
     from bot.report.periods import parse_period, parse_timezone
+    from bot.sources.github import GitHubSource
     from tests.fakes.github_data import synthetic_repo
     from tests.fakes.github_server import FakeGitHub
 
@@ -77,11 +77,11 @@ def bench_requests(n_issues: int, n_comments: int) -> None:
 
 def bench_build(n_tickets: int) -> dict[str, float]:
     """Build and render one report over `n_tickets` synthetic tickets with 5 comments each."""
-    from bot.github_payloads import comments_from_payloads, select_window, tickets_from_issues
     from bot.render import render_json, render_markdown, render_messages
     from bot.report.builder import build_report
     from bot.report.options import ReportOptions
     from bot.report.periods import parse_period, parse_timezone
+    from bot.sources.payloads import comments_from_payloads, select_window, tickets_from_issues
     from tests.fakes.github_data import synthetic_repo
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

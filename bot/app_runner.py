@@ -29,13 +29,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
 
-from bot.digests import Digests, config_subscriptions, digest_grace
+from bot.delivery.digests import Digests, config_subscriptions, digest_grace
+from bot.delivery.scheduler import DigestScheduler, default_instance_name
 from bot.llm import describe_model, model_writer
 from bot.mirror.keeper import MirrorKeeper
 from bot.mirror.source import MirrorSource
 from bot.mirror.sync import MirrorSync
 from bot.mirror.webhooks import WebhookReceiver
-from bot.scheduler import DigestScheduler, default_instance_name
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
@@ -106,7 +106,7 @@ def build_bot(
     config_subscriptions(settings)  # a bad `subscriptions:` or `subscription_managers:` entry stops
     parse_managers(settings.config.subscription_managers)  # start-up before anything is built
     if source is None:
-        from bot.github_source import GitHubSource
+        from bot.sources.github import GitHubSource
 
         source = GitHubSource(
             token=settings.github_token,
@@ -309,7 +309,7 @@ def run_clock(settings: Settings) -> int:
     if mirror is not None:
         source: TicketSource = mirror.source
     else:
-        from bot.github_source import GitHubSource
+        from bot.sources.github import GitHubSource
 
         source = GitHubSource(
             token=settings.github_token,
@@ -395,7 +395,7 @@ def open_mirror(
     """The mirror on `store`, its sync and the source reports read (None with `mirror: false`)."""
     if not settings.config.mirror:
         return None
-    from bot.github_source import GitHubSource
+    from bot.sources.github import GitHubSource
 
     github = live or GitHubSource(
         token=settings.github_token,

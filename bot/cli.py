@@ -250,10 +250,10 @@ def _source(path: str | None, settings: Settings, store):
     """Where a report's tickets come from: the snapshot file; else the ticket mirror in `store` (which
     fetches live any repository it does not hold); else the GitHub API."""
     if path:
-        from bot.github_source import SnapshotSource
+        from bot.sources.github import SnapshotSource
 
         return SnapshotSource(path)
-    from bot.github_source import GitHubSource
+    from bot.sources.github import GitHubSource
 
     github = GitHubSource(
         token=settings.github_token,
@@ -298,7 +298,7 @@ def _db_upgrade(settings: Settings) -> int:
 
 
 def _snapshot(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.github_source import GitHubSource, write_snapshot
+    from bot.sources.github import GitHubSource, write_snapshot
 
     repos = _repos(args.repo, settings)
     tz = parse_timezone(settings.config.timezone)
@@ -324,8 +324,8 @@ def _sync(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from bot.errors import BadCredentials, RateLimited
-    from bot.github_source import GitHubSource
     from bot.mirror.sync import MirrorSync, SyncProgress
+    from bot.sources.github import GitHubSource
     from bot.store import Store
     from bot.store.mirror import Mirror
 

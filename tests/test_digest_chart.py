@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.digests import Digests
-from bot.github_source import GitHubSource
+from bot.delivery.digests import Digests
 from bot.report.models import Report
 from bot.report.options import ReportOptions
 from bot.service import ReportService
 from bot.slack.access import ChannelRules
 from bot.slack.charts import ChartPoster
 from bot.slack.poster import SlackPoster, make_web_client
+from bot.sources.github import GitHubSource
 from bot.store import Subscription
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.slack_server import FakeSlack

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import Delivery, NotDelivered
-from bot.digests import DigestError, Digests
-from bot.github_source import GitHubSource
+from bot.delivery.digests import DigestError, Digests
+from bot.delivery.ids import Delivery, NotDelivered
+from bot.delivery.scheduler import DigestScheduler
 from bot.report.options import ReportOptions
-from bot.scheduler import DigestScheduler
 from bot.service import ReportService
 from bot.slack import messages
 from bot.slack.access import ChannelRules
 from bot.slack.poster import SlackPoster, make_web_client
+from bot.sources.github import GitHubSource
 from bot.store import Store, Subscription
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     BackendUrl,
@@ -256,7 +256,7 @@ def test_a_builder_whose_claim_was_taken_over_does_not_post(store: Store):
 CHILD = """
 import os, sys, time
 from datetime import datetime
-from bot.scheduler import DigestScheduler
+from bot.delivery.scheduler import DigestScheduler
 from bot.store import Store
 
 url, schema, stage, flag = sys.argv[1], sys.argv[2] or None, sys.argv[3], sys.argv[4]

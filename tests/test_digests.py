@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.digests import DigestError, Digests, config_subscriptions, digest_grace
-from bot.github_source import GitHubSource
+from bot.delivery.digests import DigestError, Digests, config_subscriptions, digest_grace
 from bot.render import render_messages, validate_message
 from bot.render.picker_blocks import PICKER_BLOCK
 from bot.report.drilldown import ReportContext
@@ -27,6 +26,7 @@ from bot.settings import SettingsError, load_settings
 from bot.slack.access import ChannelRules
 from bot.slack.drilldown import remember_report
 from bot.slack.poster import SlackPoster, make_web_client
+from bot.sources.github import GitHubSource
 from bot.store import Store, Subscription
 from tests.fakes.github_data import make_issue, synthetic_repo
 from tests.fakes.github_server import FakeGitHub
@@ -255,7 +255,7 @@ def test_an_unexpected_error_is_logged_in_full_and_shown_in_one_line(
         raise KeyError("renderer bug")
 
     digests = Digests(service=parts.service, poster=parts.poster, rules=RULES, render=broken)
-    with caplog.at_level(logging.ERROR, logger="bot.digests"), pytest.raises(DigestError) as error:
+    with caplog.at_level(logging.ERROR, logger="bot.delivery.digests"), pytest.raises(DigestError) as error:
         digests.post_digest(daily("C1"), TUESDAY_0900)
     assert str(error.value) == "something went wrong on my side; the details are in the bot's log"
     assert "renderer bug" in caplog.text and "Traceback" in caplog.text
@@ -325,7 +325,7 @@ def test_the_grace_comes_from_config_with_a_minute_at_least(tmp_path: Path) -> N
 def test_a_channel_the_bot_left_is_one_warning_line_from_the_scheduler_through_the_real_poster(
     parts: Parts, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.scheduler import DigestScheduler
+    from bot.delivery.scheduler import DigestScheduler
 
     store = Store(f"sqlite:///{tmp_path / 'digests.db'}")
     try:

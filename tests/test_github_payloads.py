@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.github_payloads import (
+from bot.report.models import Comment, Ticket
+from bot.sources.payloads import (
     comment_from_payload,
     comments_from_payloads,
     format_datetime,
@@ -19,7 +20,6 @@ from bot.github_payloads import (
     ticket_from_issue,
     tickets_from_issues,
 )
-from bot.report.models import Comment, Ticket
 from tests.fakes.github_data import make_comment, make_issue
 
 T0 = datetime(2025, 4, 14, 9, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ import pytest
 from github import Auth, Github, GithubException
 
 from bot.errors import RepoNotFound
-from bot.github_payloads import pinned_from_snapshot, pinned_numbers_from_graphql
-from bot.github_source import GitHubSource, SnapshotSource, read_snapshot, write_snapshot
 from bot.report.options import ReportOptions
 from bot.service import ReportRequest, ReportService
+from bot.sources.github import GitHubSource, SnapshotSource, read_snapshot, write_snapshot
+from bot.sources.payloads import pinned_from_snapshot, pinned_numbers_from_graphql
 from tests.fakes.github_data import make_comment, make_issue
 from tests.fakes.github_server import FakeGitHub
 
@@ -59,7 +59,7 @@ def pinned(data) -> list[int]:
 
 
 def graphql_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "bot.github_source" and "GraphQL" in r.getMessage()]
+    return [r for r in caplog.records if r.name == "bot.sources.github" and "GraphQL" in r.getMessage()]
 
 
 # --- marking --------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.errors import RateLimited
-from bot.github_payloads import comments_from_payloads, select_window, tickets_from_issues
-from bot.github_source import GitHubSource
 from bot.report.models import TicketData
 from bot.report.options import ReportOptions
-from bot.search_limit import SearchLimiter, shared_limiter
 from bot.service import ReportRequest, ReportService
 from bot.settings import SettingsError, load_settings
+from bot.sources.github import GitHubSource
+from bot.sources.payloads import comments_from_payloads, select_window, tickets_from_issues
+from bot.sources.search_limit import SearchLimiter, shared_limiter
 from tests.fakes.github_data import synthetic_repo
 from tests.fakes.github_server import FakeGitHub
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import BadCredentials, BadInput, GitHubUnavailable, RateLimited, RepoNotFound, TicketNotFound
-from bot.github_payloads import comments_from_payloads, select_window, tickets_from_issues
-from bot.github_source import GitHubSource, SnapshotSource, read_snapshot, write_snapshot
 from bot.report.models import TicketData
+from bot.sources.github import GitHubSource, SnapshotSource, read_snapshot, write_snapshot
+from bot.sources.payloads import comments_from_payloads, select_window, tickets_from_issues
 from tests.fakes.github_data import make_comment, make_issue, synthetic_repo
 from tests.fakes.github_server import FakeGitHub
 

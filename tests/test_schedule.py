@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import (
+from bot.delivery.schedule import (
     Schedule,
     ScheduleError,
     digest_period,

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
 
-from bot.delivery import Delivery
-from bot.digests import DigestError
-from bot.schedule import digest_period, next_fire
-from bot.scheduler import DigestRun, DigestScheduler, ScheduleTrigger
+from bot.delivery.digests import DigestError
+from bot.delivery.ids import Delivery
+from bot.delivery.schedule import digest_period, next_fire
+from bot.delivery.scheduler import DigestRun, DigestScheduler, ScheduleTrigger
 from bot.store import Store, Subscription
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     BackendUrl,

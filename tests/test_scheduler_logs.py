@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.delivery import Delivery
+from bot.delivery.ids import Delivery
+from bot.delivery.scheduler import DigestScheduler
 from bot.mirror.keeper import MirrorKeeper
 from bot.mirror.sync import SyncResult
-from bot.scheduler import DigestScheduler
 from bot.store import Store, Subscription
 from tests.db_fixtures import sqlite_url_fixture  # noqa: F401 - fixture
 

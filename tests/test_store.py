@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.schedule import ScheduleError
+from bot.delivery.schedule import ScheduleError
 from bot.store import Store, Subscription, SubscriptionExists, normalize_database_url, subscriptions
 from tests.db_fixtures import (  # noqa: F401 - fixtures
     BackendUrl,

@@ -19,12 +19,12 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from bot.github_payloads import parse_datetime
-from bot.github_source import read_snapshot
 from bot.report.builder import build_report
 from bot.report.models import IssueGroup, Period, Report, TicketData, TicketRef
 from bot.report.options import ReportOptions
 from bot.report.periods import parse_period, parse_timezone
+from bot.sources.github import read_snapshot
+from bot.sources.payloads import parse_datetime
 
 HERE = Path(__file__).resolve().parent
 SNAPSHOT_PATH = HERE / "support-snapshot.json"

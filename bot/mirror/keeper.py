@@ -19,8 +19,8 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
 from bot.errors import TicketReportError
-from bot.scheduler import PERIODIC_EXECUTOR, periodic_executor
 
 log = logging.getLogger(__name__)
 

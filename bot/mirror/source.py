@@ -31,7 +31,7 @@ SYNC_BACKOFF = timedelta(minutes=1)  # after a failed sync, reports use the mirr
 
 
 class LiveSource(Protocol):
-    """What the mirror falls back to: the GitHub API (bot.github_source.GitHubSource)."""
+    """What the mirror falls back to: the GitHub API (bot.sources.github.GitHubSource)."""
 
     def fetch(
         self, repo: str, *, window_start: datetime, window_end: datetime, now: datetime

@@ -43,9 +43,9 @@ from urllib.parse import parse_qsl, urlencode
 import sqlalchemy as sa
 
 from bot.errors import BadInput, RepoNotFound, TicketNotFound, UpstreamError
-from bot.github_payloads import format_datetime, is_pull_request, is_pull_request_comment, parse_datetime
-from bot.github_source import PER_PAGE, ConditionalPage, GitHubSource
 from bot.settings import valid_repo
+from bot.sources.github import PER_PAGE, ConditionalPage, GitHubSource
+from bot.sources.payloads import format_datetime, is_pull_request, is_pull_request_comment, parse_datetime
 from bot.store.mirror import Mirror, RepoState, repo_key
 from bot.store.schema import mirror_comments, mirror_issues
 

@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.github_payloads import is_pull_request, parse_datetime
+from bot.sources.payloads import is_pull_request, parse_datetime
 from bot.store.mirror import Mirror, repo_key
 
 log = logging.getLogger(__name__)

@@ -31,13 +31,13 @@ from cachetools import LRUCache, TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.delivery.schedule import next_fire
 from bot.errors import TicketReportError
 from bot.render.formatting import period_words
 from bot.render.home_blocks import DigestLine, HomeView, WaitingTicket, WeekFigures, loading_home, render_home
 from bot.render.view_limits import validate_view
 from bot.report.models import Report
 from bot.report.periods import PeriodError
-from bot.schedule import next_fire
 from bot.service import ReportRequest, ReportService
 from bot.slack import messages
 from bot.slack.command_text import parse_details_value

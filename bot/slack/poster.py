@@ -10,7 +10,7 @@
   `MAX_RETRIES` times. Reads are also retried on 500/503 and connection errors. A post is not: Slack
   gives no idempotency key, and a 5xx or a timeout may come after it took the message. A post is
   repeated only when the connection was refused, so that nothing can have been sent.
-- Each channel message carries its delivery id in its message metadata (`bot.delivery`). When a post's
+- Each channel message carries its delivery id in its message metadata (`bot.delivery.ids`). When a post's
   outcome is uncertain the poster waits `settle_seconds` and looks for that id with
   conversations.history (or conversations.replies in a thread), the reason for the `channels:history`
   and `groups:history` scopes: found, the post stands with its ts; not found, or the lookup impossible,
@@ -38,8 +38,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from bot.delivery import Delivery, delivery_id_of, part_id
-from bot.delivery import metadata as delivery_metadata
+from bot.delivery.ids import Delivery, delivery_id_of, part_id
+from bot.delivery.ids import metadata as delivery_metadata
 from bot.render import validate_message
 
 log = logging.getLogger(__name__)

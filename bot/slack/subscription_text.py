@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.schedule import ScheduleError, parse_cadence, parse_time, parse_timezone
+from bot.delivery.schedule import ScheduleError, parse_cadence, parse_time, parse_timezone
 from bot.settings import valid_repo
 from bot.slack import messages
 from bot.slack.command_text import CommandError

@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.delivery.schedule import Schedule, next_fire
 from bot.errors import BadInput
-from bot.schedule import Schedule, next_fire
 from bot.slack import messages
 from bot.slack.access import ChannelRules
 from bot.slack.command_text import CommandError, SubscriptionCommand

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
-from bot.schedule import Schedule, ScheduleError, parse_schedule
+from bot.delivery.schedule import Schedule, ScheduleError, parse_schedule
 from bot.store.claims import Claims, DigestStatus, State, clip_error
 from bot.store.migrate import upgrade
 from bot.store.schema import (

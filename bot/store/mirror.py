@@ -29,15 +29,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from bot.github_payloads import (
+from bot.report import derived
+from bot.report.history import IssueDates
+from bot.report.models import TEAM_ASSOCIATIONS, Comment, Ticket, TicketData
+from bot.sources.payloads import (
     comment_from_payload,
     is_pull_request,
     parse_datetime,
     ticket_from_issue,
 )
-from bot.report import derived
-from bot.report.history import IssueDates
-from bot.report.models import TEAM_ASSOCIATIONS, Comment, Ticket, TicketData
 from bot.store.schema import (
     mirror_comments,
     mirror_etags,

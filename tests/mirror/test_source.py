@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import TicketNotFound
-from bot.github_source import GitHubSource
 from bot.mirror.source import MirrorSource
 from bot.mirror.sync import MirrorSync
 from bot.render import render_json
 from bot.report.options import ReportOptions
 from bot.report.periods import parse_timezone
 from bot.service import ReportRequest, ReportService
+from bot.sources.github import GitHubSource
 from bot.store import Store
 from bot.store.mirror import Mirror
 from tests.db_fixtures import (  # noqa: F401

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from bot.cli import main
 from bot.errors import GitHubUnavailable, RateLimited
-from bot.github_source import GitHubSource
 from bot.mirror.sync import MirrorSync, SyncProgress
+from bot.sources.github import GitHubSource
 from bot.store import Store
 from bot.store.mirror import Mirror
 from tests.db_fixtures import (  # noqa: F401

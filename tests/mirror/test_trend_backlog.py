@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.github_source import GitHubSource
 from bot.mirror.source import MirrorSource
 from bot.mirror.sync import MirrorSync
 from bot.report.models import SCOPE_ACTIVE, SCOPE_REPOSITORY
@@ -17,6 +16,7 @@ from bot.report.options import ReportOptions
 from bot.report.periods import parse_timezone
 from bot.report.trend import local_days
 from bot.service import ReportRequest, ReportService
+from bot.sources.github import GitHubSource
 from bot.store import Store
 from bot.store.mirror import Mirror
 from tests.db_fixtures import (  # noqa: F401

@@ -7,7 +7,6 @@ import gc
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.github_payloads import comments_from_payloads, select_window, tickets_from_issues
 from bot.report.activity import comments_by_ticket, in_period, is_active, utc_bounds
 from bot.report.builder import build_report
 from bot.report.grouping import find_common_issues
@@ -15,6 +14,7 @@ from bot.report.models import Period
 from bot.report.options import ReportOptions
 from bot.report.periods import parse_period, parse_timezone
 from bot.report.scoring import score_ticket
+from bot.sources.payloads import comments_from_payloads, select_window, tickets_from_issues
 from tests.fakes.github_data import synthetic_repo
 
 NOW = datetime(2025, 4, 15, tzinfo=UTC)

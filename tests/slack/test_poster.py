@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import Delivery, delivery_id_of
+from bot.delivery.ids import Delivery, delivery_id_of
 from bot.render import InvalidSlackMessage
 from bot.slack.poster import (
     NotInChannel,

@@ -26,11 +26,11 @@ import requests
 import yaml
 
 from bot.app_runner import RunningBot, build_bot, seen_requests, start_digests
-from bot.digests import Digests, config_subscriptions, digest_grace
+from bot.delivery.digests import Digests, config_subscriptions, digest_grace
+from bot.delivery.schedule import digest_period, previous_fire
+from bot.delivery.scheduler import DigestScheduler
 from bot.render import validate_message
 from bot.render.picker_blocks import PICKER_ACTION, PICKER_BLOCK
-from bot.schedule import digest_period, previous_fire
-from bot.scheduler import DigestScheduler
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack import messages
 from bot.slack.managers import SubscriptionManagers, parse_managers

@@ -415,7 +415,7 @@ def test_revision_0004_keeps_one_of_identical_subscriptions_and_gives_old_claims
 
 
 def test_a_claim_left_pending_by_an_earlier_release_settles_as_failed_and_is_shown(backend_url: BackendUrl):
-    from bot.scheduler import DigestScheduler
+    from bot.delivery.scheduler import DigestScheduler
 
     make_revision_0003_database(backend_url)
     store = backend_url.store()

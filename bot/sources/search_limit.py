@@ -1,7 +1,7 @@
 """GitHub's search budget, shared by every search this process sends with one token.
 
 GitHub lets a token send 30 search requests a minute (10 without a token) and answers the next ones
-with 403 or 429 until the minute is over. Reports of past periods search (see bot/github_source.py),
+with 403 or 429 until the minute is over. Reports of past periods search (see bot/sources/github.py),
 so a burst of them -- 24 people asking for 24 different days -- would use the budget up within
 seconds. A `SearchLimiter` spaces the searches instead: at most `per_window` requests in any
 `window` seconds, counted from when each request's answer came back, so GitHub, which counts them on

@@ -17,8 +17,9 @@ as window_start, so one fetch covers the period and the one it is compared with)
   within a small multiple of the tickets in the window. A search over GitHub's 1000-result cap, or
   too many issues to fetch one by one, falls back to list mode.
   (The search index lags by seconds to minutes, which is why recent windows never use it.)
-  Searches are spaced to GitHub's search budget by the process's `SearchLimiter` (bot/search_limit.py):
-  a burst of past reports waits its turn, up to a little over a minute, instead of failing.
+  Searches are spaced to GitHub's search budget by the process's `SearchLimiter`
+  (bot/sources/search_limit.py): a burst of past reports waits its turn, up to a little over a
+  minute, instead of failing.
 
 With a token, each fetch then sends one request more, a GraphQL query for the repository's pinned issues
 (GitHub has no REST endpoint for them, and GraphQL refuses anonymous callers), and marks those tickets
@@ -58,7 +59,8 @@ from bot.errors import (
     TicketNotFound,
     UpstreamError,
 )
-from bot.github_payloads import (
+from bot.report.models import Comment, Ticket, TicketData
+from bot.sources.payloads import (
     comment_from_payload,
     comments_from_payloads,
     format_datetime,
@@ -75,8 +77,7 @@ from bot.github_payloads import (
     ticket_from_issue,
     tickets_from_issues,
 )
-from bot.report.models import Comment, Ticket, TicketData
-from bot.search_limit import SearchLimiter, shared_limiter
+from bot.sources.search_limit import SearchLimiter, shared_limiter
 
 log = logging.getLogger(__name__)
 

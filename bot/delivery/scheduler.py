@@ -39,8 +39,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.delivery import Delivery, NotDelivered, new_delivery_id
-from bot.schedule import DEFAULT_GRACE, Schedule, digest_period, due_fires, next_fire, previous_fire
+from bot.delivery.ids import Delivery, NotDelivered, new_delivery_id
+from bot.delivery.schedule import DEFAULT_GRACE, Schedule, digest_period, due_fires, next_fire, previous_fire
 from bot.slack import messages
 from bot.store import Store, Subscription
 from bot.store.claims import Claim

@@ -1,6 +1,6 @@
 """One scheduled digest, built and posted: the report of a subscription's period, in its channel.
 
-The scheduler (bot/scheduler.py) decides when a digest is due and claims it in the store; this module
+The scheduler (bot/delivery/scheduler.py) decides when a digest is due and claims it in the store; this module
 builds it with the same ReportService and posts it with the same SlackPoster as a typed
 `/ticket-report`, so a digest and a command share one path and one fetch cache:
 
@@ -9,7 +9,7 @@ builds it with the same ReportService and posts it with the same SlackPoster as 
     to the channel, continued in the thread when the report needs several messages.
 
 A period without ticket activity posts one short line, or nothing for a `quiet` subscription.
-Failures are raised as DigestError (a `bot.delivery.NotDelivered`), whose text the scheduler records
+Failures are raised as DigestError (a `bot.delivery.ids.NotDelivered`), whose text the scheduler records
 and `/ticket-report subscriptions` shows to people: short, readable, never a token or a stack trace
 (the log has those). It also says whether a retry is safe (nothing was sent, and the cause may pass:
 GitHub down or rate limited, Slack rate limited) and whether the post is unconfirmed (Slack may have
@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.delivery import Delivery, NotDelivered
+from bot.delivery.ids import Delivery, NotDelivered
+from bot.delivery.schedule import ScheduleError, digest_period
 from bot.errors import BadInput, TicketReportError
 from bot.render import render_messages
 from bot.render.picker_blocks import picker_block, with_picker
 from bot.report.models import Report
-from bot.schedule import ScheduleError, digest_period
 from bot.service import ReportRequest, ReportService
 from bot.settings import Settings, SettingsError
 from bot.slack import messages
