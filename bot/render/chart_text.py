@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, tzinfo
 
-from bot.render.formatting import format_signed, plural
+from bot.render.formatting import format_signed, period_days, plural
 from bot.report.models import SCOPE_REPOSITORY, DayCounts, Report, Trend
 
 # files.getUploadURLExternal answers alt_txt_too_large over 1000 characters (Slack's docs, 2025).
@@ -60,16 +60,16 @@ def period_words(trend: Trend) -> tuple[str, str]:
 
 
 def chart_title(report: Report) -> str:
-    """ "acme/support: tickets per day, Mon 7 Apr – Sun 13 Apr 2025" (the image's and the file's title)."""
-    trend = _trend(report)
-    current, _ = period_words(trend)
-    return _cut(f"{repos_label(report.repos)}: tickets per day, {current}", MAX_TITLE)
+    """ "acme/support: tickets per day, Mon 7 – Sun 13 Apr 2025" (the image's and the file's title); a
+    period that ends now says until when, as the report's own header does."""
+    _trend(report)
+    return _cut(f"{repos_label(report.repos)}: tickets per day, {period_days(report.period)}", MAX_TITLE)
 
 
 def chart_subtitle(report: Report) -> str:
     """ "against Mon 31 Mar – Sun 6 Apr 2025 (lighter, dashed) · days in Europe/Berlin"."""
-    trend = _trend(report)
-    _, previous = period_words(trend)
+    _trend(report)
+    previous = period_days(report.previous_period)
     return f"against {previous} (lighter, dashed) · days in {zone_name(report.period.start.tzinfo)}"
 
 

@@ -176,3 +176,10 @@ def test_a_day_range_crossing_the_year_names_both_years() -> None:
     text = chart_alt_text(week_report(period=period, trend=trend))
     assert "Sat 28 Dec 2024 – Fri 3 Jan 2025 (UTC)" in text
     assert "Most opened" not in text  # no day had any
+
+
+def test_the_title_of_a_period_that_ends_now_says_until_when() -> None:
+    ending_now = parse_period("last 7 days", now=NOW, tz=BERLIN)  # Tue 8 Apr until 20:00 today
+    title = chart_title(week_report(period=ending_now, previous_period=ending_now.previous()))
+    assert title.endswith("until 20:00") and "Mon 14 Apr 2025" in title
+    assert chart_title(week_report()).endswith("Mon 7 – Sun 13 Apr 2025")  # a whole past week
