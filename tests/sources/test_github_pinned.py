@@ -25,7 +25,7 @@ REPO = "acme/support"
 OTHER = "acme/billing"
 NOW = datetime(2025, 4, 15, 12, 0, tzinfo=UTC)
 TOKEN = "ghp_PINNEDsecret0123456789abcdef"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WINDOW = {"window_start": NOW - timedelta(days=2), "window_end": NOW, "now": NOW}
 
 

@@ -42,7 +42,7 @@ from tests.fakes.github_server import FakeGitHub
 from tests.fakes.slack_server import FakeSlack
 from tests.slack.conftest import support_issues
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "xoxb-takeover-test-token"
 FIRE = datetime(2025, 4, 15, 9, 0, tzinfo=UTC)  # a daily 09:00 UTC digest, covering 14 April
 LEASE = timedelta(minutes=10)
