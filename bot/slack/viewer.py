@@ -7,9 +7,10 @@ repositories each may report on. With a bot token Slack lists a private channel 
 is in it too, so a private channel's repositories show only where the bot could post them anyway.
 The bot's own channels (the same method without `user`) are where the modal may post.
 
-Answers are cached for `ttl` seconds per user (cachetools), so opening the Home tab, the modal and
-its submission within a minute ask Slack once. The last answer is also kept (`last`) for building a
-modal within Slack's three seconds; everything that posts checks a fresh answer first.
+Answers are cached for `ttl` seconds per user (`bot.cache.LoadingCache`: concurrent misses ask
+once), so opening the Home tab, the modal and its submission within a minute ask Slack once. The
+last answer is also kept (`last`) for building a modal within Slack's three seconds; everything that
+posts checks a fresh answer first.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from cachetools import LRUCache, TTLCache
+from cachetools import LRUCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.cache import LoadingCache
 from bot.slack.access import ChannelRules
 from bot.slack.poster import SlackPoster, SlackPostError
 
@@ -95,10 +97,12 @@ class Viewers:
     ) -> None:
         self._client = client
         self._rules = rules
-        self._fresh: TTLCache[str, ViewerAccess] = TTLCache(maxsize=MAX_USERS, ttl=ttl, timer=monotonic)
+        self._fresh: LoadingCache[str, ViewerAccess] = LoadingCache(
+            ttl=ttl, maxsize=MAX_USERS, timer=monotonic
+        )
         self._last: LRUCache[str, ViewerAccess] = LRUCache(maxsize=MAX_USERS)
-        self._bot: TTLCache[str, frozenset[str]] = TTLCache(maxsize=1, ttl=ttl, timer=monotonic)
-        self._lock = threading.Lock()
+        self._bot: LoadingCache[str, frozenset[str]] = LoadingCache(ttl=ttl, maxsize=1, timer=monotonic)
+        self._lock = threading.Lock()  # for `_last`
 
     def last(self, user_id: str) -> ViewerAccess | None:
         """The last answer for `user_id`, however old (no Slack call): for building a view at once."""
@@ -107,19 +111,17 @@ class Viewers:
 
     def access(self, user_id: str) -> ViewerAccess:
         """The user's channels and repositories, at most `ttl` seconds old; SlackLookupError on failure."""
-        with self._lock:
-            cached = self._fresh.get(user_id)
-        if cached is not None:
-            return cached
+        return self._fresh.get_or_load(user_id, lambda: self._look_up(user_id))
+
+    def _look_up(self, user_id: str) -> ViewerAccess:
         channels = self._channels(user_id)
         access = ViewerAccess(
             user_id=user_id,
             channels=channels,
             by_channel={c.id: self._rules.allowed(c.id) for c in channels if self._rules.allowed(c.id)},
-            bot_channels=self._bot_channels(),
+            bot_channels=self._bot.get_or_load("bot", lambda: frozenset(c.id for c in self._channels(None))),
         )
         with self._lock:
-            self._fresh[user_id] = access
             self._last[user_id] = access
         return access
 
@@ -130,16 +132,6 @@ class Viewers:
         if not channel:
             raise SlackLookupError("no channel in the answer")
         return channel
-
-    def _bot_channels(self) -> frozenset[str]:
-        with self._lock:
-            cached = self._bot.get("bot")
-        if cached is not None:
-            return cached
-        found = frozenset(c.id for c in self._channels(None))
-        with self._lock:
-            self._bot["bot"] = found
-        return found
 
     def _channels(self, user_id: str | None) -> tuple[Channel, ...]:
         found: dict[str, Channel] = {}
