@@ -64,7 +64,7 @@ def _text_of(obj: Any) -> str | None:
     return None
 
 
-def _check_text(problems: list[str], where: str, obj: Any, limit: int, *, plain_only: bool = False) -> None:
+def check_text(problems: list[str], where: str, obj: Any, limit: int, *, plain_only: bool = False) -> None:
     text = _text_of(obj)
     if text is None or not text:
         problems.append(f"{where}: text is missing or empty")
@@ -85,7 +85,7 @@ def _check_overflow(problems: list[str], where: str, element: Mapping[str, Any])
             problems.append(f"{where} option {number}: not an object")
             continue
         text = option.get("text")
-        _check_text(problems, f"{where} option {number}", text, MAX_OPTION_TEXT, plain_only=True)
+        check_text(problems, f"{where} option {number}", text, MAX_OPTION_TEXT, plain_only=True)
         value = option.get("value")
         if not isinstance(value, str) or not value or len(value) > MAX_OPTION_VALUE:
             problems.append(f"{where} option {number}: value must be 1..{MAX_OPTION_VALUE} characters")
@@ -107,12 +107,17 @@ def _check_element(problems: list[str], where: str, element: Any, action_ids: li
         if "action_id" in element:
             action_ids.append(str(element["action_id"]))
         return
-    _check_text(problems, f"{where} button text", element.get("text"), MAX_BUTTON_TEXT, plain_only=True)
     action_id = element.get("action_id")
     if not isinstance(action_id, str) or not action_id or len(action_id) > MAX_ACTION_ID:
         problems.append(f"{where}: action_id must be 1..{MAX_ACTION_ID} characters")
     else:
         action_ids.append(action_id)
+    check_button(problems, where, element)
+
+
+def check_button(problems: list[str], where: str, element: Mapping[str, Any]) -> None:
+    """A button's text, value and url against Slack's limits (its action_id is the caller's)."""
+    check_text(problems, f"{where} button text", element.get("text"), MAX_BUTTON_TEXT, plain_only=True)
     value = element.get("value")
     if value is not None and (not isinstance(value, str) or len(value) > MAX_BUTTON_VALUE):
         problems.append(f"{where}: value longer than {MAX_BUTTON_VALUE}")
@@ -145,15 +150,15 @@ def _check_block(problems: list[str], index: int, block: Any, action_ids: list[s
     kind = block["type"]
     where = f"{where} ({kind})"
     if kind == "header":
-        _check_text(problems, where, block.get("text"), MAX_HEADER_TEXT, plain_only=True)
+        check_text(problems, where, block.get("text"), MAX_HEADER_TEXT, plain_only=True)
     elif kind == "section":
         fields = block.get("fields") or []
         if "text" in block or not fields:
-            _check_text(problems, where, block.get("text"), MAX_SECTION_TEXT)
+            check_text(problems, where, block.get("text"), MAX_SECTION_TEXT)
         if len(fields) > MAX_FIELDS:
             problems.append(f"{where}: {len(fields)} fields, limit {MAX_FIELDS}")
         for number, item in enumerate(fields):
-            _check_text(problems, f"{where} field {number}", item, MAX_FIELD_TEXT)
+            check_text(problems, f"{where} field {number}", item, MAX_FIELD_TEXT)
         if "accessory" in block:
             _check_element(problems, f"{where} accessory", block["accessory"], action_ids)
     elif kind == "context":
@@ -162,7 +167,7 @@ def _check_block(problems: list[str], index: int, block: Any, action_ids: list[s
             problems.append(f"{where}: needs 1..{MAX_CONTEXT_ELEMENTS} elements")
         for number, item in enumerate(elements):
             if isinstance(item, Mapping) and item.get("type") in ("mrkdwn", "plain_text"):
-                _check_text(problems, f"{where} element {number}", item, MAX_CONTEXT_TEXT)
+                check_text(problems, f"{where} element {number}", item, MAX_CONTEXT_TEXT)
     elif kind == "actions":
         elements = block.get("elements") or []
         if not elements or len(elements) > MAX_ACTIONS_ELEMENTS:

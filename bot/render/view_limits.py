@@ -13,20 +13,18 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from bot.render.escape import utf16_len
 from bot.render.slack_limits import (
     MAX_ACTION_ID,
     MAX_ACTIONS_ELEMENTS,
-    MAX_BUTTON_TEXT,
-    MAX_BUTTON_URL,
-    MAX_BUTTON_VALUE,
     MAX_CONTEXT_ELEMENTS,
     MAX_CONTEXT_TEXT,
     MAX_FIELD_TEXT,
     MAX_FIELDS,
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
+    check_button,
     check_sdk_block,
+    check_text,
 )
 
 # Slack's documented limits for views and menus (as of 2025).
@@ -53,16 +51,6 @@ class InvalidSlackView(ValueError):
     """A view Slack would reject; the message lists every problem found."""
 
 
-def _text(problems: list[str], where: str, obj: Any, limit: int, *, plain_only: bool = False) -> None:
-    if not isinstance(obj, Mapping) or not isinstance(obj.get("text"), str) or not obj["text"]:
-        problems.append(f"{where}: text is missing or empty")
-        return
-    if plain_only and obj.get("type") != "plain_text":
-        problems.append(f"{where}: must be plain_text")
-    if utf16_len(obj["text"]) > limit:
-        problems.append(f"{where}: text is {utf16_len(obj['text'])} long, limit {limit}")
-
-
 def _options(problems: list[str], where: str, options: Any) -> int:
     if not isinstance(options, list) or not options:
         problems.append(f"{where}: options are missing or empty")
@@ -74,7 +62,7 @@ def _options(problems: list[str], where: str, options: Any) -> int:
         if not isinstance(option, Mapping):
             problems.append(f"{spot}: not an object")
             continue
-        _text(problems, f"{spot} text", option.get("text"), MAX_OPTION_TEXT)
+        check_text(problems, f"{spot} text", option.get("text"), MAX_OPTION_TEXT)
         value = option.get("value")
         if not isinstance(value, str) or not value or len(value) > MAX_OPTION_VALUE:
             problems.append(f"{spot}: value must be 1..{MAX_OPTION_VALUE} characters")
@@ -93,15 +81,9 @@ def element_problems(element: Any, *, where: str = "element") -> list[str]:
     ):
         problems.append(f"{where}: action_id must be 1..{MAX_ACTION_ID} characters")
     if "placeholder" in element:
-        _text(problems, f"{where} placeholder", element["placeholder"], MAX_PLACEHOLDER, plain_only=True)
+        check_text(problems, f"{where} placeholder", element["placeholder"], MAX_PLACEHOLDER, plain_only=True)
     if kind == "button":
-        _text(problems, f"{where} button text", element.get("text"), MAX_BUTTON_TEXT, plain_only=True)
-        value = element.get("value")
-        if value is not None and (not isinstance(value, str) or len(value) > MAX_BUTTON_VALUE):
-            problems.append(f"{where}: value longer than {MAX_BUTTON_VALUE}")
-        url = element.get("url")
-        if url is not None and (not isinstance(url, str) or len(url) > MAX_BUTTON_URL):
-            problems.append(f"{where}: url longer than {MAX_BUTTON_URL}")
+        check_button(problems, where, element)
     elif kind in _MENUS:
         groups = element.get("option_groups")
         if groups is not None:
@@ -114,7 +96,7 @@ def element_problems(element: Any, *, where: str = "element") -> list[str]:
                 if not isinstance(group, Mapping):
                     problems.append(f"{spot}: not an object")
                     continue
-                _text(problems, f"{spot} label", group.get("label"), MAX_GROUP_LABEL, plain_only=True)
+                check_text(problems, f"{spot} label", group.get("label"), MAX_GROUP_LABEL, plain_only=True)
                 total += _options(problems, spot, group.get("options"))
             if total > MAX_OPTIONS:  # kept to the single-list limit: what every client draws
                 problems.append(f"{where}: {total} options in all, limit {MAX_OPTIONS}")
@@ -144,15 +126,15 @@ def _block(problems: list[str], index: int, block: Any, ids: list[str], block_id
             block_ids.append(block_id)
     elements: list[Any] = []
     if kind == "header":
-        _text(problems, where, block.get("text"), MAX_HEADER_TEXT, plain_only=True)
+        check_text(problems, where, block.get("text"), MAX_HEADER_TEXT, plain_only=True)
     elif kind == "section":
         fields = block.get("fields") or []
         if "text" in block or not fields:
-            _text(problems, where, block.get("text"), MAX_SECTION_TEXT)
+            check_text(problems, where, block.get("text"), MAX_SECTION_TEXT)
         if len(fields) > MAX_FIELDS:
             problems.append(f"{where}: {len(fields)} fields, limit {MAX_FIELDS}")
         for number, item in enumerate(fields):
-            _text(problems, f"{where} field {number}", item, MAX_FIELD_TEXT)
+            check_text(problems, f"{where} field {number}", item, MAX_FIELD_TEXT)
         if "accessory" in block:
             elements.append(block["accessory"])
     elif kind == "context":
@@ -161,16 +143,16 @@ def _block(problems: list[str], index: int, block: Any, ids: list[str], block_id
             problems.append(f"{where}: needs 1..{MAX_CONTEXT_ELEMENTS} elements")
         for number, item in enumerate(items):
             if isinstance(item, Mapping) and item.get("type") in ("mrkdwn", "plain_text"):
-                _text(problems, f"{where} element {number}", item, MAX_CONTEXT_TEXT)
+                check_text(problems, f"{where} element {number}", item, MAX_CONTEXT_TEXT)
     elif kind == "actions":
         items = block.get("elements") or []
         if not items or len(items) > MAX_ACTIONS_ELEMENTS:
             problems.append(f"{where}: needs 1..{MAX_ACTIONS_ELEMENTS} elements")
         elements.extend(items)
     elif kind == "input":
-        _text(problems, f"{where} label", block.get("label"), MAX_INPUT_LABEL, plain_only=True)
+        check_text(problems, f"{where} label", block.get("label"), MAX_INPUT_LABEL, plain_only=True)
         if "hint" in block:
-            _text(problems, f"{where} hint", block["hint"], MAX_INPUT_HINT, plain_only=True)
+            check_text(problems, f"{where} hint", block["hint"], MAX_INPUT_HINT, plain_only=True)
         elements.append(block.get("element"))
     for number, element in enumerate(elements):
         problems.extend(element_problems(element, where=f"{where} element {number}"))
@@ -207,10 +189,10 @@ def view_problems(view: Any) -> list[str]:
     if kind not in ("home", "modal"):
         problems.append(f"view type must be home or modal, not {kind!r}")
     if kind == "modal":
-        _text(problems, "title", view.get("title"), MAX_VIEW_TITLE, plain_only=True)
+        check_text(problems, "title", view.get("title"), MAX_VIEW_TITLE, plain_only=True)
         for key in ("submit", "close"):
             if key in view:
-                _text(problems, key, view[key], MAX_VIEW_TITLE, plain_only=True)
+                check_text(problems, key, view[key], MAX_VIEW_TITLE, plain_only=True)
         has_input = any(isinstance(b, Mapping) and b.get("type") == "input" for b in view.get("blocks") or [])
         if has_input and "submit" not in view:
             problems.append("a modal with inputs needs a submit button")
