@@ -253,3 +253,52 @@ webhook_deliveries = sa.Table(
     sa.Column("received_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("delivery_id", name="pk_webhook_deliveries"),
 )
+
+
+# --- real-time alerts ----------------------------------------------------------------------------------
+# What a channel is alerted about: one row per (channel, kind), kind "new" or "waiting". `created_at` is
+# the mark no older ticket is ever alerted for; failed posts are counted, and the channel's alerts of that
+# kind pause (`paused_at`) after repeated ones until `alerts on` again.
+alert_subscriptions = sa.Table(
+    "alert_subscriptions",
+    metadata,
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("repos", sa.Text, nullable=False),  # JSON list of "owner/name"; empty = the channel's
+    sa.Column("labels", sa.Text, nullable=False),  # JSON list of lower-case names; empty = any
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("paused_at", UTCDateTime, nullable=True),
+    sa.Column("failures", sa.Integer, nullable=False),  # failed posts in a row
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_error_at", UTCDateTime, nullable=True),
+    sa.Column("last_posted_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("channel_id", "kind", name="pk_alert_subscriptions"),
+)
+
+# One row per alert (channel, ticket, kind), inserted once: whoever inserts it posts it (bot.alerts.store).
+# States as for digest claims (claimed, posting, posted, failed, unconfirmed), plus "counted": a ticket
+# only counted in a "N tickets arrived while alerts were paused" line. A bundled alert shares its
+# `message_ts` and `delivery_id` with the other tickets of its bundle (`bundled` true).
+alert_records = sa.Table(
+    "alert_records",
+    metadata,
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("repo", sa.String(200), nullable=False),  # lower-cased
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("claimed_by", sa.String(200), nullable=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+    sa.Column("lease_until", UTCDateTime, nullable=True),
+    sa.Column("delivery_id", sa.String(64), nullable=True),
+    sa.Column("message_ts", sa.String(32), nullable=True),
+    sa.Column("bundled", sa.Boolean, nullable=False),
+    sa.Column("posted_at", UTCDateTime, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    # A `waiting` alert's message says who replied once the team has (chat.update); set once.
+    sa.Column("resolved_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("channel_id", "repo", "number", "kind", name="pk_alert_records"),
+    sa.Index("ix_alert_records_recent", "channel_id", "kind", "claimed_at"),
+    sa.Index("ix_alert_records_state", "state"),
+)
