@@ -264,7 +264,8 @@ def test_a_release_database_is_stamped_at_the_baseline_and_then_upgraded(backend
         outcome = migrate(engine, schema=backend_url.schema)
     finally:
         engine.dispose()
-    assert (outcome.stamped, outcome.applied, outcome.revision) == (True, ("0002", "0003", "0004", "0005"), HEAD)
+    applied = ("0002", "0003", "0004", "0005")
+    assert (outcome.stamped, outcome.applied, outcome.revision) == (True, applied, HEAD)
     assert outcome.describe() == (
         "database at revision 0005 "
         "(tables made before migrations found, stamped 0001; applied 0002, 0003, 0004, 0005)"
