@@ -1,0 +1,520 @@
+"""Claiming and posting alerts: `AlertDispatcher.run()` does one pass over every channel's alerts.
+
+A pass, for each alert subscription that is not paused, on the repositories the channel may see:
+* `new`: the mirror's issues created since the subscription that the channel has no record of are
+  planned by `bot.alerts.engine.plan_new` (alone, bundled, counted or deferred), each claimed in the
+  store before it is posted, so whichever process inserts the record posts it and no other does;
+* `waiting`: open issues past the response target with no team reply, claimed and posted the same way;
+* then every posted `waiting` alert whose ticket has been answered (or closed) since is updated in place
+  (chat.update), never posted again;
+* and records left by a process that died are settled: a claim never posted is dropped (and claimed
+  afresh), a post in progress is looked for in Slack by its delivery id (found: posted; not: unconfirmed).
+
+A failed post (not in the channel, archived, refused) marks its record failed, to be tried by the next
+pass, and is counted on the subscription; after `pause_after` failures in a row the channel's alerts of
+that kind pause (shown by `/ticket-report alerts`) until `alerts on` again.
+
+`trigger()` runs a pass on the dispatcher's own thread, never the caller's (a webhook's answer stays
+fast); triggers that arrive while one is waiting to run share it. `start(interval)` runs a pass every
+`interval` as well: for `waiting`, for deployments without webhooks, and as a safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.alerts.engine import BURST_WINDOW, answered, plan_new, ticket_alert, waiting_for, wanted
+from bot.alerts.models import AlertKind, AlertSubscription, WaitingAlert
+from bot.alerts.store import AlertRecord, AlertStore
+from bot.delivery.ids import Delivery, new_delivery_id
+from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
+from bot.render.alert_blocks import render_bundle, render_new_ticket, render_paused_count, render_waiting
+from bot.render.formatting import home_repo
+from bot.render.slack_limits import SlackMessage
+from bot.report.models import Ticket
+from bot.report.options import ReportOptions
+from bot.slack.access import ChannelRules
+from bot.slack.poster import ChannelArchived, NotInChannel, PostUnconfirmed, SlackPostError
+from bot.store.mirror import Mirror
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BURST = 5
+PAUSE_AFTER = 3  # failed posts in a row before a channel's alerts pause
+LEASE = timedelta(minutes=5)  # a claim's owner must have finished (or be dead) by then
+DEFAULT_INTERVAL = timedelta(seconds=30)
+_JOB_ID = "ticket-report:alerts"
+
+
+class Poster(Protocol):
+    def post_report(
+        self, channel: str, messages: Sequence[SlackMessage], *, delivery: Delivery | None = None
+    ) -> str: ...
+
+    def find_post(
+        self, channel: str, delivery_id: str, *, since: float, thread_ts: str | None = None
+    ) -> str | None: ...
+
+
+class Updater(Protocol):
+    def update(self, channel: str, ts: str, message: SlackMessage) -> None: ...
+
+
+@dataclass
+class PassResult:
+    """What one pass did (for logs and tests)."""
+
+    posted: list[tuple[str, str, int, str]] = field(default_factory=list)  # channel, repo, number, kind
+    bundles: int = 0
+    counted: int = 0
+    deferred: int = 0
+    updated: int = 0
+    failed: int = 0
+    paused: list[tuple[str, str]] = field(default_factory=list)  # channel, kind
+
+    def changed(self) -> bool:
+        return bool(self.posted or self.bundles or self.counted or self.updated or self.failed)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertDispatcher:
+    """One pass over every channel's alerts, on demand and every interval (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        alerts: AlertStore,
+        mirror: Mirror,
+        poster: Poster,
+        updater: Updater,
+        rules: ChannelRules,
+        options: ReportOptions,
+        owner: str,
+        clock: Callable[[], datetime] = _utc_now,
+        burst: int = DEFAULT_BURST,
+        pause_after: int = PAUSE_AFTER,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._alerts = alerts
+        self._mirror = mirror
+        self._poster = poster
+        self._updater = updater
+        self._rules = rules
+        self._options = options
+        self._owner = owner
+        self._clock = clock
+        self._burst = burst
+        self._pause_after = pause_after
+        self._lease = lease
+        self._lock = threading.Lock()  # one pass at a time in this process
+        self._pending = threading.Lock()  # held while a triggered pass waits to start
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts")
+        self._scheduler: BackgroundScheduler | None = None
+
+    # --- when --------------------------------------------------------------------------------------
+
+    def trigger(self) -> None:
+        """Run a pass soon, on the dispatcher's thread; a pass already waiting to start covers this one."""
+        if not self._pending.acquire(blocking=False):
+            return
+        try:
+            self._executor.submit(self._triggered)
+        except RuntimeError:  # shutting down
+            self._pending.release()
+
+    def _triggered(self) -> None:
+        self._pending.release()
+        self.run_safely()
+
+    def run_safely(self) -> PassResult | None:
+        try:
+            return self.run()
+        except Exception:  # the database or a bug: logged, and the next pass tries again
+            log.exception("an alerts pass failed")
+            return None
+
+    def start(self, interval: timedelta = DEFAULT_INTERVAL) -> None:
+        if self._scheduler is not None:
+            raise RuntimeError("the alerts clock is already running")
+        scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={PERIODIC_EXECUTOR: periodic_executor()},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        scheduler.add_job(
+            self.run_safely,
+            trigger=IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+            id=_JOB_ID,
+            name="post alerts",
+            executor=PERIODIC_EXECUTOR,
+            next_run_time=datetime.now(UTC),  # at start: what arrived while the bot was down
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+        log.info("alerts: checking every %gs (and on each webhook delivery)", interval.total_seconds())
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=wait)
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+
+    # --- one pass ----------------------------------------------------------------------------------
+
+    def run(self) -> PassResult:
+        with self._lock:
+            now = self._clock()
+            result = PassResult()
+            self._settle_lapsed(now, result)
+            for subscription in self._alerts.subscriptions():
+                if subscription.paused:
+                    continue
+                repos = self._repos(subscription)
+                if not repos:
+                    continue
+                if subscription.kind == "new":
+                    self._new(subscription, repos, now=now, result=result)
+                elif subscription.kind == "waiting":
+                    self._waiting(subscription, repos, now=now, result=result)
+            self._update_answered(now, result)
+            if result.changed():
+                log.info(
+                    "alerts: %d posted, %d bundles, %d counted, %d updated, %d failed",
+                    len(result.posted),
+                    result.bundles,
+                    result.counted,
+                    result.updated,
+                    result.failed,
+                )
+            return result
+
+    def _repos(self, subscription: AlertSubscription) -> tuple[str, ...]:
+        """The subscription's repositories the channel may still see (its rules may have changed)."""
+        allowed = self._rules.allowed(subscription.channel_id)
+        if not subscription.repos:
+            return allowed
+        by_name = {repo.lower(): repo for repo in allowed}
+        return tuple(by_name[r.lower()] for r in subscription.repos if r.lower() in by_name)
+
+    def _candidates(
+        self, subscription: AlertSubscription, repo: str, *, until: datetime | None = None
+    ) -> list[tuple[Ticket, tuple]]:
+        numbers = self._alerts.created_since(repo, since=subscription.created_at, until=until)
+        known = self._alerts.known(subscription.channel_id, subscription.kind, repo, numbers)
+        found = []
+        for number in numbers:
+            if number in known:
+                continue
+            held = self._mirror.ticket(repo, number)
+            if held is not None and wanted(held[0], subscription, self._options):
+                found.append(held)
+        return found
+
+    def _new(
+        self, subscription: AlertSubscription, repos: tuple[str, ...], *, now: datetime, result: PassResult
+    ) -> None:
+        tickets = [ticket for repo in repos for ticket, _ in self._candidates(subscription, repo)]
+        if not tickets:
+            return
+        recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=now - BURST_WINDOW)
+        plan = plan_new(tickets, now=now, recent=recent, last_bundle_at=last_bundle, burst=self._burst)
+        result.deferred += len(plan.deferred)
+        if plan.counted:
+            self._count(subscription, plan.counted, repos, now=now, result=result)
+        if plan.bundle:
+            self._post_bundle(subscription, plan.bundle, repos, now=now, result=result)
+        home = home_repo(repos)
+        for ticket in plan.single:
+            titles = self._alerts.open_titles(ticket.repo)
+            alert = ticket_alert(ticket, open_tickets=titles, home_repo=home)
+            if not self._post_one(subscription, ticket, render_new_ticket(alert), now=now, result=result):
+                return
+
+    def _waiting(
+        self, subscription: AlertSubscription, repos: tuple[str, ...], *, now: datetime, result: PassResult
+    ) -> None:
+        target = self._options.response_target
+        home = home_repo(repos)
+        for repo in repos:
+            for ticket, comments in self._candidates(subscription, repo, until=now - target):
+                waited = waiting_for(ticket, comments, now=now, options=self._options)
+                if waited is None:
+                    continue
+                titles = self._alerts.open_titles(ticket.repo)
+                alert = WaitingAlert(
+                    ticket=ticket_alert(ticket, open_tickets=titles, home_repo=home),
+                    waited=waited,
+                    target=target,
+                )
+                if not self._post_one(subscription, ticket, render_waiting(alert), now=now, result=result):
+                    return
+
+    # --- posting -----------------------------------------------------------------------------------
+
+    def _record(self, subscription: AlertSubscription, ticket: Ticket, delivery: str) -> AlertRecord:
+        return AlertRecord(
+            channel_id=subscription.channel_id,
+            repo=ticket.repo,
+            number=ticket.number,
+            kind=subscription.kind,
+            state="claimed",
+            owner=self._owner,
+            claimed_at=self._clock(),
+            delivery_id=delivery,
+        )
+
+    def _post_one(
+        self,
+        subscription: AlertSubscription,
+        ticket: Ticket,
+        message: SlackMessage,
+        *,
+        now: datetime,
+        result: PassResult,
+    ) -> bool:
+        """Claim and post one alert; False when the subscription paused (post nothing more to it)."""
+        delivery = new_delivery_id()
+        claimed = self._alerts.claim(
+            channel_id=subscription.channel_id,
+            repo=ticket.repo,
+            number=ticket.number,
+            kind=subscription.kind,
+            owner=self._owner,
+            now=now,
+            lease=self._lease,
+            delivery_id=delivery,
+        )
+        if not claimed:
+            return True  # another process has it
+        record = self._record(subscription, ticket, delivery)
+        return self._send(subscription, [record], message, delivery=delivery, now=now, result=result)
+
+    def _post_bundle(
+        self,
+        subscription: AlertSubscription,
+        tickets: Sequence[Ticket],
+        repos: tuple[str, ...],
+        *,
+        now: datetime,
+        result: PassResult,
+    ) -> None:
+        delivery = new_delivery_id()
+        mine = [
+            ticket
+            for ticket in tickets
+            if self._alerts.claim(
+                channel_id=subscription.channel_id,
+                repo=ticket.repo,
+                number=ticket.number,
+                kind="new",
+                owner=self._owner,
+                now=now,
+                lease=self._lease,
+                delivery_id=delivery,
+                bundled=True,
+            )
+        ]
+        if not mine:
+            return
+        home = home_repo(repos)
+        message = render_bundle([ticket_alert(t, home_repo=home) for t in mine], window=BURST_WINDOW)
+        records = [self._record(subscription, ticket, delivery) for ticket in mine]
+        if self._send(subscription, records, message, delivery=delivery, now=now, result=result):
+            result.bundles += 1
+
+    def _send(
+        self,
+        subscription: AlertSubscription,
+        records: list[AlertRecord],
+        message: SlackMessage,
+        *,
+        delivery: str,
+        now: datetime,
+        result: PassResult,
+    ) -> bool:
+        """Post the message of these claimed records; False when the subscription paused."""
+        channel, kind = subscription.channel_id, subscription.kind
+        records = [
+            r
+            for r in records
+            if self._alerts.move(r, ("claimed",), state="posting", lease_until=now + self._lease)
+        ]
+        if not records:
+            return True
+        try:
+            ts = self._poster.post_report(channel, [message], delivery=Delivery(id=delivery))
+        except PostUnconfirmed as exc:
+            for record in records:
+                self._alerts.move(
+                    record, ("posting",), state="unconfirmed", error=exc.error, lease_until=None
+                )
+            result.failed += 1
+            return True
+        except (SlackPostError, ValueError) as exc:
+            error = (
+                exc.error if isinstance(exc, SlackPostError) else "the alert was not a valid Slack message"
+            )
+            if not isinstance(exc, SlackPostError):
+                log.exception("an alert for %s was not a valid Slack message", channel)
+            elif not isinstance(exc, (NotInChannel, ChannelArchived)):
+                log.warning("an alert to %s failed: %s", channel, error)
+            for record in records:
+                self._alerts.move(record, ("posting",), state="failed", error=error, lease_until=None)
+            result.failed += 1
+            if self._alerts.post_failed(channel, kind, error=error, now=now, pause_after=self._pause_after):
+                log.warning(
+                    "alerts (%s) to %s paused after %d failed posts: %s",
+                    kind,
+                    channel,
+                    self._pause_after,
+                    error,
+                )
+                result.paused.append((channel, kind))
+                return False
+            return True
+        for record in records:
+            self._alerts.move(
+                record,
+                ("posting", "unconfirmed"),
+                state="posted",
+                message_ts=ts,
+                posted_at=now,
+                lease_until=None,
+                error=None,
+            )
+            result.posted.append((channel, record.repo, record.number, kind))
+        self._alerts.posted_ok(channel, kind, now=now)
+        return True
+
+    def _count(
+        self,
+        subscription: AlertSubscription,
+        tickets: Sequence[Ticket],
+        repos: tuple[str, ...],
+        *,
+        now: datetime,
+        result: PassResult,
+    ) -> None:
+        """One line for the tickets that arrived while alerts were paused (or the bot was down)."""
+        mine = [
+            ticket
+            for ticket in tickets
+            if self._alerts.claim(
+                channel_id=subscription.channel_id,
+                repo=ticket.repo,
+                number=ticket.number,
+                kind="new",
+                owner=self._owner,
+                now=now,
+                lease=self._lease,
+                delivery_id=None,
+                state="counted",
+            )
+        ]
+        if not mine:
+            return
+        result.counted += len(mine)
+        where = sorted({t.repo for t in mine}, key=str.lower)
+        try:
+            self._poster.post_report(subscription.channel_id, [render_paused_count(len(mine), repos=where)])
+        except SlackPostError as exc:  # the tickets stay counted: the line is not worth a second post
+            log.warning("the paused-alerts line to %s failed: %s", subscription.channel_id, exc.error)
+            self._alerts.post_failed(
+                subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
+            )
+
+    # --- after posting -----------------------------------------------------------------------------
+
+    def _update_answered(self, now: datetime, result: PassResult) -> None:
+        """Say on each posted `waiting` alert that the team replied (or the ticket closed), once."""
+        target = self._options.response_target
+        for record in self._alerts.unresolved_waiting():
+            held = self._mirror.ticket(record.repo, record.number)
+            ticket, comments = held if held is not None else (None, ())
+            outcome = answered(ticket, comments, options=self._options)
+            if outcome is None or (ticket is None and outcome[1] is False):
+                continue
+            if not self._alerts.resolve(record, now=now):
+                continue  # another process did
+            if ticket is None:
+                continue  # deleted or transferred: nothing to show, the message stays as it was
+            reply, closed = outcome
+            allowed = self._rules.allowed(record.channel_id)
+            home = next((r for r in allowed if r.lower() == record.repo), None) if len(allowed) == 1 else None
+            shown = replace(ticket, repo=home) if home else ticket
+            alert = WaitingAlert(
+                ticket=ticket_alert(shown, home_repo=home),
+                waited=(reply.created_at if reply else now) - ticket.created_at,
+                target=target,
+                replied_by=reply.author if reply else None,
+                replied_after=reply.created_at - ticket.created_at if reply else None,
+                closed=closed and reply is None,
+            )
+            try:
+                assert record.message_ts is not None
+                self._updater.update(record.channel_id, record.message_ts, render_waiting(alert))
+            except (NotInChannel, ChannelArchived) as exc:
+                log.info(
+                    "could not update the alert in %s (%s); left as it was", record.channel_id, exc.error
+                )
+                continue
+            except SlackPostError as exc:
+                log.warning(
+                    "updating the alert in %s failed (%s); tried again later", record.channel_id, exc.error
+                )
+                self._alerts.unresolve(record)
+                continue
+            result.updated += 1
+
+    def _settle_lapsed(self, now: datetime, result: PassResult) -> None:
+        """Records whose process died (see the module docstring)."""
+        found: dict[str, str | None] = {}
+        for record in self._alerts.lapsed(now=now):
+            if record.state == "claimed":
+                self._alerts.drop_lapsed_claim(record, now=now)
+                continue
+            if record.delivery_id is None:
+                continue
+            if not self._alerts.take_over_posting(record, owner=self._owner, now=now, lease=self._lease):
+                continue
+            mine = replace(record, owner=self._owner)
+            if record.delivery_id not in found:
+                try:
+                    found[record.delivery_id] = self._poster.find_post(
+                        record.channel_id, record.delivery_id, since=record.claimed_at.timestamp()
+                    )
+                except SlackPostError as exc:
+                    log.warning(
+                        "could not look for alert %s in %s: %s",
+                        record.delivery_id,
+                        record.channel_id,
+                        exc.error,
+                    )
+                    found[record.delivery_id] = None
+            ts = found[record.delivery_id]
+            if ts:
+                self._alerts.move(
+                    mine, ("posting",), state="posted", message_ts=ts, posted_at=now, lease_until=None
+                )
+                result.posted.append((record.channel_id, record.repo, record.number, record.kind))
+            else:
+                error = "its process stopped while posting and the channel does not show it"
+                self._alerts.move(mine, ("posting",), state="unconfirmed", error=error, lease_until=None)
+
+
+def kinds_of(subscriptions: Sequence[AlertSubscription]) -> tuple[AlertKind, ...]:
+    return tuple(s.kind for s in subscriptions)
