@@ -10,6 +10,7 @@
                                     TicketCommand (the drill-down of issue 4)
     subscribe ... | subscriptions | unsubscribe ...
                                     SubscriptionCommand, words left for the digests code (issue 5)
+    alerts ...                      AlertCommand, words left for `bot.slack.alert_text`
 
 Period words are passed on untouched: `bot.report.periods` owns their grammar. Slack HTML-escapes
 `& < >` in command text and may wrap links as `<url>` or `<url|label>`; both are undone first.
@@ -79,7 +80,14 @@ class SubscriptionCommand:
     words: tuple[str, ...] = ()
 
 
-Command = ReportCommand | HelpCommand | TicketCommand | SubscriptionCommand
+@dataclass(frozen=True)
+class AlertCommand:
+    """`alerts` and the words after it, for `bot.slack.alert_text` to parse."""
+
+    words: tuple[str, ...] = ()
+
+
+Command = ReportCommand | HelpCommand | TicketCommand | SubscriptionCommand | AlertCommand
 
 _HELP_WORDS = frozenset({"help", "?", "usage", "-h", "--help"})
 _SUBSCRIPTION_WORDS: dict[str, SubscriptionAction] = {
@@ -108,6 +116,8 @@ def parse_command(text: str) -> Command:
         return HelpCommand()
     if first in _SUBSCRIPTION_WORDS:
         return SubscriptionCommand(action=_SUBSCRIPTION_WORDS[first], words=tuple(words[1:]))
+    if first in ("alerts", "alert"):
+        return AlertCommand(words=tuple(words[1:]))
     ticket = _ticket(words)
     if ticket is not None:
         return ticket

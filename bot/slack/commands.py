@@ -24,6 +24,7 @@ from bot.service import ReportRequest, ReportService
 from bot.slack import messages
 from bot.slack.access import ChannelRules
 from bot.slack.command_text import (
+    AlertCommand,
     Command,
     CommandError,
     HelpCommand,
@@ -112,6 +113,7 @@ class SlashCommands:
             # HOOKS (issues 4 and 5): replaced through `routes` once the drill-down and digests land.
             TicketCommand: _not_yet("Ticket drill-down"),
             SubscriptionCommand: _not_yet("Digest subscriptions"),
+            AlertCommand: _not_yet("Alerts"),  # bot.slack.alerts, attached with the store
         }
         self.routes.update(routes or {})
 

@@ -79,6 +79,8 @@ def help_text(*, repos: Sequence[str], timezone_name: str) -> str:
             f"• `{COMMAND} today private` — only you see the report",
             f"• `{COMMAND} subscribe weekdays 09:00 Europe/Berlin` — a digest here every weekday morning "
             f"(`{COMMAND} subscriptions` lists them, `{COMMAND} unsubscribe ID` removes one)",
+            f"• `{COMMAND} alerts on` — each new ticket here as it arrives, and a nudge when one waits past "
+            f"the response target (`{COMMAND} alerts` lists them, `{COMMAND} alerts off` stops them)",
             "",
             f"{where} `repo:OWNER/NAME` picks some of them.",
             "`today`, `yesterday` and weeks follow your Slack timezone "
