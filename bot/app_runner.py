@@ -13,6 +13,10 @@ digest is claimed in the store before it is posted, so any number of these proce
 The ticket mirror (unless `mirror: false`): reports and drill-downs read it through a MirrorSource;
 the processes that run a scheduler also run a MirrorKeeper that syncs it every `sync_minutes`; with
 GITHUB_WEBHOOK_SECRET set, `serve` over HTTP applies GitHub's deliveries at POST /github/webhook.
+
+Alerts (with the mirror): `/ticket-report alerts` is answered by every `serve`; an AlertDispatcher posts
+them after each applied webhook delivery and each sync, and the processes that run a scheduler also
+run a pass every `alert_check_seconds`. Each alert is claimed in the store first, as digests are.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
+from typing import Any
 
+from bot.alerts.dispatch import AlertDispatcher
+from bot.alerts.store import AlertStore
 from bot.delivery.digests import Digests, config_subscriptions, digest_grace
 from bot.delivery.scheduler import DigestScheduler, default_instance_name
 from bot.llm import describe_model, model_writer
@@ -38,10 +45,13 @@ from bot.mirror.sync import MirrorSync
 from bot.mirror.webhooks import WebhookReceiver
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
+from bot.slack import alert_text
 from bot.slack.access import ChannelRules
+from bot.slack.alerts import AlertCommands
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.charts import ChartPoster
-from bot.slack.command_text import SubscriptionCommand
+from bot.slack.command_text import AlertCommand, SubscriptionCommand
+from bot.slack.commands import Reply
 from bot.slack.drilldown import DrillDowns, remember_report
 from bot.slack.managers import SubscriptionManagers, parse_managers
 from bot.slack.poster import SlackPoster, make_web_client
@@ -58,6 +68,7 @@ from bot.slack.serving import (
     serve_socket_mode,
 )
 from bot.slack.subscriptions import SubscriptionCommands
+from bot.slack.updates import MessageUpdater
 from bot.store import Store
 from bot.store.mirror import Mirror
 
@@ -81,8 +92,11 @@ class RunningBot:
     source: TicketSource
     store: Store | None = None  # set by attach_subscriptions; closed by whoever opened it
     subscriptions: SubscriptionCommands | None = None
+    alerts: AlertDispatcher | None = None  # set by attach_alerts
 
     def close(self) -> None:
+        if self.alerts is not None:
+            self.alerts.shutdown(wait=False)
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.slack.home.close()
         close = getattr(self.source, "close", None)
@@ -180,6 +194,70 @@ def attach_subscriptions(
     return subscriptions
 
 
+def make_dispatcher(
+    settings: Settings,
+    *,
+    store: Store,
+    mirror: Mirror,
+    poster: SlackPoster,
+    client: Any,
+    rules: ChannelRules,
+    clock: Callable[[], datetime] = _utc_now,
+) -> AlertDispatcher:
+    """The alerts dispatcher of one process, posting through `poster` (a WebClient's `client`)."""
+    return AlertDispatcher(
+        alerts=AlertStore(store.engine),
+        mirror=mirror,
+        poster=poster,
+        updater=MessageUpdater(client),
+        rules=rules,
+        options=settings.report_options(),
+        owner=default_instance_name(),
+        clock=clock,
+        burst=settings.config.alert_burst,
+    )
+
+
+def attach_alerts(
+    bot: RunningBot,
+    settings: Settings,
+    *,
+    store: Store,
+    mirror: MirrorParts | None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> AlertDispatcher | None:
+    """Answer `/ticket-report alerts` from `store`, and make the dispatcher that posts them (None
+    without the mirror: alerts are read from it)."""
+    if mirror is None:
+        bot.slack.commands.routes[AlertCommand] = lambda request, command: Reply(alert_text.needs_mirror())
+        return None
+    dispatcher = make_dispatcher(
+        settings,
+        store=store,
+        mirror=mirror.mirror,
+        poster=bot.slack.poster,
+        client=bot.slack.client,
+        rules=bot.slack.rules,
+        clock=clock,
+    )
+    commands = AlertCommands(
+        alerts=AlertStore(store.engine),
+        rules=bot.slack.rules,
+        managers=SubscriptionManagers.from_config(bot.slack.client, settings.config.subscription_managers),
+        poster=bot.slack.poster,
+        executor=bot.executor,
+        clock=clock,
+        on_change=dispatcher.trigger,
+    )
+    bot.slack.commands.routes[AlertCommand] = commands.accept
+    bot.alerts = dispatcher
+    return dispatcher
+
+
+def alert_interval(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.config.alert_check_seconds)
+
+
 def start_digests(
     settings: Settings, bot: RunningBot, *, clock: Callable[[], datetime] = _utc_now
 ) -> DigestScheduler:
@@ -238,13 +316,17 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     attach_subscriptions(bot, settings, store=store)
     attach_drilldowns(bot, settings, store=store)
     attach_model_writer(bot, settings, store=store)
+    alerts = attach_alerts(bot, settings, store=store, mirror=mirror)
+    if alerts is not None and scheduler:
+        alerts.start(alert_interval(settings))
     digests = start_digests(settings, bot) if scheduler else None
     if digests is None:
         log.info("digest scheduler not started here (--no-scheduler): `python -m bot clock` posts digests")
-    keeper = mirror.start_keeper(settings) if mirror and scheduler else None
+    after_sync = alerts.trigger if alerts is not None else None
+    keeper = mirror.start_keeper(settings, after_sync=after_sync) if mirror and scheduler else None
     try:
         with _on_stop_signals(_interrupt):
-            webhook = mirror.webhook_receiver(settings) if mirror else None
+            webhook = mirror.webhook_receiver(settings, after_apply=after_sync) if mirror else None
             _serve(settings, bot, webhook=webhook, socket_url=socket_url)
     except KeyboardInterrupt:
         log.info("stopping")
@@ -334,7 +416,18 @@ def run_clock(settings: Settings) -> int:
         grace=digest_grace(settings),
         find_digest=digests.find_digest,
     )
-    keeper = mirror.start_keeper(settings) if mirror is not None else None
+    alerts = None
+    if mirror is not None:
+        alerts = make_dispatcher(
+            settings,
+            store=store,
+            mirror=mirror.mirror,
+            poster=SlackPoster(client),
+            client=client,
+            rules=ChannelRules.from_settings(settings),
+        )
+        alerts.start(alert_interval(settings))
+    keeper = mirror.start_keeper(settings, after_sync=alerts.trigger if alerts else None) if mirror else None
     stop = threading.Event()
     try:
         with _on_stop_signals(lambda signum, frame: stop.set()):
@@ -346,6 +439,8 @@ def run_clock(settings: Settings) -> int:
     finally:
         if keeper is not None:
             keeper.shutdown(wait=True)
+        if alerts is not None:
+            alerts.shutdown(wait=True)
         scheduler.shutdown(wait=True)
         store.close()
         close = getattr(source, "close", None)
@@ -363,13 +458,24 @@ class MirrorParts:
     source: MirrorSource
     sync: MirrorSync
 
-    def start_keeper(self, settings: Settings) -> MirrorKeeper | None:
-        """Sync every mirrored repository every `sync_minutes` in this process (None when 0)."""
+    def start_keeper(
+        self, settings: Settings, *, after_sync: Callable[[], None] | None = None
+    ) -> MirrorKeeper | None:
+        """Sync every mirrored repository every `sync_minutes` in this process (None when 0);
+        `after_sync` is called after each repository's sync (the alerts' trigger)."""
         if settings.config.sync_minutes <= 0:
             log.info("ticket mirror: sync_minutes is 0, so only reports sync it (when it is older)")
             return None
+
+        def sync(repo: str) -> Any:
+            try:
+                return self.sync.sync(repo)
+            finally:
+                if after_sync is not None:
+                    after_sync()
+
         keeper = MirrorKeeper(
-            self.sync.sync,
+            sync,
             repos=settings.mirrored_repos,
             interval=timedelta(minutes=settings.config.sync_minutes),
             stop=self.sync.stop,
@@ -377,11 +483,18 @@ class MirrorParts:
         keeper.start()
         return keeper
 
-    def webhook_receiver(self, settings: Settings) -> WebhookReceiver | None:
+    def webhook_receiver(
+        self, settings: Settings, *, after_apply: Callable[[], None] | None = None
+    ) -> WebhookReceiver | None:
+        """The receiver of GitHub's deliveries (None without a secret); `after_apply` is called after
+        each delivery that changed the mirror (the alerts' trigger, which returns at once)."""
         if not settings.github_webhook_secret:
             return None
         return WebhookReceiver(
-            self.mirror, secret=settings.github_webhook_secret, repos=lambda: settings.mirrored_repos
+            self.mirror,
+            secret=settings.github_webhook_secret,
+            repos=lambda: settings.mirrored_repos,
+            on_applied=(lambda event, repo: after_apply()) if after_apply is not None else None,
         )
 
 

@@ -126,6 +126,10 @@ class FileConfig(BaseModel):
     mirror: bool = True
     sync_minutes: float = Field(5, ge=0, le=24 * 60)
     reconcile_hours: float = Field(24, gt=0)
+    # Real-time alerts: more than `alert_burst` new tickets a minute in one channel are bundled into one
+    # message; every `alert_check_seconds` a pass posts what webhooks did not trigger (and `waiting`).
+    alert_burst: int = Field(5, ge=1, le=1000)
+    alert_check_seconds: float = Field(30, ge=1, le=3600)
 
     @field_validator("repos")
     @classmethod

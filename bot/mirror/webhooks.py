@@ -102,7 +102,10 @@ class WebhookReceiver:
         secret: str,
         repos: Callable[[], Collection[str]] | Collection[str],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_applied: Callable[[str, str], None] | None = None,
     ) -> None:
+        """on_applied(event, repo): told after each delivery that changed the mirror (not a redelivery);
+        it must return at once (the alerts hand their work to a thread of their own)."""
         if not secret:
             raise ValueError("GITHUB_WEBHOOK_SECRET is empty: without one anybody could write the mirror")
         if isinstance(repos, str):
@@ -111,6 +114,7 @@ class WebhookReceiver:
         self._secret = secret.encode()
         self._repos = repos
         self._clock = clock
+        self.on_applied = on_applied
         self._forget_lock = threading.Lock()
         self._next_forget: datetime | None = None
 
@@ -182,7 +186,17 @@ class WebhookReceiver:
             return False
         if change is not None:
             log.info("applied GitHub %s delivery %s to %s: %s", event, delivery, repo, change.describe())
+            self._tell_applied(event, repo)
         return True
+
+    def _tell_applied(self, event: str, repo: str) -> None:
+        callback = self.on_applied
+        if callback is None:
+            return
+        try:
+            callback(event, repo)
+        except Exception:  # a listener's failure never fails the delivery, which is applied
+            log.exception("the listener of applied GitHub deliveries failed")
 
     def _mirrored(self, full_name: str) -> str | None:
         """The configured spelling of `full_name` when the bot mirrors it, else None."""

@@ -218,3 +218,10 @@ def alerts_unavailable() -> str:
         "I couldn't reach my database to read or change alerts; nothing was changed. "
         "Please try again, and tell whoever runs the bot if it keeps happening."
     )
+
+
+def needs_mirror() -> str:
+    return (
+        "Alerts need the ticket mirror, which is turned off in the bot's config (`mirror: false`). "
+        "Ask whoever runs the bot to turn it on."
+    )

@@ -27,6 +27,9 @@ Socket Mode: `apps.connections.open` with `app_token` answers `socket_mode_url` 
 FakeSocketMode's url); another token gets `invalid_auth`, and `app_token_error` (e.g. "token_revoked")
 is answered to every call when set.
 
+`chat.update` replaces a posted message's text (`updates()` lists the successful ones; an unknown ts
+answers `message_not_found`, a channel set with `fail_channel` its error).
+
 Views and conversations: `views.publish`, `views.open` (a view id per call) and `views.update` are
 recorded and answered ok; `users.conversations` lists, for `user=`, the channels set with
 `set_member_channels(user, [...])` (without `user`, the bot's own, `set_member_channels("UBOT", ...)`),
@@ -91,6 +94,7 @@ class FakeSlack:
         self._lost_answers: list[tuple[int, float | None, bool]] = []
         self._history_error: str | None = None
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted, oldest first
+        self._updated: list[dict[str, Any]] = []  # chat.update calls that succeeded
         self._pages: dict[str, int] = {}  # Web API method -> status of the HTML page it answers
         self._member_channels: dict[str, list[dict[str, Any]]] = {}
         self._method_errors: dict[str, str] = {}
@@ -371,6 +375,8 @@ class FakeSlack:
             with self._lock:
                 self._messages.setdefault(channel, []).append(message)
             return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text"), "ts": ts}}
+        if method == "chat.update":
+            return self._update(body)
         if method in ("conversations.history", "conversations.replies"):
             return self._history(method, body)
         if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
@@ -389,6 +395,30 @@ class FakeSlack:
                 "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}",
             }
         return {"ok": False, "error": "unknown_method"}
+
+    def _update(self, body: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(body.get("channel", "")), str(body.get("ts", ""))
+        with self._lock:
+            error = self._channel_errors.get(channel)
+            if error:
+                return {"ok": False, "error": error}
+            found = next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
+            if found is None:
+                return {"ok": False, "error": "message_not_found"}
+            if not body.get("text") and not body.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            found["text"] = body.get("text")
+            found["edited"] = True
+            blocks = body.get("blocks") or []
+            self._updated.append(
+                {"channel": channel, "ts": ts, "text": body.get("text"), "blocks": blocks}
+            )
+        return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
+
+    def updates(self) -> list[dict[str, Any]]:
+        """The successful chat.update calls: channel, ts, text and blocks of each."""
+        with self._lock:
+            return [dict(u) for u in self._updated]
 
     def _history(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
