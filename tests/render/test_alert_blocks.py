@@ -1,0 +1,127 @@
+"""Alert messages: escaped ticket text that pings nobody, a Details button the drill-down reads, and
+messages within Slack's limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from bot.alerts.models import Similar, TicketAlert, WaitingAlert
+from bot.render import validate_message
+from bot.render.alert_blocks import (
+    ALERT_DETAILS_ACTION,
+    render_bundle,
+    render_new_ticket,
+    render_paused_count,
+    render_waiting,
+    ticket_blocks,
+)
+from bot.slack.command_text import parse_details_value
+
+NOW = datetime(2025, 4, 14, 21, 7, tzinfo=UTC)
+HOSTILE = "<!channel> fix <@U123> & <script> *bold* @here"
+
+
+def alert(number: int = 686, **fields) -> TicketAlert:
+    values = {
+        "repo": "acme/support",
+        "number": number,
+        "title": "Pieces OS doesn't start",
+        "url": f"https://github.com/acme/support/issues/{number}",
+        "author": "alice",
+        "labels": ("bug", "windows"),
+        "description": ("Database corruption after 11.3.0.", "Happens on every start."),
+        "created_at": NOW,
+        "home_repo": "acme/support",
+    }
+    values.update(fields)
+    return TicketAlert(**values)
+
+
+def text_of(message) -> str:
+    return json.dumps(message["blocks"]) + message["text"]
+
+
+def test_a_new_ticket_alert_links_its_title_and_shows_author_labels_description_and_similar():
+    message = render_new_ticket(
+        alert(
+            similar=(
+                Similar("acme/support", 685, "Stuck at login", "https://github.com/acme/support/issues/685"),
+            )
+        )
+    )
+    validate_message(message)
+    shown = text_of(message)
+    assert "<https://github.com/acme/support/issues/686|#686 Pieces OS doesn't start>" in shown
+    assert "by alice" in shown and "`bug`" in shown and "`windows`" in shown
+    assert "> Database corruption after 11.3.0.\\n> Happens on every start." in shown
+    assert "Looks like <https://github.com/acme/support/issues/685|#685>" in shown
+    assert message["text"] == "New ticket #686: Pieces OS doesn't start"
+
+
+def test_the_details_button_names_the_ticket_as_report_buttons_do():
+    [actions] = [b for b in render_new_ticket(alert())["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert button["action_id"] == ALERT_DETAILS_ACTION
+    assert button["action_id"].startswith("ticket_details")
+    command = parse_details_value(button["value"])
+    assert command is not None and (command.repo, command.number) == ("acme/support", 686)
+
+
+def test_hostile_ticket_text_pings_nobody_and_cannot_format():
+    message = render_new_ticket(
+        alert(
+            title=HOSTILE, author="<!everyone>", labels=("<@U1>",), description=(HOSTILE,), url="javascript:x"
+        )
+    )
+    validate_message(message)
+    shown = text_of(message)
+    for ping in ("<!channel>", "<@U123>", "<!everyone>", "<@U1>", "<script>", "@here"):
+        assert ping not in shown
+    assert "<javascript" not in shown  # not a safe URL: the title is shown without a link
+    assert "&lt;!channel&gt;" in shown
+
+
+def test_ticket_blocks_are_a_list_another_block_can_be_appended_to():
+    blocks = ticket_blocks(alert(), heading="*New*")
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x"}, "action_id": "y"}],
+        }
+    )
+    validate_message({"text": "t", "blocks": blocks})
+
+
+def test_a_waiting_alert_says_how_long_and_its_update_who_replied():
+    waiting = WaitingAlert(ticket=alert(), waited=timedelta(hours=26, minutes=5), target=timedelta(hours=24))
+    nudge = render_waiting(waiting)
+    validate_message(nudge)
+    assert "No team reply for 1d 2h (target 1d)" in text_of(nudge)
+    answered = WaitingAlert(
+        ticket=alert(),
+        waited=timedelta(hours=27),
+        target=timedelta(hours=24),
+        replied_by="maintainer",
+        replied_after=timedelta(hours=27),
+    )
+    update = render_waiting(answered)
+    validate_message(update)
+    assert "maintainer replied after 1d 3h" in text_of(update)
+    assert "Answered" in text_of(update) and "No team reply" not in text_of(update)
+
+
+def test_a_bundle_lists_its_tickets_in_one_message_and_counts_the_rest():
+    many = [alert(n, title=f"Spam {n} {HOSTILE}") for n in range(1, 31)]
+    message = render_bundle(many, window=timedelta(minutes=1))
+    validate_message(message)
+    shown = text_of(message)
+    assert "30 new tickets" in shown and "and 10 more tickets" in shown
+    assert "#20 Spam 20" in shown and "#21 Spam 21" not in shown
+    assert "<!channel>" not in shown
+
+
+def test_the_paused_line_counts_tickets():
+    message = render_paused_count(12, repos=["acme/support"])
+    validate_message(message)
+    assert message["text"] == "12 tickets arrived while alerts were paused"
