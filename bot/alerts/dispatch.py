@@ -33,7 +33,16 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.alerts.engine import BURST_WINDOW, answered, plan_new, ticket_alert, waiting_for, wanted
+from bot.alerts.engine import (
+    BURST_WINDOW,
+    CATCH_UP,
+    answered,
+    by_team_or_bot,
+    plan_new,
+    ticket_alert,
+    waiting_for,
+    wanted,
+)
 from bot.alerts.models import AlertKind, AlertSubscription, WaitingAlert
 from bot.alerts.store import AlertRecord, AlertStore
 from bot.delivery.ids import Delivery, new_delivery_id
@@ -41,7 +50,7 @@ from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
 from bot.render.alert_blocks import render_bundle, render_new_ticket, render_paused_count, render_waiting
 from bot.render.formatting import home_repo
 from bot.render.slack_limits import SlackMessage
-from bot.report.models import Ticket
+from bot.report.models import Comment, Ticket
 from bot.report.options import ReportOptions
 from bot.slack.access import ChannelRules
 from bot.slack.poster import ChannelArchived, NotInChannel, PostUnconfirmed, SlackPostError
@@ -212,17 +221,44 @@ class AlertDispatcher:
 
     def _candidates(
         self, subscription: AlertSubscription, repo: str, *, until: datetime | None = None
-    ) -> list[tuple[Ticket, tuple]]:
-        numbers = self._alerts.created_since(repo, since=subscription.created_at, until=until)
-        known = self._alerts.known(subscription.channel_id, subscription.kind, repo, numbers)
+    ) -> list[tuple[Ticket, tuple[Comment, ...]]]:
+        numbers = self._alerts.candidates(
+            repo,
+            channel_id=subscription.channel_id,
+            kind=subscription.kind,
+            since=subscription.created_at,
+            until=until,
+            team_logins=self._options.team_logins if until is not None else None,
+        )
+        now = self._clock()
         found = []
         for number in numbers:
-            if number in known:
-                continue
             held = self._mirror.ticket(repo, number)
-            if held is not None and wanted(held[0], subscription, self._options):
+            if held is None:
+                continue
+            ticket = held[0]
+            if wanted(ticket, subscription, self._options) and not (
+                subscription.kind == "waiting" and by_team_or_bot(ticket, self._options)
+            ):
                 found.append(held)
+            elif subscription.kind == "waiting" or now - ticket.created_at > CATCH_UP:
+                # Not for this channel, and no longer likely to be labelled so: never read again. A new
+                # ticket is looked at again for its first hour, as labels are often added after opening.
+                self._skip(subscription, ticket, now=now)
         return found
+
+    def _skip(self, subscription: AlertSubscription, ticket: Ticket, *, now: datetime) -> None:
+        self._alerts.claim(
+            channel_id=subscription.channel_id,
+            repo=ticket.repo,
+            number=ticket.number,
+            kind=subscription.kind,
+            owner=self._owner,
+            now=now,
+            lease=self._lease,
+            delivery_id=None,
+            state="skipped",
+        )
 
     def _new(
         self, subscription: AlertSubscription, repos: tuple[str, ...], *, now: datetime, result: PassResult

@@ -6,7 +6,8 @@ state it expects (as `bot.store.claims` does for digests), so any number of proc
 once. States: claimed (building; a lapsed lease means nothing was sent, and the row is dropped so the
 ticket is claimed afresh), posting (sending; a lapsed lease is settled by looking for the delivery id in
 Slack, never by sending again), posted, failed (nothing was sent; claimed again by the next run),
-unconfirmed (it may be in Slack: never sent again) and counted (only counted in a "while paused" line).
+unconfirmed (it may be in Slack: never sent again), counted (only counted in a "while paused" line) and
+skipped (not for this channel: another label, excluded, opened by the team).
 
 Times come from the caller; nothing here reads the clock.
 """
@@ -25,11 +26,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.alerts.models import AlertKind, AlertSubscription
+from bot.report.models import TEAM_ASSOCIATIONS
 from bot.store.claims import clip_error
 from bot.store.mirror import repo_key
-from bot.store.schema import alert_records, alert_subscriptions, mirror_issues
+from bot.store.schema import alert_records, alert_subscriptions, mirror_comments, mirror_issues
 
-MAX_CANDIDATES = 200  # tickets read per repository and run (a bulk import beyond is counted next run)
+MAX_CANDIDATES = 200  # tickets read per repository and pass (more wait for the next pass)
 MAX_OPEN_TITLES = 500  # open tickets compared for "looks like"
 
 
@@ -221,27 +223,16 @@ class AlertStore:
         with self._engine.connect() as conn:
             return [_record(row._mapping) for row in conn.execute(query)]
 
-    def known(self, channel_id: str, kind: AlertKind, repo: str, numbers: Iterable[int]) -> set[int]:
-        """The numbers among `numbers` this channel already has a record of (a failed one excepted)."""
-        wanted = sorted(set(numbers))
-        if not wanted:
-            return set()
+    def recent(self, channel_id: str, kind: AlertKind, *, since: datetime) -> tuple[int, datetime | None]:
+        """Alerts of `kind` claimed since `since` (counted and skipped ones not included), and when the
+        channel's latest bundle was claimed in that time (None: none)."""
         c = alert_records.c
-        query = sa.select(c.number).where(
+        where = (
             c.channel_id == channel_id,
             c.kind == kind,
-            c.repo == repo_key(repo),
-            c.number.in_(wanted),
-            c.state != "failed",
+            c.claimed_at >= since,
+            c.state.not_in(("counted", "skipped")),
         )
-        with self._engine.connect() as conn:
-            return {row.number for row in conn.execute(query)}
-
-    def recent(self, channel_id: str, kind: AlertKind, *, since: datetime) -> tuple[int, datetime | None]:
-        """Alerts of `kind` claimed since `since` (counted ones not included), and when the channel's
-        latest bundle was claimed in that time (None: none)."""
-        c = alert_records.c
-        where = (c.channel_id == channel_id, c.kind == kind, c.claimed_at >= since, c.state != "counted")
         with self._engine.connect() as conn:
             count = conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
             bundled = conn.execute(sa.select(sa.func.max(c.claimed_at)).where(*where, c.bundled)).scalar()
@@ -326,18 +317,53 @@ class AlertStore:
 
     # --- mirror reads -------------------------------------------------------------------------------
 
-    def created_since(self, repo: str, *, since: datetime, until: datetime | None = None) -> list[int]:
-        """Issues (no pull requests, no deleted ones) of `repo` created at or after `since` (and before
-        `until`), oldest first, at most MAX_CANDIDATES."""
-        c = mirror_issues.c
+    def candidates(
+        self,
+        repo: str,
+        *,
+        channel_id: str,
+        kind: AlertKind,
+        since: datetime,
+        until: datetime | None = None,
+        team_logins: frozenset[str] | None = None,
+    ) -> list[int]:
+        """Issues (no pull requests, no deleted ones) of `repo` created at or after `since` that the
+        channel has no record of for `kind` (a failed one excepted), oldest first, at most
+        MAX_CANDIDATES. With `until`: only open ones created by then and, with `team_logins`, without
+        a comment by the team (an association of the team or one of these lower-case logins)."""
+        c, r = mirror_issues.c, alert_records.c
+        recorded = sa.exists().where(
+            r.channel_id == channel_id,
+            r.kind == kind,
+            r.repo == c.repo,
+            r.number == c.number,
+            r.state != "failed",
+        )
         query = sa.select(c.number).where(
             c.repo == repo_key(repo),
             c.created_at >= since,
             c.is_pull_request.is_(False),
             c.deleted_at.is_(None),
+            ~recorded,
         )
         if until is not None:
             query = query.where(c.created_at <= until, c.state == "open")
+        if team_logins is not None:
+            m = mirror_comments.c
+            login = sa.func.lower(m.author)
+            by_team = sa.or_(
+                m.author_association.in_(sorted(TEAM_ASSOCIATIONS)),
+                login.in_(sorted(team_logins)) if team_logins else sa.false(),
+            )
+            replied = sa.exists().where(
+                m.repo == c.repo,
+                m.issue_number == c.number,
+                m.deleted_at.is_(None),
+                m.author_is_bot.is_(False),
+                login != sa.func.lower(c.author),
+                by_team,
+            )
+            query = query.where(~replied)
         query = query.order_by(c.created_at, c.number).limit(MAX_CANDIDATES)
         with self._engine.connect() as conn:
             return [row.number for row in conn.execute(query)]

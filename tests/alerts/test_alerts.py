@@ -325,3 +325,26 @@ def test_alerts_lists_what_the_channel_gets(start_alert_app: StartAlertApp) -> N
     assert "*tickets waiting past the response target* on `acme/support`, labelled `bug`" in listed
     assert "since 2025-04-14 09:00 UTC" in listed
     assert app.say("alerts off new") == "This channel had no new tickets alerts; nothing changed."
+
+
+def test_a_ticket_labelled_soon_after_opening_is_alerted_to_a_label_filter(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app()
+    app.manual()
+    app.say("alerts on new label:bug")
+    issue = app.open_ticket(1600)
+    assert app.run().posted == []
+    app.clock.advance(10 * MINUTE)
+    labelled = {
+        **issue,
+        "labels": [{"name": "bug"}],
+        "updated_at": app.clock.now.isoformat().replace("+00:00", "Z"),
+    }
+    app.deliver("issues", {"action": "labeled", "issue": labelled, "repository": {"full_name": REPO}})
+    assert [n for _, _, n, _ in app.run().posted] == [1600]
+    # One left unlabelled past the first hour is set aside for good.
+    app.open_ticket(1601)
+    app.clock.advance(2 * HOUR)
+    app.run()
+    assert [(r.number, r.state) for r in app.alerts.records("C1") if r.number == 1601] == [(1601, "skipped")]
