@@ -333,6 +333,8 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
     finally:
         if keeper is not None:
             keeper.shutdown(wait=True)
+        if alerts is not None:
+            alerts.shutdown(wait=True)  # a pass in progress finishes before the store closes
         if digests is not None:
             digests.shutdown(wait=True)
         bot.close()

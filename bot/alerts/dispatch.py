@@ -36,8 +36,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.alerts.engine import (
     BURST_WINDOW,
     CATCH_UP,
+    GROUP_DAYS,
     answered,
     by_team_or_bot,
+    group_of,
     plan_new,
     ticket_alert,
     waiting_for,
@@ -50,7 +52,7 @@ from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
 from bot.render.alert_blocks import render_bundle, render_new_ticket, render_paused_count, render_waiting
 from bot.render.formatting import home_repo
 from bot.render.slack_limits import SlackMessage
-from bot.report.models import Comment, Ticket
+from bot.report.models import Comment, Ticket, TicketData
 from bot.report.options import ReportOptions
 from bot.slack.access import ChannelRules
 from bot.slack.poster import ChannelArchived, NotInChannel, PostUnconfirmed, SlackPostError
@@ -274,9 +276,17 @@ class AlertDispatcher:
         if plan.bundle:
             self._post_bundle(subscription, plan.bundle, repos, now=now, result=result)
         home = home_repo(repos)
+        recent_by_repo: dict[str, TicketData] = {}
         for ticket in plan.single:
+            if ticket.repo not in recent_by_repo:
+                start = now - timedelta(days=GROUP_DAYS)
+                recent_by_repo[ticket.repo] = self._mirror.window(
+                    ticket.repo, window_start=start, window_end=now
+                )
+            recent = recent_by_repo[ticket.repo]
+            group = group_of(ticket, recent.tickets, recent.comments, team_logins=self._options.team_logins)
             titles = self._alerts.open_titles(ticket.repo)
-            alert = ticket_alert(ticket, open_tickets=titles, home_repo=home)
+            alert = ticket_alert(ticket, open_tickets=titles, group=group, home_repo=home)
             if not self._post_one(subscription, ticket, render_new_ticket(alert), now=now, result=result):
                 return
 

@@ -22,6 +22,7 @@ from bot.alerts.models import AlertSubscription, Similar, TicketAlert
 from bot.report import derived
 from bot.report.activity import first_team_response
 from bot.report.drilldown import ContextTicket, ReportContext, similar_titles
+from bot.report.grouping import find_common_issues
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, Ticket
 from bot.report.options import ReportOptions
 
@@ -29,6 +30,8 @@ CATCH_UP = timedelta(hours=1)  # a ticket older than this when first seen is cou
 BURST_WINDOW = timedelta(minutes=1)
 DESCRIPTION_LINES = 3
 SIMILAR_SHOWN = 3
+GROUP_DAYS = 14  # the open tickets active this recently are grouped to find the alerted one's group
+MAX_GROUPS = 50
 
 
 def excluded(ticket: Ticket, options: ReportOptions) -> bool:
@@ -124,10 +127,11 @@ def ticket_alert(
     ticket: Ticket,
     *,
     open_tickets: Sequence[tuple[str, int, str, str]] = (),
+    group: tuple[str, int] | None = None,
     home_repo: str | None = None,
 ) -> TicketAlert:
     """The alert's view of `ticket`; `open_tickets` (repo, number, title, url) are searched for ones
-    that look like it."""
+    that look like it; `group` is its common issue's title and size (`group_of`)."""
     lines = ticket.clean_body if ticket.clean_body is not None else derived.clean_body(ticket.body)
     return TicketAlert(
         repo=ticket.repo,
@@ -139,8 +143,30 @@ def ticket_alert(
         description=tuple(line for line in lines if line.strip())[:DESCRIPTION_LINES],
         created_at=ticket.created_at,
         similar=looks_like(ticket, open_tickets),
+        group_title=group[0] if group else None,
+        group_size=group[1] if group else 0,
         home_repo=home_repo,
     )
+
+
+def group_of(
+    ticket: Ticket,
+    tickets: Sequence[Ticket],
+    comments: Sequence[Comment],
+    *,
+    team_logins: frozenset[str],
+) -> tuple[str, int] | None:
+    """The common issue (as reports find them) among the open `tickets` and this one that this one
+    falls in: its title and number of tickets; None when it falls in none."""
+    pool = {t.key: t for t in tickets if t.state == "open"}
+    pool[ticket.key] = ticket
+    if len(pool) < 2:
+        return None
+    groups = find_common_issues(list(pool.values()), comments, team_logins=team_logins, max_groups=MAX_GROUPS)
+    for group in groups:
+        if any((ref.repo, ref.number) == ticket.key for ref in group.tickets):
+            return group.title, len(group.tickets)
+    return None
 
 
 def looks_like(ticket: Ticket, open_tickets: Sequence[tuple[str, int, str, str]]) -> tuple[Similar, ...]:

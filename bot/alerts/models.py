@@ -54,6 +54,8 @@ class TicketAlert:
     description: tuple[str, ...]  # the first cleaned lines of the body
     created_at: datetime
     similar: tuple[Similar, ...] = ()
+    group_title: str | None = None  # the common issue of recent open tickets it seems to belong to
+    group_size: int = 0  # tickets in that group, this one included
     home_repo: str | None = None  # the channel's only repository: its tickets are named "#N"
 
 

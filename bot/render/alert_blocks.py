@@ -56,6 +56,13 @@ def _looks_like(alert: TicketAlert) -> str | None:
     return clip_slack("Looks like " + ", ".join(links), MAX_CONTEXT_TEXT)
 
 
+def _group(alert: TicketAlert) -> str | None:
+    if not alert.group_title or alert.group_size < 2:
+        return None
+    others = plural(alert.group_size - 1, "other open ticket")
+    return f"Seems part of *{clip_slack(escape_slack(alert.group_title), MAX_TITLE)}* ({others})"
+
+
 def ticket_blocks(alert: TicketAlert, *, heading: str) -> list[Block]:
     """One ticket: heading and title link, author and labels, the first lines of its description, the
     tickets it looks like, and a Details button (the drill-down answers in the alert's thread)."""
@@ -64,9 +71,9 @@ def ticket_blocks(alert: TicketAlert, *, heading: str) -> list[Block]:
     if alert.description:
         quoted = "\n".join(f"> {clip_slack(escape_slack(line), MAX_LINE)}" for line in alert.description)
         blocks.append(section(clip_slack(quoted, MAX_SECTION_TEXT)))
-    similar = _looks_like(alert)
-    if similar:
-        blocks.append(context(similar))
+    related = [line for line in (_group(alert), _looks_like(alert)) if line]
+    if related:
+        blocks.append(context(clip_slack(" · ".join(related), MAX_CONTEXT_TEXT)))
     button = details_button(alert.repo, alert.number, action_id=ALERT_DETAILS_ACTION)
     if button is not None:
         blocks.append(ActionsBlock(elements=[button]).to_dict())

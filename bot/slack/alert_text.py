@@ -157,7 +157,9 @@ def turned_on(
 
 def turned_off(removed: Sequence[str], asked: Sequence[str]) -> str:
     if not removed:
-        return f"This channel had no {' or '.join(_KIND_WORDS[k] for k in asked)} alerts; nothing changed."
+        return (
+            f"This channel had no alerts for {' or '.join(_KIND_WORDS[k] for k in asked)}; nothing changed."
+        )
     return f"Alerts off for {' and '.join(f'*{_KIND_WORDS[k]}*' for k in removed)}."
 
 

@@ -324,7 +324,7 @@ def test_alerts_lists_what_the_channel_gets(start_alert_app: StartAlertApp) -> N
     listed = app.say("alerts")
     assert "*tickets waiting past the response target* on `acme/support`, labelled `bug`" in listed
     assert "since 2025-04-14 09:00 UTC" in listed
-    assert app.say("alerts off new") == "This channel had no new tickets alerts; nothing changed."
+    assert app.say("alerts off new") == "This channel had no alerts for new tickets; nothing changed."
 
 
 def test_a_ticket_labelled_soon_after_opening_is_alerted_to_a_label_filter(
@@ -348,3 +348,23 @@ def test_a_ticket_labelled_soon_after_opening_is_alerted_to_a_label_filter(
     app.clock.advance(2 * HOUR)
     app.run()
     assert [(r.number, r.state) for r in app.alerts.records("C1") if r.number == 1601] == [(1601, "skipped")]
+
+
+def test_a_new_ticket_shows_the_common_issue_and_the_open_tickets_it_looks_like(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app()
+    app.manual()
+    body = "After updating to 11.3.0 the desktop app crashes on startup with LateInitializationError database"
+    for number in (1700, 1701, 1702):
+        app.open_ticket(
+            number, ago=HOUR * 5, title=f"App crashes on startup LateInitializationError {number}", body=body
+        )
+    app.open_ticket(1703, ago=HOUR * 5, title="Dark mode colours are wrong", body="Colours.")
+    app.say("alerts on new")
+    app.open_ticket(1704, title="Crashes on startup: LateInitializationError after 11.3.0", body=body)
+    app.run()
+    [post] = app.posts()
+    shown = str(post.blocks)
+    assert "Seems part of *" in shown and "(3 other open tickets)" in shown
+    assert "Looks like <https://github.com/acme/support/issues/170" in shown and "#1703" not in shown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.alerts.engine import answered, looks_like, plan_new, waiting_for, wanted
+from bot.alerts.engine import answered, group_of, looks_like, plan_new, waiting_for, wanted
 from bot.alerts.models import AlertSubscription
 from bot.report.models import Comment, Ticket
 from bot.report.options import ReportOptions
@@ -134,3 +134,21 @@ def test_looks_like_finds_open_tickets_with_similar_titles():
         ],
     )
     assert [s.number for s in found] == [686]
+
+
+def test_group_of_finds_the_common_issue_a_new_ticket_falls_in():
+    body = "After updating to 11.3.0 the desktop app crashes on startup with LateInitializationError database"
+    older = [
+        ticket(
+            n, ago=timedelta(days=1), title=f"App crashes on startup LateInitializationError {n}", body=body
+        )
+        for n in (10, 11, 12)
+    ]
+    unrelated = ticket(
+        13, ago=timedelta(days=1), title="Dark mode colours wrong in settings", body="Colours."
+    )
+    closed = ticket(14, ago=timedelta(days=1), title="App crashes on startup", body=body, state="closed")
+    new = ticket(20, title="Crashes on startup: LateInitializationError after 11.3.0", body=body)
+    found = group_of(new, [*older, unrelated, closed], [], team_logins=frozenset())
+    assert found is not None and found[1] == 4  # the three open ones and the new one, not the closed one
+    assert group_of(unrelated, [*older], [], team_logins=frozenset()) is None

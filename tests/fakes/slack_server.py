@@ -410,9 +410,7 @@ class FakeSlack:
             found["text"] = body.get("text")
             found["edited"] = True
             blocks = body.get("blocks") or []
-            self._updated.append(
-                {"channel": channel, "ts": ts, "text": body.get("text"), "blocks": blocks}
-            )
+            self._updated.append({"channel": channel, "ts": ts, "text": body.get("text"), "blocks": blocks})
         return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
 
     def updates(self) -> list[dict[str, Any]]:

@@ -59,6 +59,14 @@ def test_a_new_ticket_alert_links_its_title_and_shows_author_labels_description_
     assert message["text"] == "New ticket #686: Pieces OS doesn't start"
 
 
+def test_the_group_a_ticket_seems_part_of_is_shown_escaped():
+    message = render_new_ticket(alert(group_title=f"Crash on start {HOSTILE}", group_size=4))
+    validate_message(message)
+    shown = text_of(message)
+    assert "Seems part of *Crash on start &lt;!channel&gt;" in shown and "(3 other open tickets)" in shown
+    assert "<!channel>" not in shown
+
+
 def test_the_details_button_names_the_ticket_as_report_buttons_do():
     [actions] = [b for b in render_new_ticket(alert())["blocks"] if b["type"] == "actions"]
     [button] = actions["elements"]
