@@ -49,7 +49,13 @@ from bot.alerts.models import AlertKind, AlertSubscription, WaitingAlert
 from bot.alerts.store import AlertRecord, AlertStore
 from bot.delivery.ids import Delivery, new_delivery_id
 from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
-from bot.render.alert_blocks import render_bundle, render_new_ticket, render_paused_count, render_waiting
+from bot.render.alert_blocks import (
+    render_bundle,
+    render_new_ticket,
+    render_paused_count,
+    render_paused_notice,
+    render_waiting,
+)
 from bot.render.formatting import home_repo
 from bot.render.slack_limits import SlackMessage
 from bot.report.models import Comment, Ticket, TicketData
@@ -430,6 +436,7 @@ class AlertDispatcher:
                     error,
                 )
                 result.paused.append((channel, kind))
+                self._tell_paused(subscription, error)
                 return False
             return True
         for record in records:
@@ -445,6 +452,19 @@ class AlertDispatcher:
             result.posted.append((channel, record.repo, record.number, kind))
         self._alerts.posted_ok(channel, kind, now=now)
         return True
+
+    def _tell_paused(self, subscription: AlertSubscription, error: str) -> None:
+        """A DM to whoever turned the alerts on: the channel itself may be what fails."""
+        notice = render_paused_notice(
+            channel_id=subscription.channel_id,
+            kind=subscription.kind,
+            reason=error,
+            attempts=self._pause_after,
+        )
+        try:
+            self._poster.post_report(subscription.created_by, [notice])
+        except SlackPostError as exc:
+            log.warning("could not tell %s that alerts paused: %s", subscription.created_by, exc.error)
 
     def _count(
         self,

@@ -142,3 +142,15 @@ def render_paused_count(count: int, *, repos: Sequence[str]) -> SlackMessage:
     text = f"{plural(count, 'ticket')} arrived while alerts were paused"
     line = f":pause_button: {text} ({where}). A report lists them: `/ticket-report today`."
     return {"text": text, "blocks": [section(clip_slack(line, MAX_SECTION_TEXT))]}
+
+
+def render_paused_notice(*, channel_id: str, kind: str, reason: str, attempts: int) -> SlackMessage:
+    """Told to whoever turned the alerts on (a DM): they paused, why, and how to resume them."""
+    what = "new tickets" if kind == "new" else "tickets waiting for a first reply"
+    channel = escape_slack(channel_id)
+    text = f"Alerts for {what} in <#{channel}> are paused after {attempts} failed posts"
+    line = (
+        f":warning: {text} (Slack answered `{clip_slack(escape_slack(reason), 120)}`). Fix the cause (invite "
+        f"me to the channel, or unarchive it), then `/ticket-report alerts on {kind}` there resumes them."
+    )
+    return {"text": text, "blocks": [section(clip_slack(line, MAX_SECTION_TEXT))]}

@@ -3,6 +3,7 @@ downtime rule, `waiting` and its update, failures and the pause, access and mana
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from bot.mirror.sync import MirrorSync
@@ -32,6 +33,7 @@ def test_a_new_ticket_delivered_by_webhook_is_alerted_once_in_the_channel(
     assert (stored.kind, stored.repos, stored.labels, stored.created_at) == ("new", (), (), app.clock.now)
 
     app.clock.advance(MINUTE)
+    started = time.monotonic()
     issue = app.open_ticket(
         900,
         title="Login loops forever",
@@ -39,6 +41,7 @@ def test_a_new_ticket_delivered_by_webhook_is_alerted_once_in_the_channel(
         labels=["bug"],
     )
     assert app.slack.wait_for(lambda s: len(app.posts()) == 1, WAIT)
+    assert time.monotonic() - started < 10  # the guarantee: within 10 s of the delivery
     [post] = app.posts()
     assert post.body["text"] == "New ticket #900: Login loops forever"
     blocks = str(post.blocks)
@@ -253,11 +256,14 @@ def test_failed_posts_are_shown_and_pause_the_channels_alerts_until_turned_on_ag
     app.run()
     third = app.run()
     assert third.paused == [("C1", "new")]
+    [notice] = [p for p in app.slack.posts() if p.body["channel"] == "U1"]  # a DM to who turned them on
+    assert notice.body["text"] == "Alerts for new tickets in <#C1> are paused after 3 failed posts"
+    assert "`/ticket-report alerts on new` there resumes them" in str(notice.blocks)
     listed = app.say("alerts")
     assert "*Paused*" in listed and "invite me with `/invite @ticket-report`" in listed
     app.open_ticket(1401)
     assert app.run().failed == 0  # paused: nothing tried
-    assert len(app.slack.calls_to("chat.postMessage")) == 3
+    assert len([c for c in app.slack.calls_to("chat.postMessage") if c.body["channel"] == "C1"]) == 3
 
     app.slack.fail_channel("C1", "")
     assert app.say("alerts on new").startswith("Alerts resumed for *new tickets*")
