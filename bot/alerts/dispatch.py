@@ -245,7 +245,9 @@ class AlertDispatcher:
             if held is None:
                 continue
             ticket = held[0]
-            if wanted(ticket, subscription, self._options) and not (
+            if ticket.state != "open":
+                self._skip(subscription, ticket, now=now)  # closed before it was seen: spam, a mistake
+            elif wanted(ticket, subscription, self._options) and not (
                 subscription.kind == "waiting" and by_team_or_bot(ticket, self._options)
             ):
                 found.append(held)
