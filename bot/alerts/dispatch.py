@@ -203,10 +203,13 @@ class AlertDispatcher:
                 repos = self._repos(subscription)
                 if not repos:
                     continue
-                if subscription.kind == "new":
-                    self._new(subscription, repos, now=now, result=result)
-                elif subscription.kind == "waiting":
-                    self._waiting(subscription, repos, now=now, result=result)
+                try:
+                    if subscription.kind == "new":
+                        self._new(subscription, repos, now=now, result=result)
+                    elif subscription.kind == "waiting":
+                        self._waiting(subscription, repos, now=now, result=result)
+                except Exception:  # one channel's trouble (a bug, a ticket it cannot read) spares the others
+                    log.exception("alerts (%s) of %s failed", subscription.kind, subscription.channel_id)
             self._update_answered(now, result)
             if result.changed():
                 log.info(

@@ -32,6 +32,7 @@ DESCRIPTION_LINES = 3
 SIMILAR_SHOWN = 3
 GROUP_DAYS = 14  # the open tickets active this recently are grouped to find the alerted one's group
 MAX_GROUPS = 50
+MAX_GROUP_POOL = 400  # the newest open tickets grouped (grouping thousands would delay the alert)
 
 
 def excluded(ticket: Ticket, options: ReportOptions) -> bool:
@@ -158,7 +159,8 @@ def group_of(
 ) -> tuple[str, int] | None:
     """The common issue (as reports find them) among the open `tickets` and this one that this one
     falls in: its title and number of tickets; None when it falls in none."""
-    pool = {t.key: t for t in tickets if t.state == "open"}
+    newest = sorted((t for t in tickets if t.state == "open"), key=lambda t: t.created_at, reverse=True)
+    pool = {t.key: t for t in newest[:MAX_GROUP_POOL]}
     pool[ticket.key] = ticket
     if len(pool) < 2:
         return None
