@@ -287,13 +287,8 @@ def test_a_config_digest_naming_repositories_posted_by_an_earlier_release_is_not
     # An earlier release keyed it without its repositories, and had posted today's digest.
     assert declared.legacy_key == "config:C_CFG:daily:08:00:UTC" != declared.key
     old = store.claims.claim(
-        declared.legacy_key,
-        period_start=period.start,
-        fire_time=fire,
-        owner="old",
-        now=fire,
-        lease=timedelta(minutes=10),
-        delivery_id="old",
+        declared.legacy_key, period_start=period.start, fire_time=fire, owner="old", now=fire,
+        lease=timedelta(minutes=10), delivery_id="old",
     )
     assert old is not None
     poster = Poster()

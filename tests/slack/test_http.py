@@ -201,27 +201,9 @@ def test_no_field_bolt_reads_can_make_a_signed_body_fail_with_500(start_app: Sta
     app = start_app(workers=1)
     wrong_values: list[object] = [None, 5, True, "x", [], ["x"], [None], {}, {"id": 5}]
     fields = [
-        "type",
-        "team",
-        "user",
-        "channel",
-        "enterprise",
-        "authorizations",
-        "event",
-        "actions",
-        "view",
-        "message",
-        "previous_message",
-        "container",
-        "item",
-        "response_url",
-        "response_urls",
-        "callback_id",
-        "is_enterprise_install",
-        "function_data",
-        "team_id",
-        "user_id",
-        "channel_id",
+        "type", "team", "user", "channel", "enterprise", "authorizations", "event", "actions", "view",
+        "message", "previous_message", "container", "item", "response_url", "response_urls",
+        "callback_id", "is_enterprise_install", "function_data", "team_id", "user_id", "channel_id",
     ]
     event_fields = ["type", "user", "channel", "team", "text", "thread_ts", "item", "message", "subtype"]
     bodies: list[tuple[str, bytes, str]] = []
@@ -246,21 +228,8 @@ def test_slack_shaped_bodies_still_reach_bolt(start_app: StartApp) -> None:
     response = app.post(challenge, headers=signed_headers(challenge, content_type="application/json"))
     assert response.status_code == 200 and "c-9" in response.text
     # A message whose rich-text blocks nest as deeply as Slack's do is no malformed body.
-    blocks = [
-        {
-            "type": "rich_text",
-            "elements": [
-                {
-                    "type": "rich_text_list",
-                    "elements": [
-                        {
-                            "type": "rich_text_section",
-                            "elements": [{"type": "text", "text": "x", "style": {"bold": True}}],
-                        }
-                    ],
-                }
-            ],
-        }
-    ]
+    blocks = [{"type": "rich_text", "elements": [{"type": "rich_text_list", "elements": [
+        {"type": "rich_text_section", "elements": [{"type": "text", "text": "x", "style": {"bold": True}}]}
+    ]}]}]
     click = _form_payload(_click(message={"ts": "1700000000.000001", "blocks": blocks}))
     assert app.post(click, headers=signed_headers(click)).status_code == 200

@@ -101,9 +101,8 @@ def test_manifest_url_prints_the_manifest_with_every_request_url_filled_in(
     shipped = _manifest()
     for key in ("display_information", "oauth_config"):
         assert printed[key] == shipped[key]
-    assert (
-        printed["features"]["slash_commands"][0]["usage_hint"]
-        == (shipped["features"]["slash_commands"][0]["usage_hint"])
+    assert printed["features"]["slash_commands"][0]["usage_hint"] == (
+        shipped["features"]["slash_commands"][0]["usage_hint"]
     )
 
 

@@ -26,10 +26,8 @@ STALLED = r"did not answer within 1\.5 s|connection timeout expired"
 
 
 def through(proxy: TcpProxy, url: str) -> str:
-    return (
-        make_url(normalize_database_url(url))
-        .set(host="127.0.0.1", port=proxy.port)
-        .render_as_string(hide_password=False)
+    return make_url(normalize_database_url(url)).set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False
     )
 
 
