@@ -54,6 +54,9 @@ RECOMMENDATION_ACTION = ACTION_PREFIX + "rec"  # + "<recommendation>:<ticket>" o
 ROW_PREFIX = "ticket_row|"
 MAX_BLOCK_ID = 255  # Slack rejects a longer block_id
 MAX_MENU_OPTIONS = 100  # a select menu's limit
+# A message's blocks stay under MAX_BLOCKS_JSON (10,000): a menu's options may take this much of it, and
+# labels beyond go to the picker modal (assignable people beyond are left out of the menu).
+MAX_MENU_JSON = 3500
 MAX_TICKET_NUMBER = 999_999_999
 MAX_BULK_TICKETS = 20  # tickets one "for all" button acts on
 
@@ -150,7 +153,7 @@ def _label_control(labels: Sequence[str], *, value: str) -> object | None:
     options = [option for option in options if option is not None]
     if not options:
         return None
-    if len(options) > MAX_MENU_OPTIONS:
+    if len(options) > MAX_MENU_OPTIONS or _options_size(options) > MAX_MENU_JSON:
         return ButtonElement(
             text=plain("Label…", MAX_BUTTON_TEXT), action_id=LABEL_PICKER_ACTION, value=value
         )
@@ -158,11 +161,21 @@ def _label_control(labels: Sequence[str], *, value: str) -> object | None:
 
 
 def _assign_menu(logins: Sequence[str]) -> StaticSelectElement | None:
-    options = [_option(login, login) for login in logins[:MAX_MENU_OPTIONS]]
-    options = [option for option in options if option is not None]
+    options = []
+    for login in logins[:MAX_MENU_OPTIONS]:
+        option = _option(login, login)
+        if option is None:
+            continue
+        if _options_size([*options, option]) > MAX_MENU_JSON:
+            break
+        options.append(option)
     if not options:
         return None
     return StaticSelectElement(placeholder=plain("Assign", 150), action_id=ASSIGN_ACTION, options=options)
+
+
+def _options_size(options: Sequence[Option]) -> int:
+    return utf16_len(json.dumps([option.to_dict() for option in options], ensure_ascii=False))
 
 
 def _close_menu(name: str, *, duplicate_of: int | None, number: int) -> OverflowMenuElement:

@@ -530,6 +530,13 @@ def looking_up(label: str) -> str:
     return f"Looking up {_plain(label)}…"
 
 
+def actions_not_set_up() -> str:
+    return (
+        "Acting on tickets from Slack is not set up in this workspace: the bot's config names no "
+        "`triage_managers`."
+    )
+
+
 def button_out_of_date() -> str:
     return (
         "This button is out of date: I can't tell which ticket it is for. "
