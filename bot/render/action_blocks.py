@@ -59,6 +59,7 @@ MAX_MENU_OPTIONS = 100  # a select menu's limit
 MAX_MENU_JSON = 3500
 MAX_TICKET_NUMBER = 999_999_999
 MAX_BULK_TICKETS = 20  # tickets one "for all" button acts on
+MAX_TICKET_BUTTONS = 5  # buttons for single tickets under a recommendation (the rest: "all")
 
 # What a Close menu option carries back.
 CLOSE_COMPLETED = "completed"
@@ -235,7 +236,7 @@ def recommendation_actions(
     verb = _BULK_VERBS[kind]
     elements: list = []
     shown = list(zip(targets, labels, strict=True))[:MAX_BULK_TICKETS]
-    for position, (target, name) in enumerate(shown):
+    for position, (target, name) in enumerate(shown[:MAX_TICKET_BUTTONS]):
         value = bulk_value(BulkValue(kind, (target,)))
         if value is None:
             continue
@@ -258,7 +259,7 @@ def recommendation_actions(
                 confirm=confirm,
             )
         )
-    if len(elements) > 1:
+    if len(shown) > 1:
         all_targets = tuple(target for target, _ in shown)
         value = _fitting_bulk_value(kind, all_targets)
         if value is not None:
