@@ -14,13 +14,17 @@ def writes(bench: Bench) -> list:
 
 
 def test_a_reply_is_posted_with_its_attribution_and_recorded(bench: Bench):
-    outcome = bench.run(TicketAction(kind="reply", repo=REPO, number=691, text="Settings → Export.\r\nThanks!"))
+    outcome = bench.run(
+        TicketAction(kind="reply", repo=REPO, number=691, text="Settings → Export.\r\nThanks!")
+    )
 
     assert outcome.status == "done", outcome.message
     assert outcome.message == f"Replied on {REPO}#691 (asked by Ada Lovelace)"
     [comment] = bench.github.comments_of(REPO, 691)
     body = comment["body"]
-    assert body.startswith("Settings → Export.\nThanks!\n\n— sent from Slack by Ada Lovelace\n<!-- ticket-report")
+    assert body.startswith(
+        "Settings → Export.\nThanks!\n\n— sent from Slack by Ada Lovelace\n<!-- ticket-report"
+    )
     assert outcome.comment_url == comment["html_url"]
     record = bench.store.actions.get("k1")
     assert record is not None
@@ -48,7 +52,9 @@ def test_closing_sends_the_state_reason_and_the_ticket_is_closed(bench: Bench):
 
 
 def test_closing_as_a_duplicate_comments_duplicate_of_then_closes(bench: Bench):
-    outcome = bench.run(TicketAction(kind="close", repo=REPO, number=688, state_reason="duplicate", duplicate_of=686))
+    outcome = bench.run(
+        TicketAction(kind="close", repo=REPO, number=688, state_reason="duplicate", duplicate_of=686)
+    )
 
     assert outcome.status == "done", outcome.message
     assert outcome.message == f"Closed {REPO}#688 as a duplicate of #686 (asked by Ada Lovelace)"
