@@ -29,8 +29,10 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
 
+from bot.actions.service import ActionService, TriageManagers, parse_triage_managers
 from bot.delivery.digests import Digests, config_subscriptions, digest_grace
 from bot.delivery.scheduler import DigestScheduler, default_instance_name
+from bot.errors import BadInput
 from bot.llm import describe_model, model_writer
 from bot.mirror.keeper import MirrorKeeper
 from bot.mirror.source import MirrorSource
@@ -39,6 +41,7 @@ from bot.mirror.webhooks import WebhookReceiver
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack.access import ChannelRules
+from bot.slack.actions import TicketActions
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.charts import ChartPoster
 from bot.slack.command_text import SubscriptionCommand
@@ -131,7 +134,8 @@ def build_bot(
     slack.runner.post_chart = ChartPoster(client).post
     if store is not None:
         attach_subscriptions(bot, settings, store=store, clock=clock)
-        attach_drilldowns(bot, settings, store=store, clock=clock)
+        drilldowns = attach_drilldowns(bot, settings, store=store, clock=clock)
+        attach_actions(bot, settings, store=store, drilldowns=drilldowns, clock=clock)
     return bot
 
 
@@ -148,6 +152,57 @@ def attach_drilldowns(
     )
     drilldowns.attach(bot.slack)
     return drilldowns
+
+
+def attach_actions(
+    bot: RunningBot,
+    settings: Settings,
+    *,
+    store: Store,
+    drilldowns: DrillDowns,
+    mirror: Mirror | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> TicketActions:
+    """Acting on tickets from Slack (close, reopen, label, assign, reply), written to GitHub once and
+    recorded in `store`. Drill-downs get an action row only when `triage_managers` names someone; the
+    buttons under recommendations then refuse everyone else (and everyone, when it names nobody)."""
+    from bot.sources.github_writes import GitHubWriter
+
+    _, groups, _ = parse_triage_managers(settings.config.triage_managers)
+    members = SubscriptionManagers(bot.slack.client, groups=groups) if groups else None
+    managers = TriageManagers.from_config(
+        settings.config.triage_managers, in_groups=members.allows if members is not None else None
+    )
+    rules = bot.slack.rules
+
+    def repo_refusal(channel_id: str, repo: str) -> str | None:
+        try:
+            rules.choose(channel_id, (repo,))
+        except BadInput as exc:
+            return exc.user_message
+        return None
+
+    service = ActionService(
+        writer=GitHubWriter(token=settings.github_token, base_url=settings.github_api_url),
+        log=store.actions,
+        managers=managers,
+        mirror=mirror,
+        repo_refusal=repo_refusal,
+    )
+    actions = TicketActions(
+        service=service,
+        poster=bot.slack.poster,
+        client=bot.slack.client,
+        rules=rules,
+        executor=bot.executor,
+        clock=clock,
+    )
+    actions.attach(bot.slack)
+    if managers.anyone:
+        drilldowns.attach_actions(actions)
+    else:
+        actions.refresh, actions.workaround = drilldowns.refresh, drilldowns.workaround
+    return actions
 
 
 def attach_model_writer(bot: RunningBot, settings: Settings, *, store: Store) -> None:
@@ -236,7 +291,10 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     attach_subscriptions(bot, settings, store=store)
-    attach_drilldowns(bot, settings, store=store)
+    drilldowns = attach_drilldowns(bot, settings, store=store)
+    attach_actions(
+        bot, settings, store=store, drilldowns=drilldowns, mirror=mirror.mirror if mirror else None
+    )
     attach_model_writer(bot, settings, store=store)
     digests = start_digests(settings, bot) if scheduler else None
     if digests is None:
