@@ -2,12 +2,14 @@
 the assignable users a picker offers.
 
 One of the two modules that import `github` (the other, `bot.sources.github`, reads). Every call is one
-request through PyGithub's objects (`Issue.edit(state=..., state_reason=...)`, `Issue.create_comment`,
-`Issue.add_to_labels`, `Issue.add_to_assignees`, `IssueComment.delete`, `Repository.get_labels`,
-`Repository.get_assignees`), built lazily so that none of them sends a GET of its own first, and every
-answer comes back as GitHub's JSON, for the mirror.
+request, the one PyGithub's method sends (`Issue.edit(state=..., state_reason=...)`: PATCH with
+state_reason completed / not_planned / duplicate; `Issue.create_comment`, `Issue.add_to_labels`,
+`Issue.add_to_assignees`, `IssueComment.delete`, `Repository.get_labels`, `Repository.get_assignees`),
+on lazy objects so that none sends a GET of its own first. Where the method would drop GitHub's answer
+the same request goes through the client's requester instead, so every write returns GitHub's JSON,
+for the mirror.
 
-A write is never sent twice blindly: the client's retries repeat only GETs (urllib3 retries a POST or a
+A write is never sent twice blindly: the client's retries repeat only idempotent requests (a POST or a
 PATCH only when its connection failed before anything was sent). A comment whose answer did not arrive
 may have been made, so `comment` looks for it among the issue's newest comments by the `marker` it
 carries before it reports `MaybeWritten`. Failures become the categories in `bot.errors`, with a message
@@ -26,6 +28,7 @@ import requests
 import urllib3
 from github import Auth, Github, GithubException
 from github.GithubException import RateLimitExceededException
+from urllib3.util.retry import Retry
 
 from bot.errors import (
     BadCredentials,
@@ -47,7 +50,7 @@ from bot.sources.github import (  # the read side's retry policy and answers, sh
     _rate_limit_reset,
     _timed_out,
 )
-from bot.sources.payloads import is_pull_request, repo_from_url
+from bot.sources.payloads import format_datetime, is_pull_request, repo_from_url
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +87,11 @@ class GitHubWriter:
             timeout=max(1, math.ceil(timeout)),
             user_agent=USER_AGENT,
             per_page=PER_PAGE,
-            # urllib3's Retry repeats only idempotent methods after a request was sent (its default
-            # allowed_methods): GETs are retried, a POST or PATCH only when the connection failed first.
+            # Only idempotent requests are repeated after they were sent: GithubRetry (PyGithub 2.10) adds
+            # POST to urllib3's allowed_methods, which would post a comment again after a 502; urllib3's
+            # own default leaves POST and PATCH out (they are retried only when no connection was made).
             retry=_BoundedRetry(
+                allowed_methods=Retry.DEFAULT_ALLOWED_METHODS,
                 total=retries,
                 backoff_factor=backoff_factor,
                 backoff_max=max(max_rate_limit_wait, backoff_factor),
@@ -154,7 +159,7 @@ class GitHubWriter:
             items = listing(self._client().get_repo(_check_repo(repo)))
             names: list[str] = []
             for item in items:  # one request per page of 100
-                value = item.raw_data.get(key)
+                value = getattr(item, key)  # in the listing's JSON: no request of its own
                 if isinstance(value, str):
                     names.append(value)
                 if len(names) >= MAX_LISTED:
@@ -198,11 +203,15 @@ class GitHubWriter:
     def find_comment(self, repo: str, number: int, *, marker: str, since: datetime) -> dict[str, Any] | None:
         """The issue's comment since `since` whose body contains `marker`; None when there is none or
         GitHub cannot be asked."""
+        path = f"/repos/{_check_repo(repo)}/issues/{number}/comments"
+        params = {"since": format_datetime(since), "per_page": PER_PAGE}
         try:
-            for comment in self._issue(repo, number).get_comments(since=since):
-                data = comment.raw_data
-                if marker in str(data.get("body") or ""):
-                    return dict(data)
+            # Issue.get_comments(since=...)'s request, read as JSON: its objects would each GET themselves
+            # for `raw_data`. The comments since a few minutes ago fit in one page.
+            _, data = self._client().requester.requestJsonAndCheck("GET", path, parameters=params)
+            for comment in data if isinstance(data, list) else []:
+                if isinstance(comment, dict) and marker in str(comment.get("body") or ""):
+                    return dict(comment)
         except (GithubException, requests.exceptions.RequestException) as exc:
             log.warning("cannot look for the comment on %s#%d: %s", repo, number, type(exc).__name__)
         return None
@@ -223,14 +232,10 @@ class GitHubWriter:
     def set_state(self, repo: str, number: int, *, state: str, state_reason: str | None) -> dict[str, Any]:
         """Close (state "closed", reason completed / not_planned / duplicate) or reopen ("open", reason
         None: GitHub records "reopened"); the issue's JSON after the change."""
-        issue = self._issue(repo, number)
         verb = "close" if state == "closed" else "reopen"
+        values = {"state": state} if state_reason is None else {"state": state, "state_reason": state_reason}
         try:
-            if state_reason is None:
-                issue.edit(state=state)
-            else:
-                issue.edit(state=state, state_reason=state_reason)
-            return dict(issue.raw_data)  # the PATCH's answer: edit() completes the object with it
+            return self._send("PATCH", f"/repos/{_check_repo(repo)}/issues/{number}", values)
         except GithubException as exc:
             raise self._error(exc, repo=repo, number=number, what=f"{verb} {repo}#{number}") from exc
         except requests.exceptions.RequestException as exc:
@@ -251,14 +256,22 @@ class GitHubWriter:
     def add_assignees(self, repo: str, number: int, logins: tuple[str, ...]) -> dict[str, Any]:
         """Add assignees; the issue's JSON afterwards. GitHub leaves out, silently, a login that cannot be
         assigned: the caller compares."""
-        issue = self._issue(repo, number)
         try:
-            issue.add_to_assignees(*logins)
-            return dict(issue.raw_data)
+            path = f"/repos/{_check_repo(repo)}/issues/{number}/assignees"
+            return self._send("POST", path, {"assignees": list(logins)})
         except GithubException as exc:
             raise self._error(exc, repo=repo, number=number, what=f"assign {repo}#{number}") from exc
         except requests.exceptions.RequestException as exc:
             raise self._unavailable(exc, sent=True) from exc
+
+    def _send(self, verb: str, path: str, values: dict[str, Any]) -> dict[str, Any]:
+        # The request Issue.edit / Issue.add_to_assignees send, through the same requester, keeping
+        # GitHub's answer: those methods load it into the object's attributes but keep the JSON they
+        # started from as `raw_data`, and the mirror wants the issue as GitHub answered.
+        _, data = self._client().requester.requestJsonAndCheck(verb, path, input=values)
+        if not isinstance(data, dict):
+            raise MaybeWritten(f"GitHub's answer to {verb} {path} was unreadable; check the ticket on GitHub")
+        return data
 
     # --- failures -------------------------------------------------------------------------------------
 

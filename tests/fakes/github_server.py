@@ -126,6 +126,7 @@ class FakeGitHub:
         self.read_only_tokens: set[str] = set()  # accepted for reads; writes get 403
         self.login = "ticket-report-bot"  # who the token is: the author of the comments it posts
         self._next_comment_id = 9_000_000
+        self._lost: list[tuple[str, str, int, float]] = []  # writes made whose answer is lost
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -330,6 +331,14 @@ class FakeGitHub:
                 _Failure(status, dict(headers or {}), body, path_contains, delay, method and method.upper())
                 for _ in range(count)
             )
+
+    def lose_next_answer(
+        self, method: str, path_contains: str, *, status: int = 502, delay: float = 0.0
+    ) -> None:
+        """Make the next such write and then lose its answer: after `delay` seconds answer `status`
+        (with a delay longer than the client's timeout, the client sees no answer at all)."""
+        with self._lock:
+            self._lost.append((method.upper(), path_contains, status, delay))
 
     def fail_with_secondary_rate_limit(self, count: int = 1, *, retry_after: int | None = None) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -605,6 +614,14 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(error, _Moved):
                 location = f"{self._base_url(fake.prefix)}{error.location}"
                 answer["url"], extra = location, {"Location": location}
+        with fake._lock:
+            lost = next(
+                (i for i, (m, part, _, _) in enumerate(fake._lost) if m == method and part in path), None
+            )
+            lose = fake._lost.pop(lost) if lost is not None and status < 400 else None
+        if lose is not None:
+            time.sleep(lose[3])
+            return self._send(lose[2], {"message": "Bad Gateway", "documentation_url": DOCS})
         if status == 204:
             self.fake._answered(self._current, 204)
             self.send_response(204)
