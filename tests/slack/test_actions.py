@@ -164,13 +164,6 @@ def updates(app: AppUnderTest) -> list:
 # --- the row ------------------------------------------------------------------------------------------
 
 
-LISTING_BUG = (
-    "GitHubWriter.labels/assignees read raw_data of PyGithub's lazy objects, which fetches each one's own "
-    "URL (the fake's point at api.github.com); the menus stay empty until that is fixed"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=LISTING_BUG)
 def test_the_rows_label_menu_lists_the_repositorys_labels(app):
     _, reply = drill(app, 685)
     row = row_of(reply.blocks, 685)
@@ -188,7 +181,6 @@ def test_a_drill_down_ends_with_the_action_row_and_close_asks_for_confirmation(a
     assert not [e for e in row["elements"] if e["action_id"] == REOPEN_ACTION]
 
 
-@pytest.mark.xfail(strict=True, reason=LISTING_BUG)
 def test_the_rows_assign_menu_lists_the_assignable_people(app):
     _, reply = drill(app, 685)
     row = row_of(reply.blocks, 685)
@@ -238,7 +230,6 @@ def test_a_double_click_writes_once(app):
     assert len(updates(app)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=LISTING_BUG)
 def test_labels_and_assignees_from_the_row_are_added_on_github(app):
     report_ts, reply = drill(app, 685)
     act(
@@ -408,7 +399,6 @@ def test_close_as_duplicate_of_another_asks_for_a_number_and_checks_it(app):
 # --- recommendations ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=LISTING_BUG)
 def test_a_recommendations_label_button_opens_the_picker_and_tells_the_thread(app):
     report_ts = post_report(app)
     (report,) = [c for c in app.slack.calls_to("chat.postMessage") if c.body.get("ts") == report_ts]
