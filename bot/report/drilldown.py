@@ -225,7 +225,7 @@ class ReportContext:
                 repos=tuple(str(r) for r in data.get("repos") or []),
                 groups=tuple(members for _, members in groups),
                 group_titles=tuple(title for title, _ in groups),
-                group_workarounds=workarounds,
+                group_workarounds=workarounds if any(workarounds) else (),
                 tickets=tickets,
                 ticket_count=int(data.get("ticket_count") or len(tickets)),
             )
@@ -271,10 +271,16 @@ def context_from_report(report: Report, *, limit: int = MAX_CONTEXT_TICKETS) -> 
         repos=report.repos,
         groups=tuple(tuple((t.repo, t.number) for t in g.tickets) for g in report.common_issues),
         group_titles=tuple((g.title or "")[:MAX_CONTEXT_TITLE] for g in report.common_issues),
-        group_workarounds=tuple(_workaround(g) for g in report.common_issues),
+        group_workarounds=_workarounds(report.common_issues),
         tickets=tickets,
         ticket_count=len(scored),
     )
+
+
+def _workarounds(groups: Sequence[IssueGroup]) -> tuple[str, ...]:
+    """Each group's known workaround ("" for none), or () when no group has one."""
+    found = tuple(_workaround(group) for group in groups)
+    return found if any(found) else ()
 
 
 def _workaround(group: IssueGroup) -> str:

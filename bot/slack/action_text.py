@@ -25,10 +25,6 @@ def not_a_manager() -> str:
     )
 
 
-def actions_off() -> str:
-    return "Acting on tickets from Slack is not set up here (the config names no `triage_managers`)."
-
-
 def out_of_date() -> str:
     return (
         "This button is out of date: I can't tell which ticket it is for, or what it asks. "

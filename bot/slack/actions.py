@@ -75,7 +75,7 @@ from bot.render.view_limits import MAX_ERROR_TEXT, MAX_PRIVATE_METADATA
 from bot.slack import action_text
 from bot.slack.access import ChannelRules
 from bot.slack.display_names import DisplayNames
-from bot.slack.poster import Requester, SlackPoster
+from bot.slack.poster import Requester, SlackPoster, SlackPostError
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,12 @@ class TicketActions:
             return self._tell(origin, action_text.not_a_manager())
         trigger = str(body.get("trigger_id") or "")
         value = _chosen(action)
-        key_base = (origin.channel_id, origin.message_ts, action_id, value, origin.user_id)
+        # The message as the clicker saw it: the same for both clicks of a double click, different once
+        # the message was redrawn after an action (so closing again after a reopen is a new decision).
+        seen = _digest(
+            (body.get("message") or {}).get("blocks") if isinstance(body.get("message"), Mapping) else None
+        )
+        key_base = (origin.channel_id, origin.message_ts, seen, action_id, value, origin.user_id)
         first = targets[0]
         if kind == LABEL_ACTION:
             labels = tuple(v for v in value.split("\x1e") if v)
@@ -426,13 +431,25 @@ class TicketActions:
             )
             return
         text = "\n".join(lines)
+        self._tell_thread(origin, text)
+
+    def _tell_thread(self, origin: Origin, text: str) -> None:
         message = {
             "text": text,
             "blocks": [
                 {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900], "verbatim": True}}
             ],
         }
-        self._poster.post_in_thread(origin.channel_id, thread_ts=origin.report_ts, messages=[message])
+        try:
+            self._poster.post_in_thread(origin.channel_id, thread_ts=origin.report_ts, messages=[message])
+        except SlackPostError as exc:  # done on GitHub all the same: tell the asker at least
+            log.warning(
+                "could not tell the thread %s in %s what was done: %s",
+                origin.report_ts,
+                origin.channel_id,
+                exc.error,
+            )
+            self._poster.tell(origin.requester, text)
 
     def _tell(self, origin: Origin, text: str) -> None:
         self._executor.submit(self._poster.tell, origin.requester, text)
@@ -453,6 +470,14 @@ def _origin(body: Mapping[str, Any]) -> Origin:
         source=SOURCE_ROW,
         response_url=str(body.get("response_url") or "") or None,
     )
+
+
+def _digest(data: object) -> str:
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = ""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _chosen(action: Mapping[str, Any]) -> str:

@@ -285,9 +285,14 @@ class DrillDowns:
             )
         text = note
         block = {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
-        self._poster.post_in_thread(
-            channel, thread_ts=thread_ts or ts, messages=[{"text": text, "blocks": [block]}]
-        )
+        try:
+            self._poster.post_in_thread(
+                channel, thread_ts=thread_ts or ts, messages=[{"text": text, "blocks": [block]}]
+            )
+        except SlackPostError as exc:  # done on GitHub all the same; the log keeps what was said
+            log.warning(
+                "could not tell the thread %s in %s what was done: %s", thread_ts or ts, channel, exc.error
+            )
 
     def workaround(self, channel: str, report_ts: str, repo: str, number: int) -> str:
         """The team's known workaround for the ticket's common issue in the report `report_ts`, or ""."""

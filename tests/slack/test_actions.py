@@ -103,9 +103,14 @@ def act(
     user: str = LEAD,
     action_ts: str = "1700000001.0",
     block_id: str | None = None,
+    blocks: list | None = None,
 ):
-    """A signed click on the drill-down `reply`'s action row."""
-    message = {"ts": reply.body["ts"], "thread_ts": report_ts, "blocks": reply.blocks}
+    """A signed click on the drill-down `reply`'s action row (as `blocks` show it, once redrawn)."""
+    message = {
+        "ts": reply.body["ts"],
+        "thread_ts": report_ts,
+        "blocks": reply.blocks if blocks is None else blocks,
+    }
     payload = block_action(
         user=user,
         channel="C1",
@@ -228,6 +233,25 @@ def test_a_double_click_writes_once(app):
     patches = [r for r in writes(app) if r.method == "PATCH"]
     assert len(patches) == 1
     assert len(updates(app)) == 1
+
+
+def test_closing_again_after_a_reopen_is_a_new_decision_not_a_repeat(app):
+    report_ts, reply = drill(app, 685)
+    close = {"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}}
+    act(app, report_ts=report_ts, reply=reply, action=close)
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    reopen = {
+        "action_id": REOPEN_ACTION,
+        "type": "button",
+        "value": json.dumps({"repo": "acme/support", "number": 685}),
+    }
+    act(app, report_ts=report_ts, reply=reply, action=reopen, blocks=updates(app)[0].blocks, action_ts="2.0")
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 2)
+    assert app.github.issue("acme/support", 685)["state"] == "open"
+    act(app, report_ts=report_ts, reply=reply, action=close, blocks=updates(app)[1].blocks, action_ts="3.0")
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 3)
+    assert app.github.issue("acme/support", 685)["state"] == "closed"
+    assert not any("Already" in t for t in ephemerals(app))
 
 
 def test_labels_and_assignees_from_the_row_are_added_on_github(app):
