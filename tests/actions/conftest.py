@@ -71,10 +71,10 @@ class Bench:
 
 
 def make_service(writer: GitHubWriter, store: Store, *, mirror: bool = False, **kwargs) -> ActionService:
+    kwargs.setdefault("managers", TriageManagers(users=(LEAD.user_id,)))
     return ActionService(
         writer=writer,
         log=store.actions,
-        managers=TriageManagers(users=(LEAD.user_id,)),
         mirror=Mirror(store.engine) if mirror else None,
         **kwargs,
     )
