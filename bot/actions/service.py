@@ -160,6 +160,12 @@ class ActionService:
         self._labels: LoadingCache[str, list[str]] = LoadingCache(ttl=cache_seconds, timer=timer)
         self._assignable: LoadingCache[str, list[str]] = LoadingCache(ttl=cache_seconds, timer=timer)
 
+    def close(self) -> None:
+        """Close the writer's connections (at shutdown)."""
+        close = getattr(self._writer, "close", None)
+        if close is not None:
+            close()
+
     # --- for the pickers ----------------------------------------------------------------------------
 
     def may_act(self, user_id: str) -> bool:
