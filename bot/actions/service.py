@@ -327,7 +327,11 @@ class ActionService:
         assert action.duplicate_of is not None  # bad_request checked it
         self._writer.issue(repo, action.duplicate_of)  # the original must exist before anything is written
         body = text.duplicate_body(action.duplicate_of, display_name=by, tag=tag)
-        comment = self._writer.comment(repo, number, body, marker=tag, since=since)
+        try:
+            comment = self._writer.comment(repo, number, body, marker=tag, since=since)
+        except MaybeWritten as exc:  # the comment may be there; the close was not tried
+            message = text.duplicate_comment_unconfirmed(action, _sentence(exc.user_message))
+            return ActionOutcome(status="partial", message=message, action=action, actor=actor)
         url = comment.get("html_url")
         try:
             closed = self._writer.set_state(repo, number, state="closed", state_reason="duplicate")

@@ -199,5 +199,9 @@ def duplicate_half_done(action: TicketAction, problem: str, *, removal: str | No
     )
 
 
+def duplicate_comment_unconfirmed(action: TicketAction, problem: str) -> str:
+    return f"{problem}. {ticket(action)} was not closed: close it once the comment is there"
+
+
 def unexpected() -> str:
     return "Something went wrong on our side; the bot's log has the details. Check the ticket on GitHub"

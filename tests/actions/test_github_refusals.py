@@ -166,3 +166,14 @@ def test_a_comment_that_may_have_been_posted_is_not_sent_again_and_says_so(bench
     assert outcome.status == "partial"
     assert "it may have been posted: check the ticket before trying again" in outcome.message
     assert [r.method for r in bench.github.requests].count("POST") == 1
+
+
+def test_a_duplicate_whose_comment_is_unconfirmed_is_not_closed_and_says_so(bench: Bench):
+    bench.github.fail_next(1, 502, method="POST")
+    outcome = bench.run(DUPLICATE)
+
+    assert outcome.status == "partial"
+    assert outcome.message.startswith(f"GitHub did not confirm the comment on {REPO}#688")
+    assert outcome.message.endswith(f"{REPO}#688 was not closed: close it once the comment is there")
+    assert bench.github.issue(REPO, 688)["state"] == "open"
+    assert not [r for r in bench.github.requests if r.method == "PATCH"]
