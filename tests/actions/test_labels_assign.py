@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.actions.model import TicketAction
 from bot.sources.github_writes import GitHubWriter
 from bot.store import Store
-from tests.actions.conftest import REPO, Bench, make_service
+from tests.actions.conftest import REPO, Bench, make_service, only_record
 from tests.fakes.github_server import FakeGitHub
 
 
@@ -27,7 +27,7 @@ def test_a_label_the_repository_lacks_is_refused_before_anything_is_written(benc
     assert outcome.status == "failed"
     assert outcome.message == f"{REPO} has no label urgent; its labels are bug, ios, question"
     assert not [r for r in bench.github.requests if r.method != "GET"]
-    record = bench.store.actions.get("k1")
+    record = only_record(bench.store)
     assert record is not None and record.status == "failed"
 
 

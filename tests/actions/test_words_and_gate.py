@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.actions import text
 from bot.actions.model import Actor, TicketAction
 from bot.actions.service import TriageManagers
 from bot.settings import SettingsError, load_settings
-from tests.actions.conftest import LEAD, NOW, REPO, STRANGER, Bench, make_service
+from tests.actions.conftest import LEAD, NOW, REPO, STRANGER, Bench, make_service, only_record
 
 
 @pytest.mark.parametrize(
@@ -59,7 +61,7 @@ def test_an_action_that_cannot_be_right_fails_before_github_is_asked(bench: Benc
     assert outcome.status == "failed"
     assert problem in outcome.message
     assert bench.github.requests == []
-    record = bench.store.actions.get("k1")
+    record = only_record(bench.store)
     assert record is not None and record.status == "failed"
 
 
@@ -117,3 +119,26 @@ def test_triage_managers_in_the_config_must_be_slack_ids(tmp_path):
     config.write_text("triage_managers: [ULEAD, ' S0TRIAGE ']\n", encoding="utf-8")
     assert load_settings({}, config_path=str(config)).config.triage_managers == ["ULEAD", "S0TRIAGE"]
     assert load_settings({}).config.triage_managers == []
+
+
+def test_a_refusal_leaves_the_request_free_for_a_triage_manager(bench: Bench):
+    """Someone else's click on the button does not use it up: the manager's click of it runs."""
+    action = TicketAction(kind="close", repo=REPO, number=691)
+    assert bench.run(action, actor=STRANGER).status == "refused"
+    assert bench.run(action, actor=STRANGER).status == "refused"  # a double click: recorded once
+    assert bench.github.requests == []
+    assert bench.run(action).status == "done"
+    assert bench.github.issue(REPO, 691)["state"] == "closed"
+    statuses = sorted(r.status for r in bench.store.actions.since(NOW - timedelta(days=1)))
+    assert statuses == ["done", "refused"]
+
+
+def test_an_action_github_refused_may_be_tried_again_with_the_same_request(bench: Bench):
+    action = TicketAction(kind="close", repo=REPO, number=691)
+    bench.github.fail_next(1, 503, method="PATCH")
+    assert bench.run(action).status == "failed"
+    assert bench.run(action).status == "done"  # the same click again, once GitHub is back
+    assert [r.method for r in bench.github.requests].count("PATCH") == 2
+    assert bench.run(action).status == "repeated"
+    statuses = sorted(r.status for r in bench.store.actions.since(NOW - timedelta(days=1)))
+    assert statuses == ["done", "failed"]
