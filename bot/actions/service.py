@@ -182,6 +182,16 @@ class ActionService:
         """The logins that can be assigned in the repository (cached briefly); UpstreamError likewise."""
         return list(self._assignable.get_or_load(repo.lower(), lambda: self._writer.assignees(repo)))
 
+    def cached_labels(self, repo: str) -> list[str] | None:
+        """The labels when cached, else None; never asks GitHub (for work before Slack's 3 seconds)."""
+        labels = self._labels.peek(repo.lower())
+        return None if labels is None else list(labels)
+
+    def cached_assignable(self, repo: str) -> list[str] | None:
+        """The assignable logins when cached, else None; never asks GitHub."""
+        logins = self._assignable.peek(repo.lower())
+        return None if logins is None else list(logins)
+
     # --- the action ---------------------------------------------------------------------------------
 
     def run(

@@ -53,8 +53,12 @@ def test_the_pickers_lists_come_from_github_and_are_cached(
     clock = [0.0]
     service = make_service(writer, store, cache_seconds=60, timer=lambda: clock[0])
 
+    assert service.cached_labels(REPO) is None and service.cached_assignable(REPO) is None
+    assert github.requests == []
     assert service.labels(REPO) == ["bug", "ios", "question"]
     assert service.assignable(REPO) == ["octocat", "hubot"]
+    assert service.cached_labels(REPO) == ["bug", "ios", "question"]
+    assert service.cached_assignable("ACME/Support") == ["octocat", "hubot"]
     github.add_repo(REPO, labels=["wontfix"])
     assert service.labels(REPO) == ["bug", "ios", "question"]
     assert github.count("/labels") == 1 and github.count("/assignees") == 1
