@@ -8,7 +8,9 @@
    before GitHub is asked; recorded.
 3. The request key is claimed in the database (`bot.store.actions`): of a double click, a Slack
    retry or two processes receiving the same interaction exactly one goes on; the others answer
-   "repeated" and write nothing.
+   "repeated" and write nothing. A refusal, an impossible action, or an action that failed with
+   nothing written leaves the key free (recorded under a key of its own), so a triage manager's click
+   after someone else's refused one, or a second try after GitHub was down, runs.
 4. GitHub is written (`bot.sources.github_writes`); the outcome is recorded, and the mirror, when it
    keeps the repository, takes GitHub's answers at once (the issue from the PATCH, the comment from
    the POST) so the next report shows the change.
@@ -44,7 +46,7 @@ from bot.actions import text
 from bot.actions.model import ActionOutcome, Actor, TicketAction
 from bot.cache import LoadingCache
 from bot.errors import MaybeWritten, TicketReportError, UpstreamError
-from bot.store.actions import ActionLog
+from bot.store.actions import ActionLog, settled_key
 from bot.store.mirror import Mirror
 
 log = logging.getLogger(__name__)
@@ -160,6 +162,12 @@ class ActionService:
         self._labels: LoadingCache[str, list[str]] = LoadingCache(ttl=cache_seconds, timer=timer)
         self._assignable: LoadingCache[str, list[str]] = LoadingCache(ttl=cache_seconds, timer=timer)
 
+    def close(self) -> None:
+        """Close the writer's connections (at shutdown)."""
+        close = getattr(self._writer, "close", None)
+        if close is not None:
+            close()
+
     # --- for the pickers ----------------------------------------------------------------------------
 
     def may_act(self, user_id: str) -> bool:
@@ -173,6 +181,16 @@ class ActionService:
     def assignable(self, repo: str) -> list[str]:
         """The logins that can be assigned in the repository (cached briefly); UpstreamError likewise."""
         return list(self._assignable.get_or_load(repo.lower(), lambda: self._writer.assignees(repo)))
+
+    def cached_labels(self, repo: str) -> list[str] | None:
+        """The labels when cached, else None; never asks GitHub (for work before Slack's 3 seconds)."""
+        labels = self._labels.peek(repo.lower())
+        return None if labels is None else list(labels)
+
+    def cached_assignable(self, repo: str) -> list[str] | None:
+        """The assignable logins when cached, else None; never asks GitHub."""
+        logins = self._assignable.peek(repo.lower())
+        return None if logins is None else list(logins)
 
     # --- the action ---------------------------------------------------------------------------------
 
@@ -192,12 +210,13 @@ class ActionService:
             details=_details(action),
         )
         refusal = self._refusal(action, actor, channel_id)
-        if refusal is not None:
-            self._log.record(request_key, status="refused", message=refusal, **record)
+        if refusal is not None:  # one record per person and request: a double click is recorded once
+            key = settled_key(f"{request_key}~{actor.user_id}", "refused", unique=False)
+            self._log.record(key, status="refused", message=refusal, **record)
             return ActionOutcome(status="refused", message=refusal, action=action, actor=actor)
         problem = text.bad_request(action)
         if problem is not None:
-            self._log.record(request_key, status="failed", message=problem, **record)
+            self._log.record(settled_key(request_key, "invalid"), status="failed", message=problem, **record)
             return ActionOutcome(status="failed", message=problem, action=action, actor=actor)
 
         claim = self._log.claim(request_key, lease=self._lease, **record)
@@ -219,6 +238,7 @@ class ActionService:
             status=outcome.status,
             message=outcome.message,
             comment_url=outcome.comment_url,
+            release=outcome.status == "failed",  # nothing was written: the same request may try again
         )
         return outcome
 
@@ -237,6 +257,7 @@ class ActionService:
             done=existing.message if existing is not None and existing.state == "finished" else None,
             running_by=existing.actor_name if existing is not None else None,
             cut_off=existing is not None and existing.cut_off(now=now),
+            status=existing.status if existing is not None else None,
         )
         url = existing.comment_url if existing is not None else None
         return ActionOutcome(status="repeated", message=message, action=action, actor=actor, comment_url=url)
@@ -321,7 +342,11 @@ class ActionService:
         assert action.duplicate_of is not None  # bad_request checked it
         self._writer.issue(repo, action.duplicate_of)  # the original must exist before anything is written
         body = text.duplicate_body(action.duplicate_of, display_name=by, tag=tag)
-        comment = self._writer.comment(repo, number, body, marker=tag, since=since)
+        try:
+            comment = self._writer.comment(repo, number, body, marker=tag, since=since)
+        except MaybeWritten as exc:  # the comment may be there; the close was not tried
+            message = text.duplicate_comment_unconfirmed(action, _sentence(exc.user_message))
+            return ActionOutcome(status="partial", message=message, action=action, actor=actor)
         url = comment.get("html_url")
         try:
             closed = self._writer.set_state(repo, number, state="closed", state_reason="duplicate")

@@ -96,9 +96,17 @@ def no_managers() -> str:
     return "Nobody may act on tickets from Slack yet: the bot's config lists no triage_managers"
 
 
-def repeated(action: TicketAction, *, done: str | None, running_by: str | None, cut_off: bool) -> str:
+def repeated(
+    action: TicketAction,
+    *,
+    done: str | None,
+    running_by: str | None,
+    cut_off: bool,
+    status: str | None = None,
+) -> str:
+    """The answer to a request already received: what came of it, or that it is under way."""
     if done is not None:
-        return f"Already done: {done}"
+        return f"Already done: {done}" if status in (None, "done") else f"Already answered: {done}"
     if cut_off:
         where = ticket(action)
         return f"An earlier attempt at this stopped partway; check {where} on GitHub before trying again"
@@ -197,6 +205,10 @@ def duplicate_half_done(action: TicketAction, problem: str, *, removal: str | No
         f"Commented “Duplicate of #{action.duplicate_of}” on {ticket(action)} but could not close it: "
         f"{problem}.{tail}"
     )
+
+
+def duplicate_comment_unconfirmed(action: TicketAction, problem: str) -> str:
+    return f"{problem}. {ticket(action)} was not closed: close it once the comment is there"
 
 
 def unexpected() -> str:

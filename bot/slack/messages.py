@@ -135,7 +135,7 @@ def bad_repo_name(value: str) -> str:
 
 
 def unclosed_quote() -> str:
-    return with_usage("A quotation mark is not closed; write a label with spaces as `label:\"needs triage\"`")
+    return with_usage('A quotation mark is not closed; write a label with spaces as `label:"needs triage"`')
 
 
 def text_too_long(limit: int) -> str:
@@ -165,8 +165,7 @@ def not_available_yet(what: str) -> str:
 
 def busy() -> str:
     return (
-        "I am building a lot of reports right now and cannot take another one. "
-        "Please try again in a minute."
+        "I am building a lot of reports right now and cannot take another one. Please try again in a minute."
     )
 
 

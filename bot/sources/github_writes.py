@@ -134,7 +134,7 @@ class GitHubWriter:
         try:
             data = self._issue(repo, number).raw_data
         except GithubException as exc:
-            raise self._error(exc, repo=repo, number=number, what=f"read {where}") from exc
+            raise self._error(exc, repo=repo, number=number, what=f"read {where}", write=False) from exc
         except requests.exceptions.RequestException as exc:
             raise self._unavailable(exc, sent=False) from exc
         moved_to = repo_from_url(data.get("repository_url") or data.get("url"))
@@ -166,7 +166,7 @@ class GitHubWriter:
                     break
             return names
         except GithubException as exc:
-            raise self._error(exc, repo=repo, number=None, what=what) from exc
+            raise self._error(exc, repo=repo, number=None, what=what, write=False) from exc
         except requests.exceptions.RequestException as exc:
             raise self._unavailable(exc, sent=False) from exc
 
@@ -275,7 +275,9 @@ class GitHubWriter:
 
     # --- failures -------------------------------------------------------------------------------------
 
-    def _error(self, exc: GithubException, *, repo: str, number: int | None, what: str) -> UpstreamError:
+    def _error(
+        self, exc: GithubException, *, repo: str, number: int | None, what: str, write: bool = True
+    ) -> UpstreamError:
         """GitHub's refusal -> our category, saying what to do (never the token)."""
         status = exc.status
         where = f"{repo}#{number}" if number is not None else repo
@@ -283,6 +285,8 @@ class GitHubWriter:
             return RateLimited(_rate_limit_reset(exc))
         if status == 401:
             return BadCredentials("GitHub rejected the token (bad credentials): check GITHUB_TOKEN")
+        if status == 403 and not write:
+            return BadCredentials(f"GitHub refused to {what}: check that GITHUB_TOKEN may read {repo}")
         if status == 403:
             return BadCredentials(f"GitHub refused to {what}: {WRITE_PERMISSION}")
         if status == 404:

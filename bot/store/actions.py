@@ -6,7 +6,10 @@ action and is the only one that writes it; a second click, a Slack retry or anot
 same key finds the row and writes nothing. The owner's row is "running" until `finish` records the
 outcome ("finished", with its status and message); a running row past its lease belongs to a process
 that died or hung mid-action -- it is never run again (its writes may have gone through), only shown.
-Refused and failed actions are recorded the same way, so the audit sees every request.
+
+Requests that write nothing are recorded too, so the audit sees every request, but under keys of
+their own (`settled_key`) that leave the request key free: a refused person's click does not stop a
+triage manager's click of the same button, and an action GitHub refused may be tried again.
 
 Times come from the caller, never from here.
 """
@@ -14,6 +17,7 @@ Times come from the caller, never from here.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -137,20 +141,26 @@ class ActionLog:
         status: str,
         message: str,
         comment_url: str | None = None,
+        release: bool = False,
     ) -> bool:
-        """Record the outcome of this owner's running action; False when the row is not its running one."""
+        """Record the outcome of this owner's running action; False when the row is not its running one.
+        With `release` (nothing was written) the row keeps its record under a key of its own and the
+        request key is free again: the same request may be tried again."""
         c = ticket_actions.c
+        values: dict[str, Any] = dict(
+            state="finished",
+            status=status,
+            message=_clip(message),
+            comment_url=comment_url,
+            finished_at=now,
+            lease_until=None,
+        )
+        if release:
+            values["request_key"] = settled_key(request_key, "released")
         statement = (
             sa.update(ticket_actions)
             .where(c.request_key == request_key, c.owner == owner[:200], c.state == "running")
-            .values(
-                state="finished",
-                status=status,
-                message=_clip(message),
-                comment_url=comment_url,
-                finished_at=now,
-                lease_until=None,
-            )
+            .values(**values)
             .returning(c.request_key)
         )
         with self._engine.begin() as conn:
@@ -174,6 +184,14 @@ class ActionLog:
         )
         with self._engine.connect() as conn:
             return [_record(row._mapping) for row in conn.execute(query)]
+
+
+def settled_key(request_key: str, why: str, *, unique: bool = True) -> str:
+    """A key for the record of a request that does not hold its request key (refused, invalid, failed
+    without writing): the request key, why, and (unless not `unique`) a random tag, within 200
+    characters."""
+    tail = f"~{why}" + (f"~{secrets.token_hex(6)}" if unique else "")
+    return request_key[: MAX_KEY_LENGTH - len(tail)] + tail
 
 
 def _values(

@@ -71,10 +71,10 @@ class Bench:
 
 
 def make_service(writer: GitHubWriter, store: Store, *, mirror: bool = False, **kwargs) -> ActionService:
+    kwargs.setdefault("managers", TriageManagers(users=(LEAD.user_id,)))
     return ActionService(
         writer=writer,
         log=store.actions,
-        managers=TriageManagers(users=(LEAD.user_id,)),
         mirror=Mirror(store.engine) if mirror else None,
         **kwargs,
     )
@@ -83,3 +83,9 @@ def make_service(writer: GitHubWriter, store: Store, *, mirror: bool = False, **
 @pytest.fixture(name="bench")
 def bench_fixture(github: FakeGitHub, writer: GitHubWriter, store: Store) -> Bench:
     return Bench(github=github, writer=writer, store=store, service=make_service(writer, store))
+
+
+def only_record(store: Store):
+    """The one action recorded (whatever key it is kept under)."""
+    [record] = store.actions.since(NOW - timedelta(days=1))
+    return record

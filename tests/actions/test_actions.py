@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from bot.actions.model import TicketAction
-from tests.actions.conftest import LEAD, REPO, STRANGER, Bench
+from tests.actions.conftest import LEAD, REPO, STRANGER, Bench, only_record
 
 
 def writes(bench: Bench) -> list:
@@ -80,7 +80,7 @@ def test_a_non_manager_is_refused_nothing_is_written_and_the_refusal_is_recorded
     assert outcome.status == "refused"
     assert "triage_managers" in outcome.message
     assert bench.github.requests == []  # not even a read
-    record = bench.store.actions.get("k1")
+    record = only_record(bench.store)
     assert record is not None
     assert (record.status, record.actor_id, record.actor_name) == ("refused", "USTRANGER", "Mallory")
 

@@ -9,7 +9,7 @@ import pytest
 from bot.actions.model import TicketAction
 from bot.sources.github_writes import GitHubWriter
 from bot.store import Store
-from tests.actions.conftest import LEAD, NOW, READ_ONLY, REPO, Bench, make_service
+from tests.actions.conftest import LEAD, NOW, READ_ONLY, REPO, Bench, make_service, only_record
 from tests.fakes.github_server import FakeGitHub
 
 DUPLICATE = TicketAction(kind="close", repo=REPO, number=688, state_reason="duplicate", duplicate_of=686)
@@ -33,7 +33,7 @@ def test_a_token_without_write_access_is_told_which_permission_it_lacks(github: 
     assert outcome.message.startswith(f"GitHub refused to comment on {REPO}#691: GITHUB_TOKEN may not write")
     assert '"Issues: Read and write"' in outcome.message and "`repo` scope" in outcome.message
     assert github.comments_of(REPO, 691) == []
-    record = store.actions.get("k1")
+    record = only_record(store)
     assert record is not None and (record.status, record.message) == ("failed", outcome.message)
 
 
@@ -166,3 +166,14 @@ def test_a_comment_that_may_have_been_posted_is_not_sent_again_and_says_so(bench
     assert outcome.status == "partial"
     assert "it may have been posted: check the ticket before trying again" in outcome.message
     assert [r.method for r in bench.github.requests].count("POST") == 1
+
+
+def test_a_duplicate_whose_comment_is_unconfirmed_is_not_closed_and_says_so(bench: Bench):
+    bench.github.fail_next(1, 502, method="POST")
+    outcome = bench.run(DUPLICATE)
+
+    assert outcome.status == "partial"
+    assert outcome.message.startswith(f"GitHub did not confirm the comment on {REPO}#688")
+    assert outcome.message.endswith(f"{REPO}#688 was not closed: close it once the comment is there")
+    assert bench.github.issue(REPO, 688)["state"] == "open"
+    assert not [r for r in bench.github.requests if r.method == "PATCH"]

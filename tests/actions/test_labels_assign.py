@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.actions.model import TicketAction
 from bot.sources.github_writes import GitHubWriter
 from bot.store import Store
-from tests.actions.conftest import REPO, Bench, make_service
+from tests.actions.conftest import REPO, Bench, make_service, only_record
 from tests.fakes.github_server import FakeGitHub
 
 
@@ -27,7 +27,7 @@ def test_a_label_the_repository_lacks_is_refused_before_anything_is_written(benc
     assert outcome.status == "failed"
     assert outcome.message == f"{REPO} has no label urgent; its labels are bug, ios, question"
     assert not [r for r in bench.github.requests if r.method != "GET"]
-    record = bench.store.actions.get("k1")
+    record = only_record(bench.store)
     assert record is not None and record.status == "failed"
 
 
@@ -53,8 +53,12 @@ def test_the_pickers_lists_come_from_github_and_are_cached(
     clock = [0.0]
     service = make_service(writer, store, cache_seconds=60, timer=lambda: clock[0])
 
+    assert service.cached_labels(REPO) is None and service.cached_assignable(REPO) is None
+    assert github.requests == []
     assert service.labels(REPO) == ["bug", "ios", "question"]
     assert service.assignable(REPO) == ["octocat", "hubot"]
+    assert service.cached_labels(REPO) == ["bug", "ios", "question"]
+    assert service.cached_assignable("ACME/Support") == ["octocat", "hubot"]
     github.add_repo(REPO, labels=["wontfix"])
     assert service.labels(REPO) == ["bug", "ios", "question"]
     assert github.count("/labels") == 1 and github.count("/assignees") == 1

@@ -137,3 +137,25 @@ def test_a_repository_the_mirror_does_not_keep_is_left_alone(
     assert outcome.status == "done"
     assert Mirror(store.engine).state(REPO) is None
     assert Mirror(store.engine).ticket(REPO, 691) is None
+
+
+def test_the_service_built_from_the_settings_acts_and_keeps_the_mirror(
+    github: FakeGitHub, store: Store, tmp_path
+):
+    from bot.actions.wiring import open_action_service
+    from bot.settings import load_settings
+
+    config = tmp_path / "config.yml"
+    config.write_text(f"triage_managers: [{LEAD.user_id}]\nrepos: [{REPO}]\n", encoding="utf-8")
+    settings = load_settings({"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": github.url}, config_path=str(config))
+    mirror = mirrored(store)
+    service = open_action_service(settings, store)
+
+    outcome = service.run(
+        TicketAction(kind="close", repo=REPO, number=691), LEAD, request_key="k1", channel_id="C1", now=NOW
+    )
+
+    assert outcome.status == "done", outcome.message
+    held = mirror.ticket(REPO, 691)
+    assert held is not None and held[0].state == "closed"
+    assert not service.may_act("UOTHER")
