@@ -29,7 +29,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
 
-from bot.actions.service import ActionService, TriageManagers, parse_triage_managers
+from bot.actions.service import parse_triage_managers
+from bot.actions.wiring import open_action_service
 from bot.delivery.digests import Digests, config_subscriptions, digest_grace
 from bot.delivery.scheduler import DigestScheduler, default_instance_name
 from bot.errors import BadInput
@@ -160,19 +161,13 @@ def attach_actions(
     *,
     store: Store,
     drilldowns: DrillDowns,
-    mirror: Mirror | None = None,
     clock: Callable[[], datetime] = _utc_now,
 ) -> TicketActions:
     """Acting on tickets from Slack (close, reopen, label, assign, reply), written to GitHub once and
     recorded in `store`. Drill-downs get an action row only when `triage_managers` names someone; the
     buttons under recommendations then refuse everyone else (and everyone, when it names nobody)."""
-    from bot.sources.github_writes import GitHubWriter
-
     _, groups, _ = parse_triage_managers(settings.config.triage_managers)
     members = SubscriptionManagers(bot.slack.client, groups=groups) if groups else None
-    managers = TriageManagers.from_config(
-        settings.config.triage_managers, in_groups=members.allows if members is not None else None
-    )
     rules = bot.slack.rules
 
     def repo_refusal(channel_id: str, repo: str) -> str | None:
@@ -182,11 +177,10 @@ def attach_actions(
             return exc.user_message
         return None
 
-    service = ActionService(
-        writer=GitHubWriter(token=settings.github_token, base_url=settings.github_api_url),
-        log=store.actions,
-        managers=managers,
-        mirror=mirror,
+    service = open_action_service(
+        settings,
+        store,
+        in_groups=members.allows if members is not None else None,
         repo_refusal=repo_refusal,
     )
     actions = TicketActions(
@@ -198,7 +192,7 @@ def attach_actions(
         clock=clock,
     )
     actions.attach(bot.slack)
-    if managers.anyone:
+    if settings.config.triage_managers:
         drilldowns.attach_actions(actions)
     else:
         actions.refresh, actions.workaround = drilldowns.refresh, drilldowns.workaround
@@ -292,9 +286,7 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
             return 1
     attach_subscriptions(bot, settings, store=store)
     drilldowns = attach_drilldowns(bot, settings, store=store)
-    attach_actions(
-        bot, settings, store=store, drilldowns=drilldowns, mirror=mirror.mirror if mirror else None
-    )
+    attach_actions(bot, settings, store=store, drilldowns=drilldowns)
     attach_model_writer(bot, settings, store=store)
     digests = start_digests(settings, bot) if scheduler else None
     if digests is None:
