@@ -5,7 +5,7 @@ Two kinds of controls, both pure Block Kit built from our own data:
 * `action_row(...)`: the row under a drill-down (and, appended by the caller, an alert): *Label*
   (a multi-select of the repository's labels, or a "Label…" button opening a picker when there are
   more than a menu holds), *Assign* (the repository's assignable people), *Reply…* (opens a modal),
-  *Close ▾* (completed, not planned, duplicate of the suggested original, duplicate of another) or
+  *Close ▾* (a menu: completed, not planned, duplicate of the suggested original, duplicate of another) or
   *Reopen* once the ticket is closed. The row's block_id names the ticket (`ROW_PREFIX` + the ticket's
   JSON), so a menu's choice needs no ticket in its own value; buttons carry the ticket as their value too.
 * `recommendation_actions(...)`: under a report's recommendation, one button per ticket it names
@@ -31,7 +31,6 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     Option,
-    OverflowMenuElement,
     PlainTextObject,
     StaticMultiSelectElement,
     StaticSelectElement,
@@ -179,7 +178,7 @@ def _options_size(options: Sequence[Option]) -> int:
     return utf16_len(json.dumps([option.to_dict() for option in options], ensure_ascii=False))
 
 
-def _close_menu(name: str, *, duplicate_of: int | None, number: int) -> OverflowMenuElement:
+def _close_menu(name: str, *, duplicate_of: int | None, number: int) -> StaticSelectElement:
     options = [
         Option(text=PlainTextObject(text="Close as completed"), value=CLOSE_COMPLETED),
         Option(text=PlainTextObject(text="Close as not planned"), value=CLOSE_NOT_PLANNED),
@@ -192,7 +191,8 @@ def _close_menu(name: str, *, duplicate_of: int | None, number: int) -> Overflow
             )
         )
     options.append(Option(text=PlainTextObject(text="Close as duplicate of…"), value=CLOSE_DUPLICATE_OTHER))
-    return OverflowMenuElement(
+    return StaticSelectElement(
+        placeholder=plain("Close", 150),
         action_id=CLOSE_ACTION,
         options=options,
         confirm=_confirm(

@@ -7,7 +7,7 @@ an outcome's message, a label) goes through `escape_slack`, so nothing in it pin
 from __future__ import annotations
 
 from bot.actions.model import ActionOutcome
-from bot.render.escape import clip_slack, escape_slack
+from bot.render.escape import clip_slack, escape_slack, safe_url, slack_link
 from bot.slack.messages import COMMAND
 
 _MAX_NAME = 80
@@ -37,9 +37,15 @@ def no_labels_chosen() -> str:
 
 
 def outcome_line(outcome: ActionOutcome) -> str:
-    """One line saying what was done and by whom, for the updated message or the thread."""
-    who = clip_slack(escape_slack(outcome.actor.display_name or outcome.actor.user_id), _MAX_NAME)
-    return f"{_plain(outcome.message)} (asked by {who} from Slack)"
+    """One line saying what was done and by whom, for the updated message or the thread: the service's
+    own words (they name who asked), with a link to the comment it left, when it left one."""
+    text = _plain(outcome.message)
+    if "(asked by " not in outcome.message:  # the service names the asker; this is for words that do not
+        who = clip_slack(escape_slack(outcome.actor.display_name or outcome.actor.user_id), _MAX_NAME)
+        text = f"{text} (asked by {who})"
+    if safe_url(outcome.comment_url):
+        return f"{text} · {slack_link(outcome.comment_url, 'comment')} · from Slack"
+    return f"{text} · from Slack"
 
 
 def outcome_for_requester(outcome: ActionOutcome) -> str:
