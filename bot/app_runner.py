@@ -34,10 +34,13 @@ from functools import partial
 from types import FrameType
 from typing import Any
 
+from bot.actions.service import parse_triage_managers
+from bot.actions.wiring import open_action_service
 from bot.alerts.dispatch import AlertDispatcher
 from bot.alerts.store import AlertStore
 from bot.delivery.digests import Digests, config_subscriptions, digest_grace
 from bot.delivery.scheduler import DigestScheduler, default_instance_name
+from bot.errors import BadInput
 from bot.llm import describe_model, model_writer
 from bot.mirror.keeper import MirrorKeeper
 from bot.mirror.source import MirrorSource
@@ -47,6 +50,7 @@ from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack import alert_text
 from bot.slack.access import ChannelRules
+from bot.slack.actions import TicketActions
 from bot.slack.alerts import AlertCommands
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.charts import ChartPoster
@@ -145,7 +149,8 @@ def build_bot(
     slack.runner.post_chart = ChartPoster(client).post
     if store is not None:
         attach_subscriptions(bot, settings, store=store, clock=clock)
-        attach_drilldowns(bot, settings, store=store, clock=clock)
+        drilldowns = attach_drilldowns(bot, settings, store=store, clock=clock)
+        attach_actions(bot, settings, store=store, drilldowns=drilldowns, clock=clock)
     return bot
 
 
@@ -162,6 +167,50 @@ def attach_drilldowns(
     )
     drilldowns.attach(bot.slack)
     return drilldowns
+
+
+def attach_actions(
+    bot: RunningBot,
+    settings: Settings,
+    *,
+    store: Store,
+    drilldowns: DrillDowns,
+    clock: Callable[[], datetime] = _utc_now,
+) -> TicketActions:
+    """Acting on tickets from Slack (close, reopen, label, assign, reply), written to GitHub once and
+    recorded in `store`. Drill-downs get an action row only when `triage_managers` names someone; the
+    buttons under recommendations then refuse everyone else (and everyone, when it names nobody)."""
+    _, groups, _ = parse_triage_managers(settings.config.triage_managers)
+    members = SubscriptionManagers(bot.slack.client, groups=groups) if groups else None
+    rules = bot.slack.rules
+
+    def repo_refusal(channel_id: str, repo: str) -> str | None:
+        try:
+            rules.choose(channel_id, (repo,))
+        except BadInput as exc:
+            return exc.user_message
+        return None
+
+    service = open_action_service(
+        settings,
+        store,
+        in_groups=members.allows if members is not None else None,
+        repo_refusal=repo_refusal,
+    )
+    actions = TicketActions(
+        service=service,
+        poster=bot.slack.poster,
+        client=bot.slack.client,
+        rules=rules,
+        executor=bot.executor,
+        clock=clock,
+    )
+    actions.attach(bot.slack)
+    if settings.config.triage_managers:
+        drilldowns.attach_actions(actions)
+    else:
+        actions.refresh, actions.workaround = drilldowns.refresh, drilldowns.workaround
+    return actions
 
 
 def attach_model_writer(bot: RunningBot, settings: Settings, *, store: Store) -> None:
@@ -314,7 +363,8 @@ def run_serve(settings: Settings, *, scheduler: bool) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     attach_subscriptions(bot, settings, store=store)
-    attach_drilldowns(bot, settings, store=store)
+    drilldowns = attach_drilldowns(bot, settings, store=store)
+    attach_actions(bot, settings, store=store, drilldowns=drilldowns)
     attach_model_writer(bot, settings, store=store)
     alerts = attach_alerts(bot, settings, store=store, mirror=mirror)
     if alerts is not None and scheduler:

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot report|snapshot|sync|db upgrade|serve|clock|manifest`.
+"""Command line: `python -m bot report|snapshot|sync|db upgrade|audit|serve|clock|manifest`.
 
 The same as `ticket-report ...`, the command `pip install .` installs.
 
@@ -69,6 +69,10 @@ def build_parser(prog: str = "python -m bot") -> argparse.ArgumentParser:
     db_upgrade = db_commands.add_parser("upgrade", help="apply schema migrations (start-up does it too)")
     db_upgrade.add_argument("--config", default=None)
 
+    audit = commands.add_parser("audit", help="list the actions taken on tickets from Slack, newest first")
+    audit.add_argument("--days", default="7", help="how many days back (default 7)")
+    audit.add_argument("--config", default=None)
+
     serve = commands.add_parser("serve", help="run the Slack app (HTTP on $PORT, or Socket Mode)")
     serve.add_argument("--no-scheduler", action="store_true", help="leave digests to `python -m bot clock`")
     serve.add_argument("--config", default=None)
@@ -89,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser("ticket-report" if installed else "python -m bot").parse_args(argv)
     level = logging.INFO if args.command in ("serve", "clock") else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync", "db"))
+    _quiet_libraries(one_line=args.command in ("report", "snapshot", "sync", "db", "audit"))
     if args.command == "manifest":  # needs no settings: it is printed before any are made
         return _manifest(args)
     try:
@@ -102,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sync(args, settings)
         if args.command == "db":
             return _db_upgrade(settings)
+        if args.command == "audit":
+            return _audit(args, settings)
         from bot.app_runner import run_clock, run_serve  # Slack and scheduler imports only when needed
 
         if args.command == "serve":
@@ -294,6 +300,34 @@ def _db_upgrade(settings: Settings) -> int:
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         print(f"error: cannot upgrade the database at DATABASE_URL: {first}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Every action asked for from Slack in the last --days days, newest first, one line each."""
+    from datetime import timedelta
+
+    from bot.actions.audit import audit_lines, parse_days
+    from bot.store import Store
+    from bot.store.database import sqlite_path
+
+    days = parse_days(args.days)  # BadInput: exit 2 with what would work
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        print(f"No actions on tickets from Slack yet: there is no database at {path}.")
+        return 0
+    try:
+        store = Store(settings.database_url, timeout=settings.config.database_timeout_seconds)
+    except Exception as exc:  # SQLAlchemy's or the driver's: the first line names the cause, not the URL
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise UpstreamError(f"cannot open the database at DATABASE_URL: {first}") from None
+    now = datetime.now(UTC)
+    try:
+        records = store.actions.since(now - timedelta(days=days))
+    finally:
+        store.close()
+    for line in audit_lines(records, days=days):
+        print(line)
     return 0
 
 

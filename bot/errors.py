@@ -49,3 +49,7 @@ class RateLimited(UpstreamError):
 
 class GitHubUnavailable(UpstreamError):
     """GitHub did not answer, timed out, or kept answering with server errors after our retries."""
+
+
+class MaybeWritten(GitHubUnavailable):
+    """A write was sent and GitHub's answer did not come: it may have been made, so it is not sent again."""

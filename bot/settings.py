@@ -25,6 +25,7 @@ REPO_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///ticket-report.db"
+SLACK_MEMBER_ID = re.compile(r"[UWS][A-Z0-9]{2,30}", re.ASCII)  # a user (U…, W…) or a user group (S…)
 
 
 class SettingsError(Exception):
@@ -116,6 +117,9 @@ class FileConfig(BaseModel):
     github_search_per_minute: int | None = Field(None, ge=1, le=10_000)
     subscriptions: list[SubscriptionConfig] = []
     subscription_managers: list[str] = []
+    # Who may act on tickets from Slack (close, reopen, label, assign, reply): Slack user IDs (U…, W…) and
+    # user group IDs (S…). Empty means nobody -- unlike subscription_managers, where it means everyone.
+    triage_managers: list[str] = []
     digest_grace_hours: float = Field(6, ge=0)
     # How long any wait on the database may take, in seconds (locks, statements, answers, the pool).
     database_timeout_seconds: float = Field(5, gt=0, le=600)
@@ -138,6 +142,17 @@ class FileConfig(BaseModel):
         if bad:
             raise ValueError(f"not OWNER/NAME: {', '.join(bad)}")
         return value
+
+    @field_validator("triage_managers")
+    @classmethod
+    def _triage_managers(cls, value: list[str]) -> list[str]:
+        bad = [repr(v[:40]) for v in value if not SLACK_MEMBER_ID.fullmatch(v.strip())]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)} is not a Slack user ID (U0123ABCD) or user group ID (S0123ABCD); find "
+                "them in a profile's or group's menu under 'Copy member ID'"
+            )
+        return [v.strip() for v in value]
 
     @field_validator("exclude_issues")
     @classmethod

@@ -50,6 +50,13 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, BlockElement, HeaderBlock
 
+from bot.render.action_blocks import (
+    BULK_CLOSE_DUPLICATE,
+    BULK_LABEL,
+    BULK_REPLY,
+    BulkTarget,
+    recommendation_actions,
+)
 from bot.render.citations import has_text, link_mentions, summary_parts
 from bot.render.escape import clip_slack, escape_slack, slack_link, utf16_len
 from bot.render.formatting import (
@@ -99,7 +106,18 @@ from bot.render.slack_parts import (
     units_from_lines,
     wrap_runs,
 )
-from bot.report.models import Cited, Exclusion, IssueGroup, Report, ScoredTicket, TicketRef
+from bot.report.models import (
+    SUGGEST_CLOSE_DUPLICATE,
+    SUGGEST_LABEL,
+    SUGGEST_REPLY,
+    Cited,
+    Exclusion,
+    IssueGroup,
+    Recommendation,
+    Report,
+    ScoredTicket,
+    TicketRef,
+)
 
 __all__ = [
     "DETAILS_ACTION_ID",
@@ -236,16 +254,41 @@ def _top(ctx: _Context) -> list[Unit]:
 
 
 def _recommendations(ctx: _Context) -> list[Unit]:
+    """One section of recommendation lines; a recommendation that can be acted on from Slack ends its
+    section with its buttons (`action_blocks.recommendation_actions`), and the next line starts anew."""
     heading = "Recommendations"
     if not ctx.report.recommendations:
         return []
+    units: list[Unit] = []
     lines = [f"*{heading}*"]
-    for rec in ctx.report.recommendations:
+    for index, rec in enumerate(ctx.report.recommendations):
         title = clip_slack(escape_slack(title_or_placeholder(rec.title)), _TITLE_LINE)
         lead = f"• *{title}*: " if has_text(rec.text) else f"• *{title}* "
         statement = Cited(rec.text, rec.tickets)
         lines.append(ctx.cited(statement, lead=lead, limit=_RECOMMENDATION_TEXT + _CITED_LINKS).rstrip())
-    return units_from_lines(lines, section_name=heading)
+        buttons = _recommendation_buttons(ctx, index, rec)
+        if buttons is not None:
+            units += units_from_lines(lines, section_name=heading, opens=not units, tail=(buttons,))
+            lines = []
+    if lines:
+        units += units_from_lines(lines, section_name=heading, opens=not units)
+    return units
+
+
+_BULK_KINDS = {
+    SUGGEST_CLOSE_DUPLICATE: BULK_CLOSE_DUPLICATE,
+    SUGGEST_LABEL: BULK_LABEL,
+    SUGGEST_REPLY: BULK_REPLY,
+}
+
+
+def _recommendation_buttons(ctx: _Context, index: int, rec: Recommendation) -> Block | None:
+    kinds = {action.kind for action in rec.actions}
+    if len(kinds) != 1 or next(iter(kinds)) not in _BULK_KINDS:
+        return None
+    targets = [BulkTarget(a.repo, a.number, a.duplicate_of) for a in rec.actions]
+    labels = [ctx.label(a.repo, a.number) for a in rec.actions]
+    return recommendation_actions(index, _BULK_KINDS[next(iter(kinds))], targets, labels=labels)
 
 
 def _group_summary(ctx: _Context, group: IssueGroup, *, room: int) -> list[str]:

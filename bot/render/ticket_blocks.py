@@ -23,6 +23,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import ButtonElement
 
+from bot.render.action_blocks import RowChoices, action_row
 from bot.render.escape import clip_slack, escape_slack, safe_url, slack_link, utf16_len
 from bot.render.formatting import (
     breakdown_line,
@@ -82,21 +83,53 @@ class _Budget:
         return _Budget(**{name: max(int(value * factor), 12) for name, value in vars(self).items()})
 
 
-def render_ticket_detail(detail: TicketDetail) -> SlackMessage:
-    """The drill-down as one Slack message within Slack's limits (see the module docstring)."""
+def render_ticket_detail(
+    detail: TicketDetail, *, actions: RowChoices | None = None, note: str = ""
+) -> SlackMessage:
+    """The drill-down as one Slack message within Slack's limits (see the module docstring).
+
+    With `actions`, the message ends with the ticket's action row (`action_blocks.action_row`); `note`
+    (escaped mrkdwn: what was just done, and by whom) follows it as a context line."""
     budget = _Budget()
-    message = _message(detail, budget)
+    tail = _tail(detail, actions, note)
+    message = _message(detail, budget, tail)
     for factor in (0.5, 0.25, 0.1):
         if not message_problems(message):
             break
-        message = _message(detail, budget.scaled(factor))
+        message = _message(detail, budget.scaled(factor), tail)
     return message
+
+
+def suggested_original(detail: TicketDetail) -> int | None:
+    """The ticket this one is a duplicate of, in its own repository, when the team or its body says so."""
+    for related in detail.related:
+        if related.relation == "duplicate_of" and related.repo.lower() == detail.repo.lower():
+            return related.number
+    return None
+
+
+def _tail(detail: TicketDetail, actions: RowChoices | None, note: str) -> list[Block]:
+    blocks: list[Block] = []
+    if actions is not None:
+        blocks.extend(
+            action_row(
+                detail.repo,
+                detail.number,
+                state="closed" if detail.state == "closed" else "open",
+                choices=actions,
+                duplicate_of=suggested_original(detail),
+                label=_label(detail, detail.repo, detail.number),
+            )
+        )
+    if note:
+        blocks.append(context(note))
+    return blocks
 
 
 # --- the message ----------------------------------------------------------------------------------------
 
 
-def _message(detail: TicketDetail, budget: _Budget) -> SlackMessage:
+def _message(detail: TicketDetail, budget: _Budget, tail: Sequence[Block] = ()) -> SlackMessage:
     blocks: list[Block] = [
         _title(detail, budget),
         context(_context_line(detail, budget)),
@@ -109,6 +142,7 @@ def _message(detail: TicketDetail, budget: _Budget) -> SlackMessage:
     related = _related_text(detail, budget)
     if related:
         blocks.append(section(related))
+    blocks.extend(tail)
     return SlackMessage(text=_fallback(detail, budget), blocks=blocks)
 
 

@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
 from bot.report.activity import first_team_response, is_team
-from bot.report.models import Comment, Period, Report, ScoreItem, Ticket
+from bot.report.models import Comment, IssueGroup, Period, Report, ScoreItem, Ticket
 from bot.report.options import ReportOptions
 from bot.report.relations import ticket_links
 from bot.report.scoring import score_ticket
@@ -42,6 +42,7 @@ CONTEXT_VERSION = 1
 MAX_CONTEXT_TICKETS = 500  # the best-scored tickets kept per report (group members always kept)
 MAX_CONTEXT_TITLE = 300  # characters of each stored title
 MAX_CONTEXT_BREAKDOWN = 12  # score lines stored per ticket
+MAX_CONTEXT_WORKAROUND = 1000  # characters of each group's stored workaround
 
 DESCRIPTION_CHARS = 600
 COMMENT_CHARS = 280
@@ -105,6 +106,8 @@ class ReportContext:
     repos: tuple[str, ...]
     groups: tuple[tuple[tuple[str, int], ...], ...] = ()
     group_titles: tuple[str, ...] = ()
+    # Per group, the team's known workaround (the summary's "Tell users" when it is one), else "".
+    group_workarounds: tuple[str, ...] = ()
     tickets: tuple[ContextTicket, ...] = ()
     ticket_count: int = 0  # tickets in the report, including those not kept
     period_spec: str = ""
@@ -133,6 +136,13 @@ class ReportContext:
                 return index
         return None
 
+    def workaround_for(self, repo: str, number: int) -> str:
+        """The known workaround of the group the ticket is in, or ""."""
+        group = self.group_of(repo, number)
+        if group is None or group >= len(self.group_workarounds):
+            return ""
+        return self.group_workarounds[group]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": CONTEXT_VERSION,
@@ -145,8 +155,14 @@ class ReportContext:
             },
             "repos": list(self.repos),
             "groups": [
-                {"title": title, "tickets": [[repo, number] for repo, number in members]}
-                for members, title in zip(self.groups, self._titles(), strict=True)
+                {
+                    "title": title,
+                    "tickets": [[repo, number] for repo, number in members],
+                    **({"workaround": workaround} if workaround else {}),
+                }
+                for members, title, workaround in zip(
+                    self.groups, self._titles(), self._workarounds(), strict=True
+                )
             ],
             "ticket_count": self.ticket_count,
             "tickets": [
@@ -163,6 +179,10 @@ class ReportContext:
             ],
         }
 
+    def _workarounds(self) -> tuple[str, ...]:
+        kept = self.group_workarounds[: len(self.groups)]
+        return kept + ("",) * (len(self.groups) - len(kept))
+
     def _titles(self) -> tuple[str, ...]:
         titles = self.group_titles[: len(self.groups)]
         return titles + ("",) * (len(self.groups) - len(titles))
@@ -178,6 +198,9 @@ class ReportContext:
                 (str(g.get("title") or ""), tuple((str(r), int(n)) for r, n in g["tickets"]))
                 for g in data.get("groups") or []
             ]
+            workarounds = tuple(
+                str(g.get("workaround") or "")[:MAX_CONTEXT_WORKAROUND] for g in data.get("groups") or []
+            )
             tickets = tuple(
                 ContextTicket(
                     repo=str(t["repo"]),
@@ -202,6 +225,7 @@ class ReportContext:
                 repos=tuple(str(r) for r in data.get("repos") or []),
                 groups=tuple(members for _, members in groups),
                 group_titles=tuple(title for title, _ in groups),
+                group_workarounds=workarounds if any(workarounds) else (),
                 tickets=tickets,
                 ticket_count=int(data.get("ticket_count") or len(tickets)),
             )
@@ -247,9 +271,23 @@ def context_from_report(report: Report, *, limit: int = MAX_CONTEXT_TICKETS) -> 
         repos=report.repos,
         groups=tuple(tuple((t.repo, t.number) for t in g.tickets) for g in report.common_issues),
         group_titles=tuple((g.title or "")[:MAX_CONTEXT_TITLE] for g in report.common_issues),
+        group_workarounds=_workarounds(report.common_issues),
         tickets=tickets,
         ticket_count=len(scored),
     )
+
+
+def _workarounds(groups: Sequence[IssueGroup]) -> tuple[str, ...]:
+    """Each group's known workaround ("" for none), or () when no group has one."""
+    found = tuple(_workaround(group) for group in groups)
+    return found if any(found) else ()
+
+
+def _workaround(group: IssueGroup) -> str:
+    parts = group.parts
+    if parts is None or not parts.has_workaround or parts.status_kind == "fix_released":
+        return ""
+    return (parts.tell_users.text or "")[:MAX_CONTEXT_WORKAROUND]
 
 
 # --- one ticket's detail --------------------------------------------------------------------------------

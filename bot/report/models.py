@@ -249,6 +249,22 @@ class Recommendation:
     tickets: tuple[TicketRef, ...]
     kind: str = ""  # which rule made it: "duplicates", "triage", "waiting", "fix_fails", ...
     impact: float = 0.0  # recommendations are ordered by this, largest first
+    # What can be done about it from Slack, one per ticket it names (in the tickets' order).
+    actions: tuple[SuggestedAction, ...] = ()
+
+
+# What a recommendation suggests doing to one of its tickets.
+SUGGEST_CLOSE_DUPLICATE = "close_duplicate"  # close as a duplicate of `duplicate_of`
+SUGGEST_LABEL = "label"  # label it (the label picker)
+SUGGEST_REPLY = "reply"  # answer it (the reply modal)
+
+
+@dataclass(frozen=True)
+class SuggestedAction:
+    kind: str  # SUGGEST_CLOSE_DUPLICATE, SUGGEST_LABEL or SUGGEST_REPLY
+    repo: str
+    number: int
+    duplicate_of: int | None = None  # for SUGGEST_CLOSE_DUPLICATE: the original, same repository
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,16 @@ from fnmatch import fnmatchcase
 
 from bot.report.activity import closed_by, comments_in, is_team
 from bot.report.models import (
+    SUGGEST_CLOSE_DUPLICATE,
+    SUGGEST_LABEL,
+    SUGGEST_REPLY,
     Comment,
     IssueGroup,
     LabelStat,
     Period,
     Recommendation,
     ResponseTimes,
+    SuggestedAction,
     Ticket,
     TicketRef,
     ref,
@@ -99,9 +103,22 @@ def _open_at(ticket: Ticket, period: Period) -> bool:
     return not closed_by(ticket, period.end)  # neither resolved nor not planned by its end
 
 
-def _make(kind: str, *, title: str, text: str, tickets: Sequence[TicketRef], size: int) -> Recommendation:
+def _make(
+    kind: str,
+    *,
+    title: str,
+    text: str,
+    tickets: Sequence[TicketRef],
+    size: int,
+    actions: Sequence[SuggestedAction] = (),
+) -> Recommendation:
     return Recommendation(
-        title=title, text=text, tickets=tuple(tickets), kind=kind, impact=round(WEIGHTS[kind] * size, 2)
+        title=title,
+        text=text,
+        tickets=tuple(tickets),
+        kind=kind,
+        impact=round(WEIGHTS[kind] * size, 2),
+        actions=tuple(actions),
     )
 
 
@@ -167,6 +184,7 @@ def _awaiting(
         ),
         tickets=[ref(t) for t in late],
         size=len(late),
+        actions=[SuggestedAction(SUGGEST_REPLY, t.repo, t.number) for t in late],
     )
 
 
@@ -241,6 +259,7 @@ def _triage(active: Sequence[Ticket], *, period: Period, names: _Names) -> Recom
         ),
         tickets=[ref(t) for t in unlabelled],
         size=n,
+        actions=[SuggestedAction(SUGGEST_LABEL, t.repo, t.number) for t in unlabelled],
     )
 
 
@@ -308,6 +327,13 @@ def _duplicates(
         ),
         tickets=[ref(t) for t, _ in marked],
         size=n,
+        # Only a duplicate whose original is known can be closed from a button (the drill-down's
+        # Close menu asks for the number otherwise).
+        actions=[
+            SuggestedAction(SUGGEST_CLOSE_DUPLICATE, t.repo, t.number, duplicate_of=original)
+            for t, original in marked
+            if original and original != t.number
+        ],
     )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.errors import BadInput, TicketReportError
+from bot.render.action_blocks import RowChoices
 from bot.render.ticket_blocks import render_ticket_detail
 from bot.report.drilldown import ReportContext, build_ticket_detail, context_from_report
 from bot.report.models import Comment, Report, Ticket
@@ -64,6 +65,14 @@ class DrillDowns:
         self._options = options
         self._executor = executor
         self._clock = clock
+        # With ticket actions on (bot.slack.actions), each reply ends with the ticket's action row.
+        self.row_choices: Callable[[str], RowChoices] | None = None
+
+    def attach_actions(self, actions: Any) -> None:  # bot.slack.actions.TicketActions
+        """Give every reply an action row, and let actions redraw the reply they were taken from."""
+        self.row_choices = actions.row_choices
+        actions.refresh = self.refresh
+        actions.workaround = self.workaround
 
     def attach(self, slack: Any) -> None:  # bot.slack.app.SlackBot (not imported: it imports us indirectly)
         """Wire into a built Slack app: Details buttons, mentions, `/ticket-report #N`, posted reports."""
@@ -219,10 +228,7 @@ class DrillDowns:
                 if context is not None
                 else parse_period(DEFAULT_PERIOD, now=now, tz=self._timezones.get(requester.user_id))
             )
-            detail = build_ticket_detail(
-                ticket, comments, now=now, period=period, options=self._options, context=context
-            )
-            message = render_ticket_detail(detail)
+            message = self._render(ticket, comments, context=context, period=period, now=now)
             if thread_ts:
                 ts = self._poster.post_in_thread(channel, thread_ts=thread_ts, messages=[message])[0]
                 self._store.complete_drilldown(**key, message_ts=ts)
@@ -239,6 +245,59 @@ class DrillDowns:
             if thread_ts:
                 self._store.forget_drilldown(**key)  # a failed reply must not block the next click
             self._explain(requester, label, exc)
+
+    def _render(
+        self,
+        ticket: Ticket,
+        comments: tuple[Comment, ...],
+        *,
+        context: ReportContext | None,
+        period: Any,
+        now: datetime,
+        note: str = "",
+    ) -> dict[str, Any]:
+        detail = build_ticket_detail(
+            ticket, comments, now=now, period=period, options=self._options, context=context
+        )
+        actions = self.row_choices(ticket.repo) if self.row_choices is not None else None
+        return dict(render_ticket_detail(detail, actions=actions, note=note))
+
+    def refresh(
+        self, channel: str, ts: str, *, thread_ts: str | None, repo: str, number: int, note: str
+    ) -> None:
+        """Redraw the drill-down `ts` after an action: the ticket as GitHub has it now, its row, and
+        `note` (what was done, by whom). If it cannot be redrawn, `note` goes into the thread instead."""
+        try:
+            ticket, comments = self._source.fetch_ticket(repo, number)
+            context = self._context(channel, thread_ts or "")
+            now = self._clock()
+            period = (
+                context.period
+                if context is not None
+                else parse_period(DEFAULT_PERIOD, now=now, tz=self._timezones.default)
+            )
+            message = self._render(ticket, comments, context=context, period=period, now=now, note=note)
+            self._client.chat_update(channel=channel, ts=ts, text=message["text"], blocks=message["blocks"])
+            return
+        except Exception:
+            log.warning(
+                "could not redraw the drill-down %s in %s after an action", ts, channel, exc_info=True
+            )
+        text = note
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+        try:
+            self._poster.post_in_thread(
+                channel, thread_ts=thread_ts or ts, messages=[{"text": text, "blocks": [block]}]
+            )
+        except SlackPostError as exc:  # done on GitHub all the same; the log keeps what was said
+            log.warning(
+                "could not tell the thread %s in %s what was done: %s", thread_ts or ts, channel, exc.error
+            )
+
+    def workaround(self, channel: str, report_ts: str, repo: str, number: int) -> str:
+        """The team's known workaround for the ticket's common issue in the report `report_ts`, or ""."""
+        context = self._context(channel, report_ts)
+        return context.workaround_for(repo, number) if context is not None else ""
 
     def _explain(self, requester: Requester, label: str, exc: BaseException) -> None:
         if isinstance(exc, TicketReportError):

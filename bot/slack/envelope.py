@@ -222,9 +222,7 @@ def _describe(exc: ValidationError) -> str:
         problem = str(first["msg"]).removeprefix("Value error, ")
         return f"`{where}` {problem}" if where else problem
     expected = [
-        _EXPECTED.get(error["type"], "something else")
-        for error in errors
-        if _where(error["loc"]) == where
+        _EXPECTED.get(error["type"], "something else") for error in errors if _where(error["loc"]) == where
     ]
     return f"`{where}` should be {' or '.join(dict.fromkeys(expected))}"
 

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.render import DETAILS_ACTION_PATTERN
+from bot.render.action_blocks import ACTION_PATTERN
 from bot.render.home_blocks import BUILD_REPORT_ACTION, HOME_DETAILS_PATTERN
 from bot.render.modal_blocks import MODAL_CALLBACK
 from bot.render.picker_blocks import PICKER_ACTION
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # The renderer gives every ticket button an action_id matching this.
 TICKET_DETAILS_ACTION = re.compile(DETAILS_ACTION_PATTERN)
 HOME_DETAILS_ACTION = re.compile(HOME_DETAILS_PATTERN)
+TICKET_ACTION = re.compile(ACTION_PATTERN)
+TICKET_ACTION_MODAL = re.compile(r"^ticket_act_")
 
 # Hooks for the drill-down (issue 4): a handler for the Details button and for mentions. Each gets the
 # raw Bolt body (listeners are the only place that sees Slack dicts) and runs on the app's executor.
@@ -51,6 +54,10 @@ class Interactions:
     home_details: ActionHandler | None = None
     open_report_modal: ActionHandler | None = None
     submit_report_modal: SubmissionHandler | None = None
+    # Acting on a ticket (bot.slack.actions): run right after the ack, since some clicks open a modal;
+    # the handler hands GitHub work to the executor itself.
+    ticket_action: ActionHandler | None = None
+    submit_ticket_action: SubmissionHandler | None = None
 
 
 def register_listeners(
@@ -122,6 +129,29 @@ def register_listeners(
                 answer = interactions.submit_report_modal(body)
             except Exception:  # a bug: close the form rather than leave Slack waiting
                 log.exception("the report modal's submission failed before its acknowledgement")
+        ack(**answer)
+
+    @app.action(TICKET_ACTION)
+    def ticket_action(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        if interactions.ticket_action is not None:
+            _logged(interactions.ticket_action)(body)
+            return
+        requester = Requester(
+            user_id=str((body.get("user") or {}).get("id") or ""),
+            channel_id=str((body.get("channel") or {}).get("id") or ""),
+            response_url=body.get("response_url") or None,
+        )
+        executor.submit(poster.tell, requester, messages.actions_not_set_up())
+
+    @app.view(TICKET_ACTION_MODAL)
+    def ticket_action_submitted(ack: Ack, body: dict[str, Any]) -> None:
+        answer: dict[str, Any] = {}
+        if interactions.submit_ticket_action is not None:
+            try:
+                answer = interactions.submit_ticket_action(body)
+            except Exception:  # a bug: close the form rather than leave Slack waiting
+                log.exception("a ticket action's submission failed before its acknowledgement")
         ack(**answer)
 
     @app.event("app_mention")

@@ -137,7 +137,7 @@ def bad_repo_name(value: str) -> str:
 
 
 def unclosed_quote() -> str:
-    return with_usage("A quotation mark is not closed; write a label with spaces as `label:\"needs triage\"`")
+    return with_usage('A quotation mark is not closed; write a label with spaces as `label:"needs triage"`')
 
 
 def text_too_long(limit: int) -> str:
@@ -167,8 +167,7 @@ def not_available_yet(what: str) -> str:
 
 def busy() -> str:
     return (
-        "I am building a lot of reports right now and cannot take another one. "
-        "Please try again in a minute."
+        "I am building a lot of reports right now and cannot take another one. Please try again in a minute."
     )
 
 
@@ -530,6 +529,13 @@ def digest_internal_error() -> str:
 
 def looking_up(label: str) -> str:
     return f"Looking up {_plain(label)}…"
+
+
+def actions_not_set_up() -> str:
+    return (
+        "Acting on tickets from Slack is not set up in this workspace: the bot's config names no "
+        "`triage_managers`."
+    )
 
 
 def button_out_of_date() -> str:

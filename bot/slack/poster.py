@@ -370,8 +370,13 @@ class SlackPoster:
                 error = f"HTTP {status}"
             # A channel the bot is not in, or archived, is the caller's to explain in one line of its own.
             expected = error in _NOT_IN_CHANNEL or error == "is_archived"
-            log.log(logging.DEBUG if expected else logging.WARNING, "%s to %s failed: %s", method,
-                    kwargs.get("channel"), error)
+            log.log(
+                logging.DEBUG if expected else logging.WARNING,
+                "%s to %s failed: %s",
+                method,
+                kwargs.get("channel"),
+                error,
+            )
             if error in _NOT_IN_CHANNEL:
                 raise NotInChannel(error) from None
             if error == "is_archived":

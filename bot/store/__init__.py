@@ -2,7 +2,7 @@
 
 `database.Store` is the one entry point (it upgrades the schema when it opens); `schema` holds every
 table, `migrations` the Alembic revisions that create and change them, `claims` the digests' claims,
-`mirror` the ticket mirror's reads and writes.
+`mirror` the ticket mirror's reads and writes, `actions` the actions on tickets and their record.
 """
 
 from bot.store.database import (

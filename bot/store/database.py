@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from bot.delivery.schedule import Schedule, ScheduleError, parse_schedule
+from bot.store.actions import ActionLog
 from bot.store.claims import Claims, DigestStatus, State, clip_error
 from bot.store.migrate import upgrade
 from bot.store.schema import (
@@ -293,6 +294,7 @@ class Store:
         self._url = url
         self._schema = schema
         self.claims = Claims(self._engine, self._insert_once)
+        self.actions = ActionLog(self._engine, self._insert_once)
         self._pruned_requests_at: datetime | None = None
         self.upgrade_schema()
 

@@ -1,9 +1,10 @@
 """Every table the bot keeps, in one SQLAlchemy `MetaData`: the schema Alembic migrates.
 
 Today's tables (subscriptions, digest claims, drill-down replies, posted reports, Slack requests seen,
-model answers) and the ticket mirror (issues, comments, each repository's sync state, conditional-request
-ETags and the webhook deliveries already applied). Changing a table here needs a migration in
-`bot/store/migrations/versions` (`tests/store/test_migrations.py` fails when the two disagree).
+model answers, actions on tickets) and the ticket mirror (issues, comments, each repository's sync
+state, conditional-request ETags and the webhook deliveries already applied). Changing a table here
+needs a migration in `bot/store/migrations/versions` (`tests/store/test_migrations.py` fails when the
+two disagree).
 """
 
 from __future__ import annotations
@@ -138,6 +139,32 @@ llm_answers = sa.Table(
     sa.PrimaryKeyConstraint("key", name="pk_llm_answers"),
 )
 
+
+# Actions on tickets asked for from Slack (bot.store.actions): each row is the claim that lets one
+# process make the action's writes, once per request key, and then the audit record of who asked what
+# and what came of it. Refused and failed actions are recorded too.
+ticket_actions = sa.Table(
+    "ticket_actions",
+    metadata,
+    sa.Column("request_key", sa.String(200), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False),  # the process making the writes
+    sa.Column("state", sa.String(16), nullable=False),  # running | finished
+    sa.Column("lease_until", UTCDateTime, nullable=True),  # a running action older than this was cut off
+    sa.Column("actor_id", sa.String(64), nullable=False),
+    sa.Column("actor_name", sa.String(200), nullable=False),
+    sa.Column("channel_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("repo", sa.String(200), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),  # JSON: state_reason, duplicate_of, labels, ...
+    sa.Column("status", sa.String(16), nullable=True),  # done | refused | failed | partial (None: running)
+    sa.Column("message", sa.Text, nullable=True),
+    sa.Column("comment_url", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.PrimaryKeyConstraint("request_key", name="pk_ticket_actions"),
+    sa.Index("ix_ticket_actions_created", "created_at"),
+)
 
 # --- the ticket mirror -------------------------------------------------------------------------------
 # Repositories are keyed by their lower-cased "owner/name" (GitHub's names are case-insensitive). Rows are

@@ -22,6 +22,14 @@ answers 410 Gone and leaves every listing with its comments) and transferred: Gi
 transferred issue's old URL with 301 to the issue in its new repository (`/repositories/ID/issues/N`);
 the fake does that when the new repository is one it serves, and answers 404 otherwise.
 
+Writes work as on GitHub and change what later reads (and a mirror's sync) see: POST
+.../issues/N/comments, PATCH .../issues/N (title, body, state, state_reason), POST .../issues/N/labels,
+POST .../issues/N/assignees (logins that cannot be assigned are left out, as GitHub does) and DELETE
+.../issues/comments/ID; GET .../labels and GET .../assignees list the repository's labels and assignable
+users. A write without a token gets 401; a token made read-only with `read_only_token(...)` gets 403
+"Resource not accessible by integration", as a token without write access to issues does. `fail_next`
+fails writes too (give `method="PATCH"` to fail only those).
+
 GraphQL is answered at POST {base}/graphql -- or /api/graphql when the prefix is /api/v3, as on GitHub
 Enterprise -- and recorded with the path "/graphql". Like GitHub it refuses a caller without a token (401),
 and reports a missing repository or a query it does not know in an "errors" array with HTTP 200.
@@ -80,6 +88,7 @@ class _Failure:
     body: Any
     path_contains: str | None
     delay: float = 0.0
+    method: str | None = None
 
 
 @dataclass
@@ -91,6 +100,8 @@ class _Repo:
     deleted: set[int] = field(default_factory=set)
     pinned: list[int] = field(default_factory=list)
     moved: dict[int, tuple[str, int]] = field(default_factory=dict)  # transferred: (repository, number)
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)  # lower-cased name -> label payload
+    assignable: list[str] = field(default_factory=list)  # logins
 
 
 class FakeGitHub:
@@ -112,6 +123,10 @@ class FakeGitHub:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._search_limit: _SearchLimit | None = None
+        self.read_only_tokens: set[str] = set()  # accepted for reads; writes get 403
+        self.login = "ticket-report-bot"  # who the token is: the author of the comments it posts
+        self._next_comment_id = 9_000_000
+        self._lost: list[tuple[str, str, int, float]] = []  # writes made whose answer is lost
 
     # --- lifecycle ------------------------------------------------------------------------------------
 
@@ -153,17 +168,42 @@ class FakeGitHub:
         comments: Iterable[Mapping[str, Any]] = (),
         private: bool = False,
         pinned: Iterable[int] | None = None,
+        labels: Iterable[str] = (),
+        assignable: Iterable[str] = (),
     ) -> None:
         """Add a repository, or more issues and comments to one already added. `pinned` (issue numbers, in
-        GitHub's order) replaces the repository's pinned issues; None leaves them as they are."""
+        GitHub's order) replaces the repository's pinned issues; None leaves them as they are. `labels` and
+        `assignable` (logins) are added to the repository's labels and assignable users; the labels of
+        the issues given are added too."""
         with self._lock:
             repo = self._repos.setdefault(name.lower(), _Repo(name=name, private=private))
             for issue in issues:
                 repo.issues[int(issue["number"])] = dict(issue)
+                for label in issue.get("labels") or []:
+                    repo.labels.setdefault(label["name"].lower(), dict(label))
             repo.comments.extend(dict(c) for c in comments)
             if pinned is not None:
                 repo.pinned = [int(n) for n in pinned]
+            for label_name in labels:
+                repo.labels.setdefault(label_name.lower(), _label(repo.name, label_name, len(repo.labels)))
+            repo.assignable += [login for login in assignable if login not in repo.assignable]
             self._memo.clear()
+
+    def read_only_token(self, token: str) -> None:
+        """Accept `token` for reads and refuse its writes (403), like a token without Issues: write."""
+        with self._lock:
+            self.read_only_tokens.add(token)
+
+    def issue(self, repo: str, number: int) -> dict[str, Any]:
+        """The issue's payload as the fake holds it now."""
+        with self._lock:
+            return dict(self._repos[repo.lower()].issues[number])
+
+    def comments_of(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """The comments of one issue as the fake holds them now, oldest first."""
+        with self._lock:
+            r = self._repos[repo.lower()]
+            return [dict(c) for c in r.comments if _comment_issue(c) == number]
 
     def delete_issue(self, repo: str, number: int) -> None:
         """GitHub answers 410 Gone for a deleted issue; its comments leave the listings with it."""
@@ -264,14 +304,18 @@ class FakeGitHub:
         body: Any = None,
         path_contains: str | None = None,
         delay: float = 0.0,
+        method: str | None = None,
     ) -> None:
-        """Answer the next `count` requests (whose path contains `path_contains`, if given) with `status`,
-        after `delay` seconds. `body` is sent as JSON, or as it is when it is bytes (a malformed answer).
+        """Answer the next `count` requests (whose path contains `path_contains`, and whose method is
+        `method`, if given) with `status`, after `delay` seconds. `body` is sent as JSON, or as it is
+        when it is bytes (a malformed answer).
         A GraphQL errors array: `fail_next(1, 200, body={"errors": [...]}, path_contains="/graphql")`."""
         messages = {
             401: "Bad credentials",
             403: "Forbidden",
             404: "Not Found",
+            410: "This issue was deleted",
+            422: "Validation Failed",
             429: "Too Many Requests",
             500: "Server Error",
             502: "Bad Gateway",
@@ -284,8 +328,17 @@ class FakeGitHub:
         )
         with self._lock:
             self._failures.extend(
-                _Failure(status, dict(headers or {}), body, path_contains, delay) for _ in range(count)
+                _Failure(status, dict(headers or {}), body, path_contains, delay, method and method.upper())
+                for _ in range(count)
             )
+
+    def lose_next_answer(
+        self, method: str, path_contains: str, *, status: int = 502, delay: float = 0.0
+    ) -> None:
+        """Make the next such write and then lose its answer: after `delay` seconds answer `status`
+        (with a delay longer than the client's timeout, the client sees no answer at all)."""
+        with self._lock:
+            self._lost.append((method.upper(), path_contains, status, delay))
 
     def fail_with_secondary_rate_limit(self, count: int = 1, *, retry_after: int | None = None) -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -355,7 +408,9 @@ class FakeGitHub:
         with self._lock:
             self._requests.append(request)
             for i, failure in enumerate(self._failures):
-                if failure.path_contains is None or failure.path_contains in request.path:
+                if (failure.path_contains is None or failure.path_contains in request.path) and (
+                    failure.method is None or failure.method == request.method
+                ):
                     return self._failures.pop(i)
         return None
 
@@ -509,7 +564,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._admit(RecordedRequest("POST", path, query, headers, body)):
             return
         if path != "/graphql":
-            return self._send(404, {"message": "Not Found", "documentation_url": DOCS})
+            return self._write("POST", path, headers, body)
         if headers.get("authorization") is None:
             message = "This endpoint requires you to be authenticated."
             return self._send(401, {"message": message, "documentation_url": f"{DOCS}/graphql"})
@@ -518,6 +573,64 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             answer = _graphql(fake, body["query"], body.get("variables"))
         self._send(200, answer, {"X-RateLimit-Resource": "graphql"})
+
+    def do_PATCH(self) -> None:
+        self._other_write("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._other_write("DELETE")
+
+    def _other_write(self, method: str) -> None:
+        fake = self.fake
+        split = urlsplit(self.path)
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        path = split.path
+        if fake.prefix and path.startswith(fake.prefix):
+            path = path[len(fake.prefix) :]
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if not self._admit(RecordedRequest(method, path, query, headers, body)):
+            return
+        self._write(method, path, headers, body)
+
+    def _write(self, method: str, path: str, headers: Mapping[str, str], body: Any) -> None:
+        """A REST write (see the module docstring): permission checks, then the change and its answer."""
+        fake = self.fake
+        auth = headers.get("authorization")
+        if auth is None:
+            return self._send(401, {"message": "Requires authentication", "documentation_url": DOCS})
+        if auth.split(" ", 1)[-1] in fake.read_only_tokens:
+            return self._send(
+                403, {"message": "Resource not accessible by integration", "documentation_url": DOCS}
+            )
+        try:
+            status, answer, extra = _route_write(fake, method, path, body)
+        except _HTTPError as error:
+            status, answer, extra = error.status, {"message": error.message, "documentation_url": DOCS}, {}
+            if isinstance(error, _Moved):
+                location = f"{self._base_url(fake.prefix)}{error.location}"
+                answer["url"], extra = location, {"Location": location}
+        with fake._lock:
+            lost = next(
+                (i for i, (m, part, _, _) in enumerate(fake._lost) if m == method and part in path), None
+            )
+            lose = fake._lost.pop(lost) if lost is not None and status < 400 else None
+        if lose is not None:
+            time.sleep(lose[3])
+            return self._send(lose[2], {"message": "Bad Gateway", "documentation_url": DOCS})
+        if status == 204:
+            self.fake._answered(self._current, 204)
+            self.send_response(204)
+            for name, value in _rate_headers().items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(status, answer, extra)
 
     def _admit(self, request: RecordedRequest) -> bool:
         """Record the request and answer it if it is to fail, be rate limited or carries a wrong token;
@@ -551,6 +664,7 @@ class _Handler(BaseHTTPRequestHandler):
             auth is not None
             and fake.token is not None
             and auth not in (f"token {fake.token}", f"Bearer {fake.token}")
+            and auth.split(" ", 1)[-1] not in fake.read_only_tokens
         ):
             self._send(401, {"message": "Bad credentials", "documentation_url": DOCS})
             return False
@@ -631,6 +745,157 @@ _ISSUE = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)$")
 _ISSUE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/comments$")
 _REPO_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments$")
 _REPO = re.compile(r"^/repos/([^/]+)/([^/]+)$")
+_REPO_LABELS = re.compile(r"^/repos/([^/]+)/([^/]+)/labels$")
+_REPO_ASSIGNEES = re.compile(r"^/repos/([^/]+)/([^/]+)/assignees$")
+_ISSUE_LABELS = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/labels$")
+_ISSUE_ASSIGNEES = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/(\d+)/assignees$")
+_COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/issues/comments/(\d+)$")
+STATE_REASONS = {"closed": ("completed", "not_planned", "duplicate"), "open": ("reopened",)}
+
+
+def _route_write(fake: FakeGitHub, method: str, path: str, body: Any) -> tuple[int, Any, dict]:
+    """Apply one write to the fake's data; (status, answer, headers) as GitHub gives them."""
+    body = body if body is not None else {}
+    with fake._lock:
+        if method == "POST" and (m := _ISSUE_COMMENTS.match(path)):
+            repo = _need_repo(fake, m[1], m[2], True)
+            number = int(m[3])
+            issue = _need_issue(repo, number)
+            text = body.get("body") if isinstance(body, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                raise _HTTPError(422, "Validation Failed: body cannot be blank")
+            fake._next_comment_id += 1
+            now = _now_iso()
+            api = issue["url"].rsplit("/repos/", 1)[0]
+            comment = {
+                "url": f"{api}/repos/{repo.name}/issues/comments/{fake._next_comment_id}",
+                "html_url": f"{issue['html_url']}#issuecomment-{fake._next_comment_id}",
+                "issue_url": issue["url"],
+                "id": fake._next_comment_id,
+                "node_id": f"IC_{fake._next_comment_id}",
+                "user": _user(fake.login, user_type="Bot"),
+                "created_at": now,
+                "updated_at": now,
+                "author_association": "NONE",
+                "body": text,
+                "reactions": {"url": "", "total_count": 0},
+                "performed_via_github_app": None,
+            }
+            repo.comments.append(comment)
+            repo.issues[number] = {
+                **issue,
+                "comments": int(issue.get("comments") or 0) + 1,
+                "updated_at": _later(issue["updated_at"], None),
+            }
+            fake._memo.clear()
+            return 201, comment, {}
+        if method == "PATCH" and (m := _ISSUE.match(path)):
+            repo = _need_repo(fake, m[1], m[2], True)
+            number = int(m[3])
+            issue = dict(_need_issue(repo, number))
+            if not isinstance(body, dict):
+                raise _HTTPError(400, "Problems parsing JSON")
+            for key in ("title", "body"):
+                if key in body:
+                    issue[key] = body[key]
+            state = body.get("state", issue["state"])
+            if state not in STATE_REASONS:
+                raise _HTTPError(422, f"Validation Failed: state {state!r} is not open or closed")
+            reason = body.get("state_reason")
+            if reason is not None and reason not in STATE_REASONS[state]:
+                raise _HTTPError(422, f"Validation Failed: state_reason {reason!r} does not fit {state}")
+            if state != issue["state"]:
+                issue["state"] = state
+                if state == "closed":
+                    issue["closed_at"] = _now_iso()
+                    issue["state_reason"] = reason or "completed"
+                    issue["closed_by"] = _user(fake.login, user_type="Bot")
+                else:
+                    issue["closed_at"] = None
+                    issue["state_reason"] = "reopened"
+            elif reason is not None and state == "closed":
+                issue["state_reason"] = reason
+            issue["updated_at"] = _later(issue["updated_at"], None)
+            repo.issues[number] = issue
+            fake._memo.clear()
+            return 200, issue, {}
+        if method == "POST" and (m := _ISSUE_LABELS.match(path)):
+            repo = _need_repo(fake, m[1], m[2], True)
+            number = int(m[3])
+            issue = dict(_need_issue(repo, number))
+            names = body.get("labels") if isinstance(body, dict) else body
+            if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+                raise _HTTPError(422, "Validation Failed: labels must be a list of names")
+            current = list(issue.get("labels") or [])
+            for label_name in names:
+                label = repo.labels.setdefault(
+                    label_name.lower(), _label(repo.name, label_name, len(repo.labels))
+                )
+                if all(existing["name"].lower() != label_name.lower() for existing in current):
+                    current.append(label)
+            issue["labels"] = current
+            issue["updated_at"] = _later(issue["updated_at"], None)
+            repo.issues[number] = issue
+            fake._memo.clear()
+            return 200, current, {}
+        if method == "POST" and (m := _ISSUE_ASSIGNEES.match(path)):
+            repo = _need_repo(fake, m[1], m[2], True)
+            number = int(m[3])
+            issue = dict(_need_issue(repo, number))
+            logins = body.get("assignees") if isinstance(body, dict) else None
+            if not isinstance(logins, list):
+                raise _HTTPError(422, "Validation Failed: assignees must be a list of logins")
+            assignees = list(issue.get("assignees") or [])
+            held = {a["login"].lower() for a in assignees}
+            allowed = {login.lower(): login for login in repo.assignable}
+            for login in logins:
+                if isinstance(login, str) and login.lower() in allowed and login.lower() not in held:
+                    assignees.append(_user(allowed[login.lower()]))
+                    held.add(login.lower())
+            issue["assignees"] = assignees
+            issue["assignee"] = assignees[0] if assignees else None
+            issue["updated_at"] = _later(issue["updated_at"], None)
+            repo.issues[number] = issue
+            fake._memo.clear()
+            return 201, issue, {}
+        if method == "DELETE" and (m := _COMMENT.match(path)):
+            repo = _need_repo(fake, m[1], m[2], True)
+            comment_id = int(m[3])
+            if not any(c["id"] == comment_id for c in repo.comments):
+                raise _HTTPError(404, "Not Found")
+    if method == "DELETE" and m is not None:
+        fake.delete_comment(f"{m[1]}/{m[2]}", comment_id)
+        return 204, None, {}
+    raise _HTTPError(404, "Not Found")
+
+
+def _label(repo: str, name: str, index: int) -> dict[str, Any]:
+    return {
+        "id": 700 + index,
+        "node_id": f"LA_new_{index}",
+        "url": f"https://api.github.com/repos/{repo}/labels/{name}",
+        "name": name,
+        "color": "ededed",
+        "default": False,
+        "description": None,
+    }
+
+
+def _user(login: str, *, user_type: str = "User") -> dict[str, Any]:
+    return {
+        "login": login,
+        "id": abs(hash(login)) % 1_000_000,
+        "url": f"https://api.github.com/users/{login}",
+        "html_url": f"https://github.com/{login}",
+        "type": user_type,
+        "site_admin": False,
+    }
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 _REPOSITORY_ISSUE = re.compile(r"^/repositories/(\d+)/issues/(\d+)$")
 
 
@@ -667,6 +932,13 @@ def _route(fake: FakeGitHub, path: str, query: dict[str, str], *, authorised: bo
         if m := _ISSUE.match(path):
             repo = _need_repo(fake, m[1], m[2], authorised)
             return 200, _need_issue(repo, int(m[3])), {}
+        if m := _REPO_LABELS.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            labels = sorted(repo.labels.values(), key=lambda label: label["name"].lower())
+            return 200, None, {"paginate": labels}
+        if m := _REPO_ASSIGNEES.match(path):
+            repo = _need_repo(fake, m[1], m[2], authorised)
+            return 200, None, {"paginate": [_user(login) for login in repo.assignable]}
         if m := _ISSUES.match(path):
             repo = _need_repo(fake, m[1], m[2], authorised)
             return 200, None, {"paginate": _list_issues(repo, query)}

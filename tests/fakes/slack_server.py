@@ -83,6 +83,7 @@ class FakeSlack:
         self.default_timezone = default_timezone
         self.bot_user_id = "UBOT"
         self._user_timezones: dict[str, str | None] = {}
+        self._display_names: dict[str, str] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._channel_errors: dict[str, str] = {}
         self._rate_limits: list[tuple[int, str | None]] = []  # (Retry-After, method or any) of coming 429s
@@ -152,6 +153,11 @@ class FakeSlack:
         """users.info gives `zone` as the user's tz (None: a user without a tz field)."""
         with self._lock:
             self._user_timezones[user_id] = zone
+
+    def set_display_name(self, user_id: str, name: str) -> None:
+        """users.info gives `name` as the user's profile display_name."""
+        with self._lock:
+            self._display_names[user_id] = name
 
     def set_usergroup(self, group_id: str, users: list[str]) -> None:
         """usergroups.users.list for `group_id` answers these members (unknown groups: no_such_subteam)."""
@@ -496,9 +502,12 @@ class FakeSlack:
         with self._lock:
             known = user in self._user_timezones
             zone = self._user_timezones.get(user, self.default_timezone)
+            display = self._display_names.get(user)
         if not user.startswith("U") and not known:
             return {"ok": False, "error": "user_not_found"}
         profile: dict[str, Any] = {"id": user, "name": user.lower(), "is_bot": False}
+        if display is not None:
+            profile["profile"] = {"display_name": display, "real_name": display}
         if zone is not None:
             profile.update({"tz": zone, "tz_label": zone, "tz_offset": 0})
         return {"ok": True, "user": profile}

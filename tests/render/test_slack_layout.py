@@ -312,7 +312,10 @@ def test_a_day_of_three_tickets_is_a_few_short_blocks() -> None:
     assert [block["type"] for block in message["blocks"]] == [
         "header",
         "section",  # the headline
-        "section",  # the recommendation
+        "section",  # the first recommendation: answer the waiting ticket
+        "actions",  # its button: Answer #1
+        "section",  # the second: triage the unlabelled tickets
+        "actions",  # its buttons: Label #N for each, and Label all
         "section",  # the three tickets
         "divider",
         "section",  # the totals

@@ -410,3 +410,23 @@ def test_utc_is_used_when_the_period_has_no_zone_name() -> None:
     assert PERIOD.start.tzinfo is UTC
     report, _, _ = _report_fixture()
     assert context_from_report(report).timezone == ""
+
+
+def test_a_groups_known_workaround_is_kept_with_the_report_for_the_reply_modal() -> None:
+    context = ReportContext(
+        period_start=PERIOD.start,
+        period_end=PERIOD.end,
+        period_label=PERIOD.label,
+        repos=(REPO,),
+        groups=(((REPO, 1), (REPO, 2)), ((REPO, 3),)),
+        group_titles=("Crash on launch", "Slow sync"),
+        group_workarounds=("“Clear the cache and retry” (#1, maintainer, 14 Apr).", ""),
+    )
+    back = ReportContext.from_dict(json.loads(json.dumps(context.to_dict())))
+    assert back.workaround_for(REPO.upper(), 2) == "“Clear the cache and retry” (#1, maintainer, 14 Apr)."
+    assert back.workaround_for(REPO, 3) == ""  # its group has none
+    assert back.workaround_for(REPO, 9) == ""  # in no group
+    old = context.to_dict()
+    for group in old["groups"]:
+        group.pop("workaround", None)
+    assert ReportContext.from_dict(old).workaround_for(REPO, 1) == ""  # stored by an earlier release

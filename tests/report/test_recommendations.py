@@ -4,7 +4,17 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.report.activity import comments_by_ticket
-from bot.report.models import Cited, GroupSummary, IssueGroup, LabelStat, ref
+from bot.report.models import (
+    SUGGEST_CLOSE_DUPLICATE,
+    SUGGEST_LABEL,
+    SUGGEST_REPLY,
+    Cited,
+    GroupSummary,
+    IssueGroup,
+    LabelStat,
+    SuggestedAction,
+    ref,
+)
 from bot.report.options import ReportOptions
 from bot.report.recommendations import recommend
 from bot.report.relations import ticket_links
@@ -145,6 +155,17 @@ def test_open_tickets_the_team_marked_as_duplicates_are_to_be_closed():
     (rec,) = run_with([original, dupe, by_user], cs)
     assert rec.kind == "duplicates"
     assert rec.text == "1 open ticket was marked as a duplicate by the team but is still open: #2 (of #1)."
+    # ...and carries what Slack can do about it: close #2 as a duplicate of #1
+    assert rec.actions == (SuggestedAction(SUGGEST_CLOSE_DUPLICATE, dupe.repo, 2, duplicate_of=1),)
+
+
+def test_waiting_and_unlabelled_tickets_carry_their_action_per_ticket():
+    late = ticket(1, created="2025-04-12 08:00", comments_count=0, labels=("bug",))
+    (rec,) = run([late])
+    assert rec.actions == (SuggestedAction(SUGGEST_REPLY, late.repo, 1),)
+    two = [ticket(1, created="2025-04-14 08:00"), ticket(2, created="2025-04-14 09:00")]
+    (rec,) = run(two)
+    assert [(a.kind, a.number) for a in rec.actions] == [(SUGGEST_LABEL, 1), (SUGGEST_LABEL, 2)]
 
 
 def test_reopened_and_long_open_tickets():

@@ -27,7 +27,7 @@ from tests.db_fixtures import (  # noqa: F401 - fixtures
     sqlite_url_fixture,
 )
 
-HEAD = "0005"
+HEAD = "0006"
 MIRROR_TABLES = {"mirror_issues", "mirror_comments", "mirror_repos", "mirror_etags", "webhook_deliveries"}
 T0 = datetime(2025, 4, 14, 7, 0, tzinfo=UTC)
 T1 = datetime(2025, 4, 15, 7, 0, tzinfo=UTC)
@@ -210,7 +210,7 @@ def test_the_migrations_at_head_build_exactly_the_tables_of_schema_py(backend_ur
 
 def test_an_empty_database_is_upgraded_from_the_first_revision(backend_url: BackendUrl):
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
-        "database at revision 0005 (applied 0001, 0002, 0003, 0004, 0005)"
+        "database at revision 0006 (applied 0001, 0002, 0003, 0004, 0005, 0006)"
     )
     assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
@@ -223,7 +223,7 @@ def test_a_database_at_head_is_left_alone(backend_url: BackendUrl):
     finally:
         store.close()
     assert upgrade_database(backend_url.url, schema=backend_url.schema) == (
-        "database at revision 0005 (already up to date)"
+        "database at revision 0006 (already up to date)"
     )
     assert versions_of(backend_url) == [HEAD]
 
@@ -264,11 +264,11 @@ def test_a_release_database_is_stamped_at_the_baseline_and_then_upgraded(backend
         outcome = migrate(engine, schema=backend_url.schema)
     finally:
         engine.dispose()
-    applied = ("0002", "0003", "0004", "0005")
+    applied = ("0002", "0003", "0004", "0005", "0006")
     assert (outcome.stamped, outcome.applied, outcome.revision) == (True, applied, HEAD)
     assert outcome.describe() == (
-        "database at revision 0005 "
-        "(tables made before migrations found, stamped 0001; applied 0002, 0003, 0004, 0005)"
+        "database at revision 0006 "
+        "(tables made before migrations found, stamped 0001; applied 0002, 0003, 0004, 0005, 0006)"
     )
 
 
@@ -468,7 +468,7 @@ def test_two_processes_opening_a_fresh_database_together_both_succeed_and_migrat
     for worker in workers:
         worker.join(timeout=60)
         assert worker.exitcode == 0
-    assert outcomes == [("ok", []), ("ok", ["0001", "0002", "0003", "0004", "0005"])]
+    assert outcomes == [("ok", []), ("ok", ["0001", "0002", "0003", "0004", "0005", "0006"])]
     assert versions_of(backend_url) == [HEAD]
     assert tables_of(backend_url) == set(metadata.tables) | {VERSION_TABLE}
 
@@ -512,6 +512,6 @@ def test_a_process_starting_while_another_migrates_waits_for_it(backend_url: Bac
             results.get(timeout=2)
         assert worker.is_alive()
         assert VERSION_TABLE not in tables_of(backend_url)
-    assert results.get(timeout=60) == ("ok", ["0001", "0002", "0003", "0004", "0005"])
+    assert results.get(timeout=60) == ("ok", ["0001", "0002", "0003", "0004", "0005", "0006"])
     worker.join(timeout=60)
     assert worker.exitcode == 0

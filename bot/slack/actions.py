@@ -1,0 +1,589 @@
+"""Acting on tickets from Slack: the clicks on an action row or a recommendation's buttons, and the
+modals they open (reply, labels, close as duplicate).
+
+Order of every click, after the listener has acknowledged it:
+1. read the control's value (`bot.render.action_blocks`); one the renderer would not have written gets
+   "this button is out of date";
+2. the channel's repository rules (`ChannelRules`), as for reports;
+3. `may_act`: anyone but a triage manager is refused, ephemerally, before any modal opens;
+4. a modal opens at once (views.open must follow the click within three seconds; what it needs from
+   GitHub is filled in by views.update afterwards), or the action runs on the app's executor.
+A modal's submission is checked in its acknowledgement (per-field errors keep it open), refused again
+for a non-manager, then run on the executor.
+
+Each action runs through the action service with a request key made from the interaction itself (a
+click: the message, the control, the value and the user; a submission: the view's id and hash), so a
+double click, a Slack retry or a second process write once. What came of it is said where it was asked:
+a drill-down is updated in place (its state, its row, and a line saying who did what); a report's
+recommendation gets a thread reply; anything that did not go through is told to the person alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.actions.model import ActionOutcome, Actor, TicketAction
+from bot.errors import BadInput
+from bot.render.action_blocks import (
+    ASSIGN_ACTION,
+    BULK_CLOSE_DUPLICATE,
+    BULK_LABEL,
+    BULK_REPLY,
+    CLOSE_ACTION,
+    CLOSE_DUPLICATE_OTHER,
+    LABEL_ACTION,
+    LABEL_PICKER_ACTION,
+    RECOMMENDATION_ACTION,
+    REOPEN_ACTION,
+    REPLY_ACTION,
+    BulkTarget,
+    RowChoices,
+    read_bulk_value,
+    read_close_choice,
+    read_row_ticket,
+    read_ticket_value,
+)
+from bot.render.action_modals import (
+    DUPLICATE_BLOCK,
+    DUPLICATE_CALLBACK,
+    DUPLICATE_INPUT,
+    LABEL_BLOCK,
+    LABEL_CALLBACK,
+    LABEL_INPUT,
+    LABEL_TEXT_BLOCK,
+    LABEL_TEXT_INPUT,
+    REPLY_BLOCK,
+    REPLY_CALLBACK,
+    REPLY_INPUT,
+    check_duplicate,
+    check_labels,
+    check_reply,
+    duplicate_modal,
+    label_modal,
+    loading_modal,
+    notice_modal,
+    reply_modal,
+)
+from bot.render.view_limits import MAX_ERROR_TEXT, MAX_PRIVATE_METADATA
+from bot.slack import action_text
+from bot.slack.access import ChannelRules
+from bot.slack.display_names import DisplayNames
+from bot.slack.poster import Requester, SlackPoster, SlackPostError
+
+log = logging.getLogger(__name__)
+
+MODAL_CALLBACK_PATTERN = r"^ticket_act_"
+SOURCE_ROW = "row"  # a drill-down's action row: the message is updated in place
+SOURCE_RECOMMENDATION = "rec"  # a report's recommendation: the outcome goes into the report's thread
+
+
+class ActionRunner(Protocol):
+    """What `bot.actions.service.ActionService` offers the Slack side."""
+
+    def may_act(self, user_id: str) -> bool: ...
+
+    def run(
+        self, action: TicketAction, actor: Actor, *, request_key: str, channel_id: str, now: datetime
+    ) -> ActionOutcome: ...
+
+    def labels(self, repo: str) -> Sequence[str]: ...
+
+    def assignable(self, repo: str) -> Sequence[str]: ...
+
+
+class ContextStore(Protocol):
+    def load_report_context(self, *, channel_id: str, message_ts: str) -> str | None: ...
+
+
+# Redraws a drill-down message after an action: (channel, ts, thread_ts, repo, number, note) -> None.
+Refresh = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an action was asked for, carried through a modal as its private_metadata."""
+
+    user_id: str
+    channel_id: str
+    message_ts: str
+    thread_ts: str
+    source: str  # SOURCE_ROW or SOURCE_RECOMMENDATION
+    response_url: str | None = None
+
+    @property
+    def requester(self) -> Requester:
+        return Requester(user_id=self.user_id, channel_id=self.channel_id, response_url=self.response_url)
+
+    @property
+    def report_ts(self) -> str:
+        """The report's (or drill-down's parent) message: the thread replies go to."""
+        return self.thread_ts or self.message_ts
+
+
+def request_key(*parts: object) -> str:
+    """The key an action is claimed by: the same interaction always gives the same key."""
+    text = "\x1f".join(str(part) for part in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class TicketActions:
+    """The listeners' handlers for the ticket actions (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        service: ActionRunner,
+        poster: SlackPoster,
+        client: Any,
+        rules: ChannelRules,
+        executor: Executor,
+        clock: Callable[[], datetime],
+        names: DisplayNames | None = None,
+        contexts: ContextStore | None = None,
+    ) -> None:
+        self._service = service
+        self._poster = poster
+        self._client = client
+        self._rules = rules
+        self._executor = executor
+        self._clock = clock
+        self._names = names or DisplayNames(client)
+        self._contexts = contexts
+        self.refresh: Refresh | None = None  # set by the drill-down (bot.slack.drilldown.DrillDowns)
+        self.workaround: Callable[[str, str, str, int], str] | None = None
+
+    def attach(self, slack: Any) -> None:  # bot.slack.app.SlackBot
+        slack.interactions.ticket_action = self.on_action
+        slack.interactions.submit_ticket_action = self.on_submit
+
+    def row_choices(self, repo: str) -> RowChoices:
+        """The labels and assignable people an action row offers; empty menus when GitHub cannot say."""
+        try:
+            labels = tuple(self._service.labels(repo))
+        except Exception:
+            log.warning("could not list the labels of %s for an action row", repo, exc_info=True)
+            labels = ()
+        try:
+            people = tuple(self._service.assignable(repo))
+        except Exception:
+            log.warning("could not list the assignable people of %s for an action row", repo, exc_info=True)
+            people = ()
+        return RowChoices(labels=labels, assignable=people)
+
+    # --- clicks ----------------------------------------------------------------------------------------
+
+    def on_action(self, body: Mapping[str, Any]) -> None:
+        """A click on a ticket-action control, already acknowledged; runs on Bolt's listener thread so a
+        modal can open in time, and hands everything slow to the executor."""
+        origin = _origin(body)
+        actions = body.get("actions")
+        action = (
+            actions[0] if isinstance(actions, list) and actions and isinstance(actions[0], Mapping) else {}
+        )
+        action_id = str(action.get("action_id") or "")
+        if action_id.startswith(RECOMMENDATION_ACTION):
+            bulk = read_bulk_value(action.get("value"))
+            if bulk is None:
+                return self._tell(origin, action_text.out_of_date())
+            origin = replace(origin, source=SOURCE_RECOMMENDATION)
+            kind, targets = bulk.kind, list(bulk.targets)
+        else:
+            ticket = read_row_ticket(action.get("block_id")) or read_ticket_value(action.get("value"))
+            if ticket is None:
+                log.warning(
+                    "a ticket action in %s named no ticket the bot could have written", origin.channel_id
+                )
+                return self._tell(origin, action_text.out_of_date())
+            kind, targets = action_id, [BulkTarget(ticket[0], ticket[1])]
+        try:
+            targets = [replace(t, repo=self._rules.choose(origin.channel_id, (t.repo,))[0]) for t in targets]
+        except BadInput as exc:
+            return self._tell(origin, exc.user_message)
+        if not self._service.may_act(origin.user_id):
+            return self._tell(origin, action_text.not_a_manager())
+        trigger = str(body.get("trigger_id") or "")
+        value = _chosen(action)
+        # The message as the clicker saw it: the same for both clicks of a double click, different once
+        # the message was redrawn after an action (so closing again after a reopen is a new decision).
+        seen = _digest(
+            (body.get("message") or {}).get("blocks") if isinstance(body.get("message"), Mapping) else None
+        )
+        key_base = (origin.channel_id, origin.message_ts, seen, action_id, value, origin.user_id)
+        first = targets[0]
+        if kind == LABEL_ACTION:
+            labels = tuple(v for v in value.split("\x1e") if v)
+            if not labels:
+                return None  # the menu was closed with nothing chosen
+            action_ = TicketAction(kind="label", repo=first.repo, number=first.number, labels=labels)
+            self._submit(origin, [(action_, request_key(*key_base))])
+        elif kind == ASSIGN_ACTION:
+            if not value:
+                return None
+            action_ = TicketAction(kind="assign", repo=first.repo, number=first.number, assignees=(value,))
+            self._submit(origin, [(action_, request_key(*key_base))])
+        elif kind == REOPEN_ACTION:
+            action_ = TicketAction(kind="reopen", repo=first.repo, number=first.number)
+            self._submit(origin, [(action_, request_key(*key_base))])
+        elif kind == CLOSE_ACTION:
+            choice = read_close_choice(value, number=first.number)
+            if choice is None:
+                return self._tell(origin, action_text.out_of_date())
+            reason, original = choice
+            if value == CLOSE_DUPLICATE_OTHER:
+                suggested = _suggested_original(body.get("message"), number=first.number)
+                view = duplicate_modal(
+                    name=f"#{first.number}",
+                    suggested=suggested,
+                    metadata=_metadata(origin, [first]),
+                )
+                return self._open(trigger, view)
+            action_ = TicketAction(
+                kind="close",
+                repo=first.repo,
+                number=first.number,
+                state_reason=reason,  # type: ignore[arg-type]  # read_close_choice gives only the three
+                duplicate_of=original,
+            )
+            self._submit(origin, [(action_, request_key(*key_base))])
+        elif kind in (REPLY_ACTION, BULK_REPLY):
+            prefill = self._prefill(origin, targets)
+            names = [f"#{t.number}" for t in targets]
+            return self._open(
+                trigger, reply_modal(names=names, metadata=_metadata(origin, targets), prefill=prefill)
+            )
+        elif kind in (LABEL_PICKER_ACTION, BULK_LABEL):
+            view_id = self._open(trigger, loading_modal("Label on GitHub"))
+            if view_id:
+                self._executor.submit(self._fill_label_modal, view_id, origin, targets)
+        elif kind == BULK_CLOSE_DUPLICATE:
+            runs = [
+                (
+                    TicketAction(
+                        kind="close",
+                        repo=t.repo,
+                        number=t.number,
+                        state_reason="duplicate",
+                        duplicate_of=t.duplicate_of,
+                    ),
+                    request_key(*key_base, t.repo.lower(), t.number),
+                )
+                for t in targets
+            ]
+            self._submit(origin, runs)
+        else:
+            self._tell(origin, action_text.out_of_date())
+        return None
+
+    def _open(self, trigger_id: str, view: dict[str, Any]) -> str | None:
+        try:
+            answer = self._client.views_open(trigger_id=trigger_id, view=view)
+        except Exception:
+            log.warning("views.open for a ticket action failed", exc_info=True)
+            return None
+        return str((answer.get("view") or {}).get("id") or "") or None
+
+    def _fill_label_modal(self, view_id: str, origin: Origin, targets: list[BulkTarget]) -> None:
+        repo = targets[0].repo
+        try:
+            labels = list(self._service.labels(repo))
+            view = label_modal(
+                names=[f"#{t.number}" for t in targets], labels=labels, metadata=_metadata(origin, targets)
+            )
+        except Exception:
+            log.warning("could not list the labels of %s for the label picker", repo, exc_info=True)
+            view = notice_modal("Label on GitHub", action_text.lookup_failed(f"the labels of {repo}"))
+        try:
+            self._client.views_update(view_id=view_id, view=view)
+        except Exception:
+            log.warning("views.update of the label picker failed", exc_info=True)
+
+    def _prefill(self, origin: Origin, targets: Sequence[BulkTarget]) -> str:
+        if self.workaround is None or len(targets) != 1:
+            return ""
+        try:
+            return self.workaround(origin.channel_id, origin.report_ts, targets[0].repo, targets[0].number)
+        except Exception:
+            log.warning("no workaround for the reply modal", exc_info=True)
+            return ""
+
+    # --- submissions -----------------------------------------------------------------------------------
+
+    def on_submit(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A ticket-action modal's submission; the answer is its acknowledgement."""
+        view = body.get("view") if isinstance(body.get("view"), Mapping) else {}
+        callback = str(view.get("callback_id") or "")
+        user = str((body.get("user") or {}).get("id") or "")
+        parsed = _read_metadata(view.get("private_metadata"), user_id=user)
+        main_block = {
+            REPLY_CALLBACK: REPLY_BLOCK,
+            LABEL_CALLBACK: LABEL_BLOCK,
+            DUPLICATE_CALLBACK: DUPLICATE_BLOCK,
+        }
+        block = main_block.get(callback, REPLY_BLOCK)
+        if parsed is None:
+            return _errors({block: action_text.out_of_date()})
+        origin, targets = parsed
+        try:
+            targets = [replace(t, repo=self._rules.choose(origin.channel_id, (t.repo,))[0]) for t in targets]
+        except BadInput as exc:
+            return _errors({block: exc.user_message})
+        if not self._service.may_act(user):
+            return _errors({block: action_text.not_a_manager()})
+        values = view.get("state", {}).get("values", {}) if isinstance(view.get("state"), Mapping) else {}
+        key_base = ("view", str(view.get("id") or ""), str(view.get("hash") or ""), user)
+        runs: list[tuple[TicketAction, str]] = []
+        if callback == REPLY_CALLBACK:
+            text, errors = check_reply(_input(values, REPLY_BLOCK, REPLY_INPUT))
+            if errors:
+                return _errors(errors)
+            runs = [
+                (
+                    TicketAction(kind="reply", repo=t.repo, number=t.number, text=text or ""),
+                    request_key(*key_base, t.repo.lower(), t.number),
+                )
+                for t in targets
+            ]
+        elif callback == DUPLICATE_CALLBACK:
+            first = targets[0]
+            original, errors = check_duplicate(
+                _input(values, DUPLICATE_BLOCK, DUPLICATE_INPUT), number=first.number
+            )
+            if errors:
+                return _errors(errors)
+            runs = [
+                (
+                    TicketAction(
+                        kind="close",
+                        repo=first.repo,
+                        number=first.number,
+                        state_reason="duplicate",
+                        duplicate_of=original,
+                    ),
+                    request_key(*key_base, first.repo.lower(), first.number),
+                )
+            ]
+        elif callback == LABEL_CALLBACK:
+            chosen = _selected(values, LABEL_BLOCK, LABEL_INPUT)
+            typed = _input(values, LABEL_TEXT_BLOCK, LABEL_TEXT_INPUT)
+            known = _offered_labels(view) if typed is None else None
+            if known is None:
+                try:
+                    known = list(self._service.labels(targets[0].repo))
+                except Exception:
+                    return _errors({LABEL_TEXT_BLOCK: action_text.lookup_failed("the repository's labels")})
+            labels, errors = check_labels(chosen, typed, known=known)
+            if errors:
+                return _errors(errors)
+            runs = [
+                (
+                    TicketAction(kind="label", repo=t.repo, number=t.number, labels=labels),
+                    request_key(*key_base, t.repo.lower(), t.number),
+                )
+                for t in targets
+            ]
+        else:
+            return {}
+        self._submit(origin, runs)
+        return {}
+
+    # --- running and telling ---------------------------------------------------------------------------
+
+    def _submit(self, origin: Origin, runs: list[tuple[TicketAction, str]]) -> None:
+        self._executor.submit(self._run_safely, origin, runs)
+
+    def _run_safely(self, origin: Origin, runs: list[tuple[TicketAction, str]]) -> None:
+        try:
+            self._run(origin, runs)
+        except Exception:
+            log.exception("a ticket action from %s failed", origin.channel_id)
+            label = ", ".join(f"{a.repo}#{a.number}" for a, _ in runs[:3])
+            self._poster.tell(origin.requester, action_text.could_not_run(label))
+
+    def _run(self, origin: Origin, runs: list[tuple[TicketAction, str]]) -> None:
+        actor = Actor(user_id=origin.user_id, display_name=self._names.get(origin.user_id))
+        outcomes = [
+            self._service.run(action, actor, request_key=key, channel_id=origin.channel_id, now=self._clock())
+            for action, key in runs
+        ]
+        done = [o for o in outcomes if o.ok]
+        for outcome in outcomes:
+            if not outcome.ok:
+                self._poster.tell(origin.requester, action_text.outcome_for_requester(outcome))
+        if not done:
+            return
+        lines = [action_text.outcome_line(o) for o in done]
+        if origin.source == SOURCE_ROW and self.refresh is not None and len(done) == 1:
+            action = done[0].action
+            self.refresh(
+                origin.channel_id,
+                origin.message_ts,
+                thread_ts=origin.thread_ts or None,
+                repo=action.repo,
+                number=action.number,
+                note=lines[0],
+            )
+            return
+        text = "\n".join(lines)
+        self._tell_thread(origin, text)
+
+    def _tell_thread(self, origin: Origin, text: str) -> None:
+        message = {
+            "text": text,
+            "blocks": [
+                {"type": "section", "text": {"type": "mrkdwn", "text": text[:2900], "verbatim": True}}
+            ],
+        }
+        try:
+            self._poster.post_in_thread(origin.channel_id, thread_ts=origin.report_ts, messages=[message])
+        except SlackPostError as exc:  # done on GitHub all the same: tell the asker at least
+            log.warning(
+                "could not tell the thread %s in %s what was done: %s",
+                origin.report_ts,
+                origin.channel_id,
+                exc.error,
+            )
+            self._poster.tell(origin.requester, text)
+
+    def _tell(self, origin: Origin, text: str) -> None:
+        self._executor.submit(self._poster.tell, origin.requester, text)
+
+
+# --- reading Slack's payloads --------------------------------------------------------------------------
+
+
+def _origin(body: Mapping[str, Any]) -> Origin:
+    container = body.get("container") if isinstance(body.get("container"), Mapping) else {}
+    message = body.get("message") if isinstance(body.get("message"), Mapping) else {}
+    channel = body.get("channel") if isinstance(body.get("channel"), Mapping) else {}
+    return Origin(
+        user_id=str((body.get("user") or {}).get("id") or ""),
+        channel_id=str(channel.get("id") or container.get("channel_id") or ""),
+        message_ts=str(container.get("message_ts") or message.get("ts") or ""),
+        thread_ts=str(container.get("thread_ts") or message.get("thread_ts") or ""),
+        source=SOURCE_ROW,
+        response_url=str(body.get("response_url") or "") or None,
+    )
+
+
+def _digest(data: object) -> str:
+    try:
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = ""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _chosen(action: Mapping[str, Any]) -> str:
+    """What a control sent: a button's value, a select's option, a multi-select's options (joined)."""
+    if isinstance(action.get("selected_options"), list):
+        values = sorted(
+            str(o.get("value") or "") for o in action["selected_options"] if isinstance(o, Mapping)
+        )
+        return "\x1e".join(values)
+    option = action.get("selected_option")
+    if isinstance(option, Mapping):
+        return str(option.get("value") or "")
+    return str(action.get("value") or "")
+
+
+def _suggested_original(message: object, *, number: int) -> int | None:
+    """The original a drill-down's Close menu suggests ("duplicate:686"), read from the message."""
+    if not isinstance(message, Mapping):
+        return None
+    for block in message.get("blocks") or []:
+        if not isinstance(block, Mapping):
+            continue
+        for element in block.get("elements") or []:
+            if not isinstance(element, Mapping) or element.get("action_id") != CLOSE_ACTION:
+                continue
+            for option in element.get("options") or []:
+                choice = read_close_choice(
+                    option.get("value") if isinstance(option, Mapping) else None, number=number
+                )
+                if choice is not None and choice[1] is not None:
+                    return choice[1]
+    return None
+
+
+def _metadata(origin: Origin, targets: Sequence[BulkTarget]) -> str:
+    data = {
+        "c": origin.channel_id,
+        "m": origin.message_ts,
+        "th": origin.thread_ts,
+        "s": origin.source,
+        "t": [[t.repo, t.number, t.duplicate_of or 0] for t in targets],
+    }
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > MAX_PRIVATE_METADATA:  # 20 tickets of the longest names stay far below
+        raise ValueError("too many tickets for one modal")
+    return text
+
+
+def _read_metadata(raw: object, *, user_id: str) -> tuple[Origin, list[BulkTarget]] | None:
+    if not isinstance(raw, str) or len(raw) > MAX_PRIVATE_METADATA:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or data.get("s") not in (SOURCE_ROW, SOURCE_RECOMMENDATION):
+        return None
+    fields = [data.get(name) for name in ("c", "m", "th")]
+    if not all(isinstance(value, str) for value in fields) or not fields[0]:
+        return None
+    rows = data.get("t")
+    if not isinstance(rows, list) or not rows:
+        return None
+    targets = []
+    for row in rows:
+        ticket = (
+            read_ticket_value(json.dumps({"repo": row[0], "number": row[1]}))
+            if isinstance(row, list) and len(row) == 3
+            else None
+        )
+        if ticket is None or isinstance(row[2], bool) or not isinstance(row[2], int):
+            return None
+        targets.append(BulkTarget(ticket[0], ticket[1], row[2] or None))
+    origin = Origin(
+        user_id=user_id, channel_id=fields[0], message_ts=fields[1], thread_ts=fields[2], source=data["s"]
+    )
+    return origin, targets
+
+
+def _input(values: Mapping[str, Any], block: str, action: str) -> str | None:
+    entry = (values.get(block) or {}).get(action) if isinstance(values.get(block), Mapping) else None
+    value = entry.get("value") if isinstance(entry, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _selected(values: Mapping[str, Any], block: str, action: str) -> list[str]:
+    entry = (values.get(block) or {}).get(action) if isinstance(values.get(block), Mapping) else None
+    options = entry.get("selected_options") if isinstance(entry, Mapping) else None
+    if not isinstance(options, list):
+        return []
+    return [
+        str(o.get("value")) for o in options if isinstance(o, Mapping) and isinstance(o.get("value"), str)
+    ]
+
+
+def _offered_labels(view: Mapping[str, Any]) -> list[str] | None:
+    """The labels the submitted picker offered (Slack sends the view back whole)."""
+    for block in view.get("blocks") or []:
+        if isinstance(block, Mapping) and block.get("block_id") == LABEL_BLOCK:
+            element = block.get("element") if isinstance(block.get("element"), Mapping) else {}
+            return [str(o.get("value")) for o in element.get("options") or [] if isinstance(o, Mapping)]
+    return None
+
+
+def _errors(errors: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "response_action": "errors",
+        "errors": {block: text[:MAX_ERROR_TEXT] for block, text in errors.items()},
+    }

@@ -1,0 +1,505 @@
+"""Acting on tickets from Slack end to end: signed clicks and modal submissions to the real Bolt app, the
+real action service writing to the fake GitHub, the outcome told in the fake Slack."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.render import validate_message
+from bot.render.action_blocks import (
+    ASSIGN_ACTION,
+    CLOSE_ACTION,
+    LABEL_ACTION,
+    REOPEN_ACTION,
+    REPLY_ACTION,
+    row_block_id,
+)
+from bot.render.action_modals import (
+    DUPLICATE_BLOCK,
+    DUPLICATE_CALLBACK,
+    DUPLICATE_INPUT,
+    LABEL_BLOCK,
+    LABEL_CALLBACK,
+    LABEL_INPUT,
+    REPLY_BLOCK,
+    REPLY_CALLBACK,
+    REPLY_INPUT,
+)
+from bot.store import Store
+from tests.fakes.github_data import make_issue
+from tests.slack.conftest import NOW, AppUnderTest, StartApp
+from tests.slack.payloads import block_action, send_interaction
+from tests.slack.test_drilldown import click, post_report, thread_posts
+
+LEAD = "ULEAD"
+HOSTILE_NAME = "Ada <!channel> <@U999> @here *bold*"
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+@pytest.fixture
+def app(start_app: StartApp, fake_github, fake_slack, tmp_path) -> AppUnderTest:
+    fake_github.add_repo(
+        "acme/support",
+        issues=[
+            make_issue(
+                689,
+                repo="acme/support",
+                title="Export fails",
+                body="No label yet.",
+                labels=[],
+                created_at=NOW - timedelta(hours=2),
+            )
+        ],
+        labels=["bug", "question", "ios"],
+        assignable=["octocat", "hubot"],
+    )
+    fake_slack.set_display_name(LEAD, HOSTILE_NAME)
+    store = Store(f"sqlite:///{tmp_path / 'actions.db'}")
+    # A one-hour response target: #687 and #689 wait for a first team reply (an "Answer" recommendation).
+    config = {"triage_managers": [LEAD], "response_target_hours": 1}
+    yield start_app(store=store, config=config, env={"GITHUB_TOKEN": "ghp_write"})
+    store.close()
+
+
+def writes(app: AppUnderTest) -> list:
+    return [r for r in app.github.requests if r.method in WRITES]
+
+
+def ephemerals(app: AppUnderTest) -> list[str]:
+    calls = app.slack.calls_to("response_url") + app.slack.calls_to("chat.postEphemeral")
+    return [str(c.body.get("text", "")) for c in calls]
+
+
+def drill(app: AppUnderTest, number: int = 685) -> tuple[str, dict]:
+    """A report, then the Details of `number` in its thread; returns (report ts, the reply's call body)."""
+    report_ts = post_report(app)
+    click(app, report_ts=report_ts, number=number)
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    (reply,) = thread_posts(app, report_ts)
+    return report_ts, reply
+
+
+def row_of(blocks: list[dict], number: int, repo: str = "acme/support") -> dict:
+    block_id = row_block_id(repo, number)
+    (row,) = [b for b in blocks if b.get("block_id") == block_id]
+    return row
+
+
+def element(row: dict, action_id: str) -> dict:
+    (found,) = [e for e in row["elements"] if e.get("action_id") == action_id]
+    return found
+
+
+def act(
+    app: AppUnderTest,
+    *,
+    report_ts: str,
+    reply: dict,
+    action: dict,
+    number: int = 685,
+    user: str = LEAD,
+    action_ts: str = "1700000001.0",
+    block_id: str | None = None,
+    blocks: list | None = None,
+):
+    """A signed click on the drill-down `reply`'s action row (as `blocks` show it, once redrawn)."""
+    message = {
+        "ts": reply.body["ts"],
+        "thread_ts": report_ts,
+        "blocks": reply.blocks if blocks is None else blocks,
+    }
+    payload = block_action(
+        user=user,
+        channel="C1",
+        message=message,
+        response_url=app.slack.response_url("act"),
+        action={
+            "block_id": block_id or row_block_id("acme/support", number),
+            "action_ts": action_ts,
+            **action,
+        },
+    )
+    assert send_interaction(app, payload).status_code == 200
+
+
+def submit(
+    app: AppUnderTest,
+    view: dict,
+    values: dict,
+    *,
+    user: str = LEAD,
+    view_hash: str = "h1",
+    trigger: str = "1.2.3",
+):
+    """A signed view_submission of `view` (as views.open sent it) with `values`; returns the ack's JSON."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0FAKE"},
+        "user": {"id": user},
+        "api_app_id": "A0FAKE",
+        "trigger_id": trigger,
+        "view": {**view, "id": "V900001", "hash": view_hash, "state": {"values": values}},
+    }
+    response = send_interaction(app, payload)
+    assert response.status_code == 200
+    return response.json() if response.content else {}
+
+
+def opened_view(app: AppUnderTest, callback_id: str) -> dict:
+    assert app.slack.wait_for(
+        lambda s: any(_view(c).get("callback_id") == callback_id for c in s.calls_to("views.open"))
+    )
+    return next(
+        _view(c) for c in app.slack.calls_to("views.open") if _view(c).get("callback_id") == callback_id
+    )
+
+
+def _view(call) -> dict:
+    view = call.body.get("view")
+    return json.loads(view) if isinstance(view, str) else (view or {})
+
+
+def updates(app: AppUnderTest) -> list:
+    return app.slack.calls_to("chat.update")
+
+
+# --- the row ------------------------------------------------------------------------------------------
+
+
+def test_the_rows_label_menu_lists_the_repositorys_labels(app):
+    _, reply = drill(app, 685)
+    row = row_of(reply.blocks, 685)
+    assert sorted(o["value"] for o in element(row, LABEL_ACTION)["options"]) == ["bug", "ios", "question"]
+
+
+def test_a_drill_down_ends_with_the_action_row_and_close_asks_for_confirmation(app):
+    _, reply = drill(app, 685)
+    validate_message({"text": reply.body["text"], "blocks": reply.blocks})
+    row = row_of(reply.blocks, 685)
+    assert element(row, REPLY_ACTION)["type"] == "button"
+    close = element(row, CLOSE_ACTION)
+    assert close["confirm"]["confirm"]["text"] == "Close"
+    assert [o["value"] for o in close["options"]][:2] == ["completed", "not_planned"]
+    assert not [e for e in row["elements"] if e["action_id"] == REOPEN_ACTION]
+
+
+def test_the_rows_assign_menu_lists_the_assignable_people(app):
+    _, reply = drill(app, 685)
+    row = row_of(reply.blocks, 685)
+    assert sorted(o["value"] for o in element(row, ASSIGN_ACTION)["options"]) == ["hubot", "octocat"]
+
+
+def test_a_closed_tickets_row_offers_reopen_behind_a_confirmation(app):
+    _, reply = drill(app, 686)
+    row = row_of(reply.blocks, 686)
+    reopen = element(row, REOPEN_ACTION)
+    assert reopen["confirm"]["title"]["text"] == "Reopen #686?"
+    assert not [e for e in row["elements"] if e["action_id"] == CLOSE_ACTION]
+
+
+def test_closing_from_the_row_closes_on_github_and_redraws_the_message_saying_who(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "not_planned"}},
+    )
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    issue = app.github.issue("acme/support", 685)
+    assert (issue["state"], issue["state_reason"]) == ("closed", "not_planned")
+    (update,) = updates(app)
+    assert update.body["ts"] == reply.body["ts"] and update.body["channel"] == "C1"
+    validate_message({"text": update.body["text"], "blocks": update.blocks})
+    text = json.dumps(update.blocks)
+    assert "asked by Ada" in text
+    # the hostile display name pings nobody and formats nothing
+    assert "<!channel>" not in text and "<@U999>" not in text and "*bold*" not in text
+    row = row_of(update.blocks, 685)
+    assert element(row, REOPEN_ACTION)  # the redrawn row follows the ticket's new state
+
+
+def test_a_double_click_writes_once(app):
+    report_ts, reply = drill(app, 685)
+    app.github.clear_requests()
+    choice = {"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}}
+    act(app, report_ts=report_ts, reply=reply, action=choice, action_ts="1700000001.1")
+    act(app, report_ts=report_ts, reply=reply, action=choice, action_ts="1700000001.2")
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    assert app.slack.wait_for(lambda s: any("Already" in t for t in ephemerals(app)))
+    patches = [r for r in writes(app) if r.method == "PATCH"]
+    assert len(patches) == 1
+    assert len(updates(app)) == 1
+
+
+def test_closing_again_after_a_reopen_is_a_new_decision_not_a_repeat(app):
+    report_ts, reply = drill(app, 685)
+    close = {"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}}
+    act(app, report_ts=report_ts, reply=reply, action=close)
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    reopen = {
+        "action_id": REOPEN_ACTION,
+        "type": "button",
+        "value": json.dumps({"repo": "acme/support", "number": 685}),
+    }
+    act(app, report_ts=report_ts, reply=reply, action=reopen, blocks=updates(app)[0].blocks, action_ts="2.0")
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 2)
+    assert app.github.issue("acme/support", 685)["state"] == "open"
+    act(app, report_ts=report_ts, reply=reply, action=close, blocks=updates(app)[1].blocks, action_ts="3.0")
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 3)
+    assert app.github.issue("acme/support", 685)["state"] == "closed"
+    assert not any("Already" in t for t in ephemerals(app))
+
+
+def test_labels_and_assignees_from_the_row_are_added_on_github(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={
+            "action_id": LABEL_ACTION,
+            "type": "multi_static_select",
+            "selected_options": [{"value": "ios"}, {"value": "question"}],
+        },
+    )
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    assert {"ios", "question", "bug"} <= {
+        label["name"] for label in app.github.issue("acme/support", 685)["labels"]
+    }
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={"action_id": ASSIGN_ACTION, "type": "static_select", "selected_option": {"value": "hubot"}},
+    )
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 2)
+    assert "hubot" in [a["login"] for a in app.github.issue("acme/support", 685)["assignees"]]
+
+
+def test_someone_not_a_triage_manager_is_refused_privately_and_nothing_is_written(app):
+    report_ts, reply = drill(app, 685)
+    app.github.clear_requests()
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        user="U5",
+        action={"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}},
+    )
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        user="U5",
+        action={
+            "action_id": REPLY_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/support", "number": 685}),
+        },
+        action_ts="1700000002.0",
+    )
+    assert app.slack.wait_for(lambda s: sum("triage managers" in t for t in ephemerals(app)) == 2)
+    assert writes(app) == []
+    assert app.slack.calls_to("views.open") == []  # refused before any modal opens
+    assert updates(app) == []
+
+
+def test_a_stale_or_tampered_control_is_answered_as_out_of_date_and_nothing_is_written(app):
+    report_ts, reply = drill(app, 685)
+    app.github.clear_requests()
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        block_id='ticket_row|{"repo":"acme/support","number":"x"}',
+        action={"action_id": REOPEN_ACTION, "type": "button", "value": "garbage"},
+    )
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "duplicate:685"}},
+        action_ts="1700000003.0",
+    )
+    assert app.slack.wait_for(lambda s: sum("out of date" in t for t in ephemerals(app)) == 2)
+    assert writes(app) == []
+
+
+def test_a_repository_the_channel_may_not_use_is_refused(app):
+    report_ts, reply = drill(app, 685)
+    app.github.clear_requests()
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        block_id=row_block_id("acme/private", 685),
+        action={"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}},
+    )
+    assert app.slack.wait_for(lambda s: any("acme/private" in t for t in ephemerals(app)))
+    assert writes(app) == []
+
+
+# --- modals -------------------------------------------------------------------------------------------
+
+
+def test_reply_opens_a_modal_and_its_text_is_posted_with_the_attribution(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={
+            "action_id": REPLY_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/support", "number": 685}),
+        },
+    )
+    view = opened_view(app, REPLY_CALLBACK)
+    empty = submit(app, view, {REPLY_BLOCK: {REPLY_INPUT: {"type": "plain_text_input", "value": "  "}}})
+    assert empty["response_action"] == "errors" and REPLY_BLOCK in empty["errors"]
+    before = len(app.github.comments_of("acme/support", 685))
+    answer = submit(
+        app,
+        view,
+        {REPLY_BLOCK: {REPLY_INPUT: {"type": "plain_text_input", "value": "Please clear the cache."}}},
+        view_hash="h2",
+    )
+    assert answer == {}
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    comments = app.github.comments_of("acme/support", 685)
+    assert len(comments) == before + 1
+    body = comments[-1]["body"]
+    assert body.startswith("Please clear the cache.")
+    assert "sent from Slack by Ada" in body
+
+
+def test_a_non_manager_submitting_a_forged_modal_is_refused_on_its_field(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={
+            "action_id": REPLY_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/support", "number": 685}),
+        },
+    )
+    view = opened_view(app, REPLY_CALLBACK)
+    app.github.clear_requests()
+    answer = submit(
+        app, view, {REPLY_BLOCK: {REPLY_INPUT: {"type": "plain_text_input", "value": "hi"}}}, user="U5"
+    )
+    assert answer["response_action"] == "errors" and "triage managers" in answer["errors"][REPLY_BLOCK]
+    assert writes(app) == []
+
+
+def test_close_as_duplicate_of_another_asks_for_a_number_and_checks_it(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "duplicate"}},
+    )
+    view = opened_view(app, DUPLICATE_CALLBACK)
+
+    def typed(value):
+        return {DUPLICATE_BLOCK: {DUPLICATE_INPUT: {"type": "plain_text_input", "value": value}}}
+
+    assert "number" in submit(app, view, typed("soon"))["errors"][DUPLICATE_BLOCK]
+    assert "itself" in submit(app, view, typed("#685"), view_hash="h2")["errors"][DUPLICATE_BLOCK]
+    assert submit(app, view, typed("#686"), view_hash="h3") == {}
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    issue = app.github.issue("acme/support", 685)
+    assert (issue["state"], issue["state_reason"]) == ("closed", "duplicate")
+    assert app.github.comments_of("acme/support", 685)[-1]["body"].startswith("Duplicate of #686")
+
+
+# --- recommendations ----------------------------------------------------------------------------------
+
+
+def test_a_recommendations_label_button_opens_the_picker_and_tells_the_thread(app):
+    report_ts = post_report(app)
+    (report,) = [c for c in app.slack.calls_to("chat.postMessage") if c.body.get("ts") == report_ts]
+    buttons = [
+        e
+        for b in report.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id", "").startswith("ticket_act:rec")
+    ]
+    label = next(b for b in buttons if b["text"]["text"] == "Label #689")
+    payload = block_action(
+        user=LEAD,
+        channel="C1",
+        message={"ts": report_ts, "blocks": report.blocks},
+        response_url=app.slack.response_url("rec"),
+        action={**label, "block_id": "ticket_rec|0"},
+    )
+    assert send_interaction(app, payload).status_code == 200
+    assert app.slack.wait_for(lambda s: len(s.calls_to("views.update")) == 1)
+    view = _view(app.slack.calls_to("views.update")[0])
+    assert view["callback_id"] == LABEL_CALLBACK
+    opened = {**view}
+    answer = submit(
+        app,
+        opened,
+        {
+            LABEL_BLOCK: {
+                LABEL_INPUT: {"type": "multi_static_select", "selected_options": [{"value": "question"}]}
+            }
+        },
+    )
+    assert answer == {}
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    assert "question" in [x["name"] for x in app.github.issue("acme/support", 689)["labels"]]
+    (told,) = thread_posts(app, report_ts)
+    assert "asked by Ada" in told.body["text"] and "<!channel>" not in told.body["text"]
+
+
+def test_answer_all_from_a_recommendation_asks_once_and_replies_on_each_ticket(app):
+    report_ts = post_report(app)
+    (report,) = [c for c in app.slack.calls_to("chat.postMessage") if c.body.get("ts") == report_ts]
+    validate_message({"text": report.body["text"], "blocks": report.blocks})
+    buttons = [
+        e
+        for b in report.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id", "").startswith("ticket_act:rec")
+    ]
+    names = [b["text"]["text"] for b in buttons]
+    assert "Answer all 2" in names, names
+    everyone = next(b for b in buttons if b["text"]["text"] == "Answer all 2")
+    payload = block_action(
+        user=LEAD,
+        channel="C1",
+        message={"ts": report_ts, "blocks": report.blocks},
+        response_url=app.slack.response_url("rec"),
+        action={**everyone, "block_id": "ticket_rec|0"},
+    )
+    assert send_interaction(app, payload).status_code == 200
+    view = opened_view(app, REPLY_CALLBACK)
+    assert "#687" in json.dumps(view["blocks"]) and "#689" in json.dumps(view["blocks"])
+    text = {REPLY_BLOCK: {REPLY_INPUT: {"type": "plain_text_input", "value": "We are on it <!here>."}}}
+    assert submit(app, view, text) == {}
+    # the same submission again, as a second process or a resubmitted form would receive it: written once
+    assert submit(app, view, text, trigger="1.2.4") == {}
+
+    # Both submissions run at once: each ticket is replied to by whichever claims it first, and each
+    # run tells the thread what it did. Two replies in all, each told once.
+    def told() -> str:
+        return "\n".join(c.body["text"] for c in thread_posts(app, report_ts))
+
+    assert app.slack.wait_for(lambda s: told().count("Replied on") == 2)
+    for number in (687, 689):
+        bodies = [c["body"] for c in app.github.comments_of("acme/support", number)]
+        assert sum(body.startswith("We are on it") for body in bodies) == 1, number
+    assert "acme/support#687" in told() and "acme/support#689" in told()
+    assert told().count("asked by Ada") == 2
+    assert "<!here>" not in told() and "<!channel>" not in told()
