@@ -237,30 +237,14 @@ def test_a_period_longer_than_the_bound_is_refused_before_any_request(capsys, mo
         config = tmp_path / "ticket-report.yml"
         config.write_text("max_period_days: 30\n", encoding="utf-8")
         code, _, err = run(
-            capsys,
-            "report",
-            "last",
-            "60",
-            "days",
-            "--repo",
-            "acme/support",
-            "--config",
-            str(config),
-            "--now",
-            NOW.isoformat(),
+            capsys, "report", "last", "60", "days", "--repo", "acme/support", "--config", str(config),
+            "--now", NOW.isoformat(),
         )
         assert code == 2 and "at most 30" in err and "Try 30d" in err
         assert gh.requests == []
         code, _, err = run(
-            capsys,
-            "report",
-            "month",
-            "--repo",
-            "acme/support",
-            "--config",
-            str(config),
-            "--now",
-            NOW.isoformat(),
+            capsys, "report", "month", "--repo", "acme/support", "--config", str(config),
+            "--now", NOW.isoformat(),
         )
         assert code == 0, err
 
