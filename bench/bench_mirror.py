@@ -15,7 +15,9 @@ Part 2 builds and renders (Markdown, JSON, Block Kit) reports over the same synt
 in a fresh process so its peak memory (max RSS) is its own: from the mirror (an SQLite file filled
 once, with the text derived at sync time) and from the API path's data (the same tickets parsed from
 the payloads, text cleaned during the report). The big report covers the whole history, so every
-ticket is active in it; the daily one covers yesterday.
+ticket is active in it; the daily one covers yesterday. As `python -m bot report` does, each report is
+built, rendered and dropped under one pause of the cycle collector (bot.gc_pause); `build_and_render_s`
+ends after the last format, `with_freeing_s` once the report is freed too.
 """
 
 from __future__ import annotations
