@@ -14,11 +14,16 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import TicketReportError, UpstreamError
+from bot.gc_pause import without_gc
 from bot.report.models import Period, Report
 from bot.report.periods import PeriodError, parse_period, parse_timezone
 from bot.settings import Settings, SettingsError, load_settings, valid_repo
+
+if TYPE_CHECKING:
+    from bot.service import ReportRequest, ReportService
 
 FORMATS = ("markdown", "json", "blocks")  # bot.service.render_report writes each
 log = logging.getLogger("bot")
@@ -170,7 +175,7 @@ def _repos(given: Sequence[str], settings: Settings) -> tuple[str, ...]:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.service import ReportRequest, ReportService, render_report
+    from bot.service import ReportRequest, ReportService
 
     if args.top is not None and not 1 <= args.top <= 50:
         raise InputError(f"--top {args.top} is out of range; use a number from 1 to 50")
@@ -196,15 +201,34 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         request = ReportRequest(
             period_text=period.spec or " ".join(args.period), repos=repos, tz=tz, top=args.top
         )
-        report = service.build_for(period, request=request, now=now)
+        output = _built_and_rendered(service, period, request, now=now, fmt=args.format, chart=args.chart)
     finally:
         if store is not None:
             store.close()
-    output = render_report(report, args.format)
-    if args.chart is not None:
-        _write_chart(args.chart, report)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
+
+
+@without_gc
+def _built_and_rendered(
+    service: ReportService,
+    period: Period,
+    request: ReportRequest,
+    *,
+    now: datetime,
+    fmt: str,
+    chart: str | None,
+) -> str:
+    """The report's text (and its chart written), under one pause of the cycle collector: the report is
+    dropped before the collector runs again, so no pass walks its objects between building, rendering
+    and freeing it (see bot.gc_pause)."""
+    from bot.service import render_report
+
+    report = service.build_for(period, request=request, now=now)
+    output = render_report(report, fmt)
+    if chart is not None:
+        _write_chart(chart, report)
+    return output
 
 
 def _check_chart(path: str, period: Period) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -246,3 +247,29 @@ def test_a_period_longer_than_the_bound_is_refused_before_any_request(capsys, mo
             "--now", NOW.isoformat(),
         )
         assert code == 0, err
+
+
+def test_no_collection_runs_while_a_report_is_built_rendered_and_dropped(capsys):
+    # A pass of the cycle collector between building and rendering walks every object of a big report
+    # (bot.gc_pause): with a threshold of 1 one would start at the first allocation it was allowed to.
+    during: list[int] = []
+
+    def watch(phase: str, info: dict) -> None:
+        frame = sys._getframe(1)
+        while phase == "start" and frame is not None:
+            if frame.f_code.co_name == "_built_and_rendered":
+                during.append(info["generation"])
+                return
+            frame = frame.f_back
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(1)
+    gc.callbacks.append(watch)
+    try:
+        code, out, err = run(capsys, *EXAMPLE, "--format", "json")
+    finally:
+        gc.callbacks.remove(watch)
+        gc.set_threshold(*threshold)
+    assert code == 0, err
+    assert json.loads(out)["totals"]["total"] == 8
+    assert during == []

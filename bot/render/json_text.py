@@ -19,16 +19,31 @@ _INDENT = "  "
 _INFINITY = float("inf")
 
 
+class Fragment:
+    """A value that writes its own JSON text: a long list of like records, written with one format per
+    record instead of a dict each. `json_text` must write exactly what this module (and json.dumps)
+    writes for `plain()`, the same value as plain lists and dicts."""
+
+    def plain(self) -> Any:
+        raise NotImplementedError
+
+    def json_text(self, encoder: Encoder, newline: str) -> str:
+        """The text of `plain()`; `newline` is a line break and the indent of the line it starts on."""
+        raise NotImplementedError
+
+
 def dumps_indented(value: Any, *, strings: Callable[[str], str] | None = None) -> str:
     """`value` as json.dumps(value, indent=2, ensure_ascii=False) writes it.
 
     `strings`, when given, is applied to every string value (not to keys) before it is written, as if
     the value had been copied with each string passed through it first.
     """
-    return _Encoder(strings).value(value, "\n")
+    return Encoder(strings).value(value, "\n")
 
 
-class _Encoder:
+class Encoder:
+    """Writes one value (`value`); a Fragment writes its own text with `string` and `value`."""
+
     def __init__(self, strings: Callable[[str], str] | None) -> None:
         self.strings = strings
         self.keys: dict[Any, str] = {}  # a key, escaped and followed by ": " (reports repeat a few keys)
@@ -109,6 +124,8 @@ class _Encoder:
             return self.sequence(item, newline)
         if isinstance(item, dict):
             return self.mapping(item, newline)
+        if isinstance(item, Fragment):
+            return item.json_text(self, newline)
         raise TypeError(f"Object of type {item.__class__.__name__} is not JSON serializable")
 
 

@@ -68,13 +68,15 @@ day of the period and of the previous period (null for a period over 366 days; d
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from bot.render.citations import has_text
 from bot.render.escape import scrub
 from bot.render.formatting import iso, model_groups
-from bot.render.json_text import dumps_indented
+from bot.render.json_text import Encoder, Fragment, dumps_indented
 from bot.report.history import RepoHistory, WeekStats
 from bot.report.models import (
     Cited,
@@ -169,7 +171,7 @@ def _recommendation(rec: Recommendation) -> dict[str, Any]:
     return {
         "title": rec.title,
         "text": rec.text,
-        "tickets": [_ref(t) for t in rec.tickets],
+        "tickets": _Refs(rec.tickets),
         "kind": rec.kind,
         "impact": _round(rec.impact),
     }
@@ -220,6 +222,73 @@ def _ticket(scored: ScoredTicket) -> dict[str, Any]:
     }
 
 
+class _Records(Fragment):
+    """A long list of like records (a big report's every ticket, its ticket references) written with
+    one format per record: the same text as the list of dicts `one` makes, a fraction of the time."""
+
+    keys: tuple[str, ...] = ()
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = items
+
+    def one(self, item: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def fields(self, item: Any, encoder: Encoder, newline: str) -> tuple[str, ...]:
+        """The JSON text of each of `keys`' values, as `one(item)` holds them."""
+        raise NotImplementedError
+
+    def plain(self) -> list[dict[str, Any]]:
+        return [self.one(item) for item in self.items]
+
+    def json_text(self, encoder: Encoder, newline: str) -> str:
+        if not self.items:
+            return "[]"
+        item = newline + "  "
+        field = item + "  "
+        template = "{" + ",".join(f"{field}{json.dumps(key)}: %s" for key in self.keys) + item + "}"
+        fields = self.fields
+        written = [template % fields(one, encoder, field) for one in self.items]
+        return "[" + item + ("," + item).join(written) + newline + "]"
+
+
+def _int(value: Any, encoder: Encoder, newline: str) -> str:
+    return int.__repr__(value) if type(value) is int else encoder.value(value, newline)
+
+
+class _Refs(_Records):
+    keys = ("repo", "number", "title", "url")
+
+    def one(self, item: TicketRef) -> dict[str, Any]:
+        return _ref(item)
+
+    def fields(self, item: TicketRef, encoder: Encoder, newline: str) -> tuple[str, ...]:
+        string = encoder.string
+        return string(item.repo), _int(item.number, encoder, newline), string(item.title), string(item.url)
+
+
+class _Tickets(_Records):
+    keys = ("repo", "number", "title", "url", "state", "state_reason", "labels", "score")
+
+    def one(self, item: ScoredTicket) -> dict[str, Any]:
+        return _ticket(item)
+
+    def fields(self, item: ScoredTicket, encoder: Encoder, newline: str) -> tuple[str, ...]:
+        string, ticket = encoder.string, item.ticket
+        reason, labels = ticket.state_reason, ticket.labels
+        line = newline + "  "
+        return (
+            string(ticket.repo),
+            _int(ticket.number, encoder, newline),
+            string(ticket.title),
+            string(ticket.url),
+            string(ticket.state),
+            "null" if reason is None else string(reason),
+            "[" + line + ("," + line).join(map(string, labels)) + newline + "]" if labels else "[]",
+            float.__repr__(_round(item.score)),
+        )
+
+
 def _week(week: WeekStats) -> dict[str, Any]:
     return {
         "start": iso(week.start),
@@ -264,6 +333,8 @@ def _scrubbed(value: Any) -> Any:
         return {key: _scrubbed(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_scrubbed(item) for item in value]
+    if isinstance(value, Fragment):
+        return _scrubbed(value.plain())
     return value
 
 
@@ -273,6 +344,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def _report_dict(report: Report) -> dict[str, Any]:
+    """The report as `report_to_dict` gives it, before scrubbing and with its long lists Fragments
+    (written by `dumps_indented`, made plain by `_scrubbed`)."""
     totals = _totals(report.totals)
     previous = _totals(report.previous_totals)
     times = report.response_times
@@ -301,7 +374,7 @@ def _report_dict(report: Report) -> dict[str, Any]:
         "response_times": {
             "first_response": _durations(times.first_response),
             "close": _durations(times.close),
-            "awaiting_response": [_ref(ticket) for ticket in times.awaiting_response],
+            "awaiting_response": _Refs(times.awaiting_response),
         },
         "most_active": [
             _most_active(rank, scored) for rank, scored in enumerate(report.most_active, start=1)
@@ -314,7 +387,7 @@ def _report_dict(report: Report) -> dict[str, Any]:
             "headline": report.headline_written_by,
             "common_issues": model_groups(report),
         },
-        "tickets": [_ticket(scored) for scored in report.tickets],
+        "tickets": _Tickets(report.tickets),
         "history": [_history(history) for history in report.history],
         "trend": _trend(report.trend),
     }

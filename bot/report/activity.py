@@ -30,9 +30,12 @@ def comments_by_ticket(comments: Iterable[Comment]) -> dict[tuple[str, int], lis
 
 def is_team(comment: Comment, ticket: Ticket, team_logins: frozenset[str]) -> bool:
     """A response from the support team: not a bot, not the ticket's author, association or listed login."""
-    if comment.author_is_bot or comment.author.lower() == ticket.author.lower():
+    if comment.author_is_bot:
         return False
-    return comment.author_association in TEAM_ASSOCIATIONS or comment.author.lower() in team_logins
+    login = comment.author.lower()  # lowered once: a big report asks this of hundreds of thousands
+    if login == ticket.author.lower():
+        return False
+    return comment.author_association in TEAM_ASSOCIATIONS or login in team_logins
 
 
 def people_comments(comments: Iterable[Comment]) -> list[Comment]:

@@ -65,19 +65,23 @@ def score_ticket(
     if closed is not None and in_period(closed, period, start, end) and (latest is None or closed > latest):
         latest = closed
 
+    # The terms written out (not a loop over a table of them): this runs for every active ticket.
     items: list[ScoreItem] = []
-    for reason, number, weight in (
-        ("comments from the community", community, weights.community_comment),
-        ("comments from the team", team, weights.team_comment),
-        ("people taking part", len(participants), weights.participant),
-        ("reactions", reactions, weights.reaction),
-        ("opened in the period", 1 if opened else 0, weights.new_ticket),
-        ("reopened", 1 if ticket.state_reason == "reopened" else 0, weights.reopened),
-    ):
-        if number and weight:
-            items.append(_item(reason, number, weight))
+    if community and weights.community_comment:
+        items.append(_item("comments from the community", community, weights.community_comment))
+    if team and weights.team_comment:
+        items.append(_item("comments from the team", team, weights.team_comment))
+    if participants and weights.participant:
+        items.append(_item("people taking part", len(participants), weights.participant))
+    if reactions and weights.reaction:
+        items.append(_item("reactions", reactions, weights.reaction))
+    if opened and weights.new_ticket:
+        items.append(_item("opened in the period", 1, weights.new_ticket))
+    if ticket.state_reason == "reopened" and weights.reopened:
+        items.append(_item("reopened", 1, weights.reopened))
     if latest is not None and weights.recency:
-        hours = max((period.end - latest).total_seconds() / 3600, 0.0)
+        # The period's end in UTC when `latest` is a UTC moment: the same instant, subtracted directly.
+        hours = max(((end if latest.tzinfo is UTC else period.end) - latest).total_seconds() / 3600, 0.0)
         factor = 0.5 ** (hours / weights.recency_half_life_hours) if weights.recency_half_life_hours else 0
         if round(factor * weights.recency, 2):
             items.append(
@@ -87,8 +91,10 @@ def score_ticket(
                     round(factor * weights.recency, 2),
                 )
             )
-    score = round(sum(item.points for item in items), 2)
-    return ScoredTicket(ticket=ticket, score=score, breakdown=tuple(items))
+    total = 0
+    for item in items:  # sum(), in its order, without a generator
+        total += item.points
+    return ScoredTicket(ticket, round(total, 2), tuple(items))
 
 
 # Breakdown lines are immutable and most repeat from ticket to ticket ("comments from the team", 1,

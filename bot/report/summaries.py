@@ -223,7 +223,8 @@ def summarize(
 def ticket_errors(ticket: Ticket, thread: Sequence[Comment]) -> list[str]:
     """Error lines in a ticket's title, body and its reporter's first comments."""
     texts = [ticket.title or "", ticket.body or ""]
-    own = [c for c in thread if c.author.lower() == ticket.author.lower() and not c.author_is_bot]
+    author = ticket.author.lower()
+    own = [c for c in thread if c.author.lower() == author and not c.author_is_bot]
     texts += [c.body for c in own[:_REPORTER_COMMENTS]]
     found: dict[str, None] = {}
     for text in texts:

@@ -378,15 +378,22 @@ class Mirror:
             )
             .order_by(issues.c.number)
         )
+        # By time only: the index on (repo, created_at) gives that order, where a tie broken by id costs
+        # SQLite a sort of every row; `_comments` puts the rare comments made in the same instant in
+        # order of id.
         comment_query = (
             sa.select(*_COMMENT_COLUMNS)
             .where(comments.c.repo == key, comments.c.deleted_at.is_(None), inside(comments.c.created_at))
-            .order_by(comments.c.created_at, comments.c.id)
+            .order_by(comments.c.created_at)
         )
         with self._read() as conn:
             # Rows a few thousand at a time (fetchmany): not one driver call per row, nor all at once.
             batched = {"yield_per": _READ_BATCH}
-            tickets = [_ticket(repo, row) for row in conn.execute(ticket_query, execution_options=batched)]
+            labels: dict[str, tuple[str, ...]] = {}  # most tickets share their labels with many others
+            tickets = [
+                _ticket(repo, row, labels=labels)
+                for row in conn.execute(ticket_query, execution_options=batched)
+            ]
             numbers = {t.number for t in tickets}
             said = _comments(repo, conn.execute(comment_query, execution_options=batched), numbers=numbers)
         return TicketData(tickets=tuple(tickets), comments=tuple(said), comments_since=window_start)
@@ -826,14 +833,20 @@ _COMMENT_COLUMNS = (
 )
 
 
-def _ticket(repo: str, row: Any) -> Ticket:
-    """A ticket from a row of `_TICKET_COLUMNS` (read by position: a report reads tens of thousands)."""
+def _ticket(repo: str, row: Any, *, labels: dict[str, tuple[str, ...]] | None = None) -> Ticket:
+    """A ticket from a row of `_TICKET_COLUMNS` (read by position: a report reads tens of thousands).
+    `labels`: the labels read so far by their stored text, shared by the tickets of one read."""
     (
-        number, title, body, url, state, state_reason, labels, author, association, is_bot,
+        number, title, body, url, state, state_reason, stored_labels, author, association, is_bot,
         created_at, updated_at, closed_at, comments_count, reactions, pinned, clean_title, clean_body,
         version,
     ) = row  # fmt: skip
     current = version == derived.TEXT_VERSION
+    names = labels.get(stored_labels) if labels is not None else None
+    if names is None:
+        names = tuple(json.loads(stored_labels))
+        if labels is not None:
+            labels[stored_labels] = names
     return Ticket(
         repo=repo,
         number=number,
@@ -845,7 +858,7 @@ def _ticket(repo: str, row: Any) -> Ticket:
         author_is_bot=bool(is_bot),
         state=state,
         state_reason=state_reason,
-        labels=tuple(json.loads(labels)),
+        labels=names,
         created_at=_utc(created_at),  # type: ignore[arg-type]
         updated_at=_utc(updated_at),  # type: ignore[arg-type]
         closed_at=_utc(closed_at),
@@ -869,25 +882,43 @@ def _comments(repo: str, rows: Iterable[Any], *, numbers: Collection[int] | None
     )
     out: list[Comment] = []
     append = out.append
+    last_at: Any = None
+    last_id = 0
+    untidy = False  # a comment follows one made in the same instant with a larger id
     for id_, number, author, association, is_bot, body, created_at, reactions, clean, words, version in rows:
         if numbers is not None and number not in numbers:
             continue
+        if created_at == last_at and id_ < last_id:
+            untidy = True
+        last_at, last_id = created_at, id_
         fresh = version == current
         append(
-            Comment(
-                id=id_,
-                repo=repo,
-                issue_number=number,
-                author=author,
-                author_association=association,
-                author_is_bot=bool(is_bot),
-                body=body,
-                created_at=fromisoformat(created_at + "+00:00")  # _utc, written out
+            Comment(  # by position, in the order of Comment's fields: a keyword call costs a third more
+                id_,
+                repo,
+                number,
+                author,
+                association,
+                bool(is_bot),
+                body,
+                fromisoformat(created_at + "+00:00")  # _utc, written out
                 if type(created_at) is str
                 else utc(created_at),
-                reactions=reactions,
-                clean_body=decode(clean) if fresh and clean is not None else None,
-                words=words if fresh else None,
+                reactions,
+                decode(clean) if fresh and clean is not None else None,
+                words if fresh else None,
             )
         )
+    if untidy:
+        _order_ties(out)
     return out
+
+
+def _order_ties(comments: list[Comment]) -> None:
+    """Comments in order of time, then id: each run made in the same instant sorted by id, in place."""
+    start = 0
+    for end in range(1, len(comments) + 1):
+        if end == len(comments) or comments[end].created_at != comments[start].created_at:
+            if end - start > 1:
+                comments[start:end] = sorted(comments[start:end], key=lambda c: c.id)
+            start = end

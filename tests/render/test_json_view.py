@@ -7,10 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.render import render_json, report_to_dict
 from bot.render.json_view import SCHEMA_VERSION
+from bot.report.models import ScoredTicket, ref
 
-from .fixtures import empty_report, fixture_report, report_with_text
+from .fixtures import empty_report, fixture_report, make_ticket, report_with_text
 
 
 def test_top_level_keys_are_the_documented_schema() -> None:
@@ -169,3 +173,43 @@ def test_the_schema_version_is_2_in_the_output_and_the_docs() -> None:
     assert report_to_dict(fixture_report())["schema_version"] == SCHEMA_VERSION == 2
     docs = (Path(__file__).resolve().parents[2] / "docs" / "json-schema.md").read_text(encoding="utf-8")
     assert docs.startswith("# Report JSON schema (version 2)")
+
+
+_ANY_TEXT = st.text(max_size=30) | st.sampled_from(
+    ['"quoted"', "back\\slash", "line\nbreak", "bad \ud800", "é ✓"]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    title=_ANY_TEXT,
+    repo=_ANY_TEXT,
+    state_reason=st.none() | _ANY_TEXT,
+    labels=st.lists(_ANY_TEXT, max_size=3),
+    score=st.floats(min_value=0, max_value=1e6, allow_nan=False) | st.integers(0, 10**6),
+    number=st.integers(0, 10**9),
+)
+def test_the_ticket_list_is_written_as_json_dumps_writes_the_plain_report(
+    title: str, repo: str, state_reason: str | None, labels: list[str], score: float, number: int
+) -> None:
+    # Ticket lists and references have a writer of their own (tens of thousands in a big report): the
+    # same text regardless.
+    ticket = replace(
+        make_ticket(number, title, repo=repo, state_reason=state_reason, labels=tuple(labels)), url=title
+    )
+    base = fixture_report()
+    report = replace(
+        base,
+        tickets=(ScoredTicket(ticket=ticket, score=score, breakdown=()),),
+        response_times=replace(base.response_times, awaiting_response=(ref(ticket),)),
+        recommendations=(replace(base.recommendations[0], tickets=(ref(ticket), ref(ticket))),),
+    )
+    plain = json.dumps(report_to_dict(report), indent=2, ensure_ascii=False)
+    assert render_json(report) == plain
+    assert json.loads(plain)["tickets"][0]["labels"] == [
+        label.replace("\ud800", "\ufffd") for label in labels
+    ]
+    many = replace(report, tickets=report.tickets * 3, recommendations=report.recommendations * 2)
+    assert render_json(many) == json.dumps(report_to_dict(many), indent=2, ensure_ascii=False)
+    empty = replace(report, tickets=(), recommendations=(replace(report.recommendations[0], tickets=()),))
+    assert render_json(empty) == json.dumps(report_to_dict(empty), indent=2, ensure_ascii=False)

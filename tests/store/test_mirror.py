@@ -235,6 +235,25 @@ def test_the_window_holds_what_a_live_fetch_would(mirror: Mirror) -> None:
     assert mirror.ticket(REPO, 5) is None
 
 
+def test_the_window_gives_comments_by_time_then_id_whatever_order_they_were_written_in(
+    mirror: Mirror,
+) -> None:
+    mirror.upsert_issues(REPO, [issue(1, created=100), issue(2, created=100)], now=NOW)
+    # Written one at a time, newest id first: the same instant thrice, then an earlier one.
+    for said in (
+        comment(33, 1, created=2),
+        comment(31, 2, created=2),
+        comment(32, 1, created=2),
+        comment(40, 2, created=3),
+        comment(20, 1, created=1),
+        comment(21, 2, created=1),
+    ):
+        mirror.upsert_comments(REPO, [said], now=NOW)
+    data = mirror.window(REPO, window_start=NOW - timedelta(days=1), window_end=NOW)
+    assert [c.id for c in data.comments] == [40, 31, 32, 33, 20, 21]
+    assert [c.id for c in mirror.ticket(REPO, 1)[1]] == [32, 33, 20]
+
+
 def test_issue_times_give_the_first_team_reply(mirror: Mirror) -> None:
     since = NOW - timedelta(days=30)
     mirror.upsert_issues(
