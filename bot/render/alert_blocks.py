@@ -150,7 +150,16 @@ def render_paused_notice(*, channel_id: str, kind: str, reason: str, attempts: i
     channel = escape_slack(channel_id)
     text = f"Alerts for {what} in <#{channel}> are paused after {attempts} failed posts"
     line = (
-        f":warning: {text} (Slack answered `{clip_slack(escape_slack(reason), 120)}`). Fix the cause (invite "
-        f"me to the channel, or unarchive it), then `/ticket-report alerts on {kind}` there resumes them."
+        f":warning: {text} (Slack answered `{clip_slack(escape_slack(reason), 120)}`). "
+        f"{_fix_for(reason)}, then `/ticket-report alerts on {kind}` there resumes them."
     )
     return {"text": text, "blocks": [section(clip_slack(line, MAX_SECTION_TEXT))]}
+
+
+def _fix_for(reason: str) -> str:
+    """What to do about a channel error that paused alerts (only those pause them)."""
+    if reason in ("is_archived", "channel_archived"):
+        return "Unarchive the channel"
+    if reason.startswith("restricted_action"):
+        return "Let me post there (the channel's posting permissions restrict who may)"
+    return "Invite me to the channel (`/invite @ticket-report`)"

@@ -72,6 +72,8 @@ class AlertCommands:
             return future.result(timeout=ACK_DEADLINE)
         except FutureTimeout:
             future.add_done_callback(lambda done: self._tell_late(request, done))
+            if isinstance(args, AlertsList):
+                return Reply(alert_text.alerts_list_pending())
             return Reply(alert_text.alerts_pending())
 
     def _tell_late(self, request: SlashRequest, done: Future[Reply]) -> None:
@@ -152,7 +154,15 @@ class AlertCommands:
             return alert_text.no_alerts()
         now = self._clock()
         allowed = self._rules.allowed(request.channel_id)
-        entries = [alert_text.alert_entry(s, repos=s.repos or allowed, now=now) for s in listed]
+        entries = [
+            alert_text.alert_entry(
+                s,
+                repos=s.repos or allowed,
+                now=now,
+                troubled=self._alerts.troubled(request.channel_id, s.kind),
+            )
+            for s in listed
+        ]
         return alert_text.alert_list(entries)
 
     def _not_a_manager(self) -> str:
