@@ -49,6 +49,7 @@ from bot.alerts.models import AlertKind, AlertSubscription, WaitingAlert
 from bot.alerts.store import AlertRecord, AlertStore
 from bot.delivery.ids import Delivery, new_delivery_id
 from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
+from bot.render.action_blocks import RowChoices
 from bot.render.alert_blocks import (
     render_bundle,
     render_new_ticket,
@@ -209,6 +210,8 @@ class AlertDispatcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts")
         self._scheduler: BackgroundScheduler | None = None
         self._pass = _PassCache(mirror, alerts, options)
+        # With ticket actions on (bot.slack.actions), each alert ends with the ticket's action row.
+        self.row_choices: Callable[[str], RowChoices] | None = None
 
     # --- when --------------------------------------------------------------------------------------
 
@@ -363,7 +366,13 @@ class AlertDispatcher:
             group = self._pass.group(ticket, among=plan.single, now=now)
             titles = self._pass.open_titles(ticket.repo)
             alert = ticket_alert(ticket, open_tickets=titles, group=group, home_repo=home)
-            if not self._post_one(subscription, ticket, render_new_ticket(alert), now=now, result=result):
+            if not self._post_one(
+                subscription,
+                ticket,
+                render_new_ticket(alert, actions=self._row(ticket.repo)),
+                now=now,
+                result=result,
+            ):
                 return
 
     def _waiting(
@@ -382,10 +391,28 @@ class AlertDispatcher:
                     waited=waited,
                     target=target,
                 )
-                if not self._post_one(subscription, ticket, render_waiting(alert), now=now, result=result):
+                if not self._post_one(
+                    subscription,
+                    ticket,
+                    render_waiting(alert, actions=self._row(ticket.repo)),
+                    now=now,
+                    result=result,
+                ):
                     return
 
     # --- posting -----------------------------------------------------------------------------------
+
+    def _row(self, repo: str) -> RowChoices | None:
+        """What the alert's action row offers; None without ticket actions (or when Slack's side of
+        them cannot say: the alert goes out without its row rather than not at all)."""
+        choices = self.row_choices
+        if choices is None:
+            return None
+        try:
+            return choices(repo)
+        except Exception:
+            log.warning("no action row for an alert of %s", repo, exc_info=True)
+            return None
 
     def _record(self, subscription: AlertSubscription, ticket: Ticket, delivery: str) -> AlertRecord:
         return AlertRecord(
@@ -635,7 +662,8 @@ class AlertDispatcher:
             )
             try:
                 assert record.message_ts is not None
-                self._updater.update(record.channel_id, record.message_ts, render_waiting(alert))
+                message = render_waiting(alert, actions=self._row(ticket.repo))
+                self._updater.update(record.channel_id, record.message_ts, message)
             except (NotInChannel, ChannelArchived) as exc:
                 log.info(
                     "could not update the alert in %s (%s); left as it was", record.channel_id, exc.error

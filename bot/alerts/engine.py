@@ -160,6 +160,7 @@ def ticket_alert(
         group_title=group[0] if group else None,
         group_size=group[1] if group else 0,
         home_repo=home_repo,
+        state=ticket.state,
     )
 
 

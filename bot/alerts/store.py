@@ -284,6 +284,18 @@ class AlertStore:
         with self._engine.connect() as conn:
             return conn.execute(before).first() is None
 
+    def alert_at(self, channel_id: str, message_ts: str) -> AlertRecord | None:
+        """The alert posted as the message `message_ts` of the channel (a bundle's first), or None."""
+        c = alert_records.c
+        query = (
+            sa.select(alert_records)
+            .where(c.channel_id == channel_id, c.message_ts == message_ts, c.state == "posted")
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _record(row._mapping)
+
     def troubled(self, channel_id: str, kind: AlertKind) -> list[AlertRecord]:
         """The channel's alerts of `kind` that may not be in Slack (unconfirmed) or that Slack
         rejected for good, oldest first."""

@@ -304,9 +304,14 @@ def test_a_repository_the_channel_may_not_see_is_refused_and_nothing_stored(
     assert alert_texts(app, "C1") == []
 
 
-def test_only_managers_may_turn_alerts_on_or_off_but_anyone_may_list(start_alert_app: StartAlertApp) -> None:
+def test_only_managers_may_turn_alerts_on_or_off_but_anyone_may_list(
+    start_alert_app: StartAlertApp, fake_slack
+) -> None:
+    fake_slack.set_usergroup("SHELPERS", ["UHELPER"])
     app = start_alert_app(config={"subscription_managers": ["UBOSS", "SHELPERS"]})
-    app.slack.set_usergroup("SHELPERS", ["UHELPER"])
+    # The subscriptions' managers (whose members are fetched at start) decide for alerts too.
+    assert app.bot.managers is not None
+    assert app.slack.wait_for(lambda s: app.bot.managers.cached_decision("UHELPER") is True, WAIT)
     refused = app.say("alerts on", user="U1")
     assert refused.startswith("Only <@UBOSS>, <!subteam^SHELPERS> may turn this channel's alerts on or off")
     assert app.alerts.subscriptions() == []
@@ -316,6 +321,7 @@ def test_only_managers_may_turn_alerts_on_or_off_but_anyone_may_list(start_alert
     assert "*new tickets* on `acme/support`" in app.say("alerts", user="U1")
     assert app.say("alerts off all", user="UBOSS") == "Alerts off for *new tickets*."
     assert app.alerts.subscriptions() == []
+    assert len(app.slack.calls_to("usergroups.users.list")) == 1  # one cache of the group's members
 
 
 def test_bad_input_is_answered_with_the_usage_and_nothing_is_stored(start_alert_app: StartAlertApp) -> None:
