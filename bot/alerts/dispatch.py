@@ -560,7 +560,8 @@ class AlertDispatcher:
             self._alerts.note_error(channel, kind, error=error, now=now)
             return True
         if what == "transient":  # Slack or the network: tried again later, the channel is not at fault
-            retry = now + retry_delay(now - min(r.claimed_at for r in records))
+            first = self._alerts.get(channel, records[0].repo, records[0].number, kind)  # its first try
+            retry = now + retry_delay(now - (first.claimed_at if first is not None else now))
             log.warning("an alert to %s failed: %s; tried again from %s", channel, error, retry)
             for record in records:
                 self._alerts.move(record, ("posting",), state="failed", error=error, lease_until=retry)
