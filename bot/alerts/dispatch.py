@@ -5,14 +5,21 @@ A pass, for each alert subscription that is not paused, on the repositories the 
   planned by `bot.alerts.engine.plan_new` (alone, bundled, counted or deferred), each claimed in the
   store before it is posted, so whichever process inserts the record posts it and no other does;
 * `waiting`: open issues past the response target with no team reply, claimed and posted the same way;
-* then every posted `waiting` alert whose ticket has been answered (or closed) since is updated in place
-  (chat.update), never posted again;
+* then every posted `waiting` alert whose ticket has been answered (or closed) since (found in SQL) is
+  updated in place (chat.update), never posted again; the update is sent before the record is marked;
 * and records left by a process that died are settled: a claim never posted is dropped (and claimed
   afresh), a post in progress is looked for in Slack by its delivery id (found: posted; not: unconfirmed).
 
-A failed post (not in the channel, archived, refused) marks its record failed, to be tried by the next
-pass, and is counted on the subscription; after `pause_after` failures in a row the channel's alerts of
-that kind pause (shown by `/ticket-report alerts`) until `alerts on` again.
+A failed post is settled by what Slack said (`failure_kind`): a channel error (not in the channel,
+archived, posting restricted) marks its record failed, to be tried by the next pass, and is counted on
+the subscription; after `pause_after` of them in a row the channel's alerts of that kind pause (shown by
+`/ticket-report alerts`, and told to whoever last turned them on) until `alerts on` again. Slack's or
+the network's trouble (rate limits, connection failures, a token problem) marks it failed with a retry
+time that grows with each try, and never pauses the channel. A message Slack rejects (too long, bad
+blocks) is marked rejected and never sent again. Both are shown by `alerts`, as are unconfirmed posts.
+
+A burst is bundled under a per-channel, per-window slot (`AlertStore.claim_slot`) claimed before its
+tickets, so two processes planning the same burst post one message; the "while paused" line likewise.
 
 `trigger()` runs a pass on the dispatcher's own thread, never the caller's (a webhook's answer stays
 fast); triggers that arrive while one is waiting to run share it. `start(interval)` runs a pass every
@@ -628,9 +635,12 @@ class AlertDispatcher:
             self._poster.post_report(subscription.channel_id, [render_paused_count(len(mine), repos=where)])
         except SlackPostError as exc:  # the tickets stay counted: the line is not worth a second post
             log.warning("the paused-alerts line to %s failed: %s", subscription.channel_id, exc.error)
-            self._alerts.post_failed(
-                subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
-            )
+            if failure_kind(exc.error) == "channel":
+                self._alerts.post_failed(
+                    subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
+                )
+            else:
+                self._alerts.note_error(subscription.channel_id, "new", error=exc.error, now=now)
 
     # --- after posting -----------------------------------------------------------------------------
 

@@ -403,14 +403,6 @@ class AlertStore:
                 is not None
             )
 
-    def unresolve(self, record: AlertRecord) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                sa.update(alert_records)
-                .where(_record_is(record.channel_id, record.repo, record.number, record.kind))
-                .values(resolved_at=None)
-            )
-
     # --- mirror reads -------------------------------------------------------------------------------
 
     def candidates(
