@@ -234,6 +234,7 @@ def _reason(error: str | None) -> str:
         "account_inactive": "my token was revoked; whoever runs the bot should install me again",
         "msg_too_long": "the message was too long for Slack",
         "invalid_blocks": "Slack did not accept the message's layout",
+        "the alert was not a valid Slack message": "I built a message Slack would not take; it is logged",
     }
     text = error or "unknown error"
     if text.startswith("unconfirmed: "):

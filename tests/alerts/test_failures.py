@@ -155,3 +155,30 @@ def test_an_alert_whose_post_is_unconfirmed_is_recorded_and_shown(start_alert_ap
     listed = app.say("alerts")
     assert "1 alert (`acme/support#1450`): Slack's answer was lost" in listed
     assert "not posted again" in listed
+
+
+def test_an_alert_that_is_not_a_valid_slack_message_is_rejected_not_retried(
+    start_alert_app: StartAlertApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.alerts.dispatch as dispatch
+
+    real = dispatch.render_new_ticket
+
+    def too_many_blocks(alert, **kwargs):  # our own bug: more blocks than Slack takes
+        message = real(alert, **kwargs)
+        return {**message, "blocks": message["blocks"] * 30}
+
+    monkeypatch.setattr(dispatch, "render_new_ticket", too_many_blocks)
+    app = start_alert_app()
+    app.manual()
+    app.say("alerts on new")
+    app.open_ticket(1460)
+    for _ in range(3):
+        app.run()
+        app.clock.advance(10 * MINUTE)
+    assert c1_posts(app) == []
+    [record] = app.alerts.records("C1")
+    assert record.state == "rejected"
+    [subscription] = app.alerts.subscriptions("C1")
+    assert subscription.paused_at is None
+    assert "I built a message Slack would not take" in app.say("alerts")
