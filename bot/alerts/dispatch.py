@@ -153,7 +153,6 @@ class _PassCache:
         self._windows: dict[str, TicketData] = {}
         self._groups: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._titles: dict[str, list[tuple[str, int, str, str]]] = {}
-        self.window_reads = 0  # for tests: how often the mirror's window was read
 
     def group(self, ticket: Ticket, *, among: Sequence[Ticket], now: datetime) -> tuple[str, int] | None:
         """The group of `ticket`, grouping it with the rest of `among` (this pass's singles) at once."""
@@ -162,7 +161,6 @@ class _PassCache:
             if key not in self._windows:
                 start = now - timedelta(days=GROUP_DAYS)
                 self._windows[key] = self._mirror.window(ticket.repo, window_start=start, window_end=now)
-                self.window_reads += 1
             recent = self._windows[key]
             batch = [t for t in among if t.repo.lower() == key and t.key not in self._groups]
             found = groups_of(
@@ -361,7 +359,9 @@ class AlertDispatcher:
         tickets = [ticket for repo in repos for ticket, _ in self._candidates(subscription, repo)]
         if not tickets:
             return
-        recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=now - BURST_WINDOW)
+        arrived = [t.created_at for t in tickets if now - t.created_at <= CATCH_UP]
+        since = min([now, *arrived]) - BURST_WINDOW  # see `plan_new`
+        recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=since)
         plan = plan_new(tickets, now=now, recent=recent, last_bundle_at=last_bundle, burst=self._burst)
         result.deferred += len(plan.deferred)
         if plan.counted:

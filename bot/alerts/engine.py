@@ -6,11 +6,11 @@
 * `new`: a ticket at most CATCH_UP old is alerted on its own; an older one (it arrived while the bot was
   down, or while the channel's alerts were paused) is only counted, in one line for all of them.
 * A burst: more than `burst` new tickets seen at once (none alerted in the window before) are posted
-  as one bundled message. When tickets
-  come one by one (a webhook each), the first `burst` of a BURST_WINDOW are posted alone and the
-  overflow waits until BURST_WINDOW after its first ticket, then goes out as one bundle (a lone one on
-  its own: never a bundle of one); while a bundle posted within the window stands, further tickets
-  wait and are bundled once it has passed, so a wave costs one message a minute.
+  as one bundled message. When tickets come one by one (a webhook each), the first `burst` of a
+  BURST_WINDOW are posted alone and the overflow waits until BURST_WINDOW after its first ticket, then
+  goes out as one bundle (a lone one on its own: never a bundle of one); while a bundle posted within
+  the window stands, further tickets wait and are bundled once it has passed, so a wave costs one
+  message a minute.
 * `waiting`: an open ticket not opened by the team or a bot, past the response target with no team
   reply; `answered` tells when a posted one has been answered (or closed) since.
 """
@@ -76,8 +76,10 @@ def plan_new(
     last_bundle_at: datetime | None,
     burst: int,
 ) -> NewPlan:
-    """`tickets`: wanted and not alerted yet; `recent`: new-ticket alerts claimed in the last BURST_WINDOW;
-    `last_bundle_at`: when the channel's latest bundle was claimed."""
+    """`tickets`: wanted and not alerted yet; `recent`: new-ticket alerts claimed from BURST_WINDOW
+    before the oldest fresh one of `tickets` arrived (or before `now`, the earlier) until now, so an
+    overflow that waited for its window still sees the alerts it overflowed; `last_bundle_at`: when
+    the channel's latest bundle was claimed."""
     ordered = sorted(tickets, key=lambda t: (t.created_at, t.repo.lower(), t.number))
     fresh = tuple(t for t in ordered if now - t.created_at <= CATCH_UP)
     counted = tuple(t for t in ordered if now - t.created_at > CATCH_UP)

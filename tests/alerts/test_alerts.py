@@ -162,16 +162,19 @@ def test_a_burst_is_bundled_into_one_message(start_alert_app: StartAlertApp) -> 
     [bundle] = app.posts()
     assert bundle.body["text"] == "7 new tickets arrived"
     assert all(f"#{n} Spam {n}" in str(bundle.blocks) for n in range(1000, 1007))
-    # More within the minute wait for the next bundle, then come together.
+    # More within the minute are part of the burst: they wait for the next bundle, then come together.
     app.open_ticket(1007)
     app.open_ticket(1008)
     assert app.run().deferred == 2 and len(app.posts()) == 1
     app.clock.advance(61 * timedelta(seconds=1))
     app.run()
-    assert [p.body["text"] for p in app.posts()][1:] == [
-        "New ticket #1007: Something is broken",
-        "New ticket #1008: Something is broken",
-    ]
+    assert [p.body["text"] for p in app.posts()][1:] == ["2 new tickets arrived"]
+    assert "#1007" in str(app.posts()[1].blocks) and "#1008" in str(app.posts()[1].blocks)
+    # Once the wave is over, a ticket is alerted on its own again.
+    app.clock.advance(5 * MINUTE)
+    app.open_ticket(1009)
+    app.run()
+    assert alert_texts(app)[2:] == ["New ticket #1009: Something is broken"]
 
 
 def test_a_wave_of_webhook_deliveries_is_alerted_once_each_in_few_messages(
@@ -198,6 +201,22 @@ def test_a_wave_of_webhook_deliveries_is_alerted_once_each_in_few_messages(
     assert len(texts) == 4
     listed = " ".join(str(p.blocks) for p in app.posts())
     assert all(listed.count(f"#{n} ") == 1 for n in numbers)
+
+
+def test_a_small_overflow_is_bundled_when_its_window_closes_not_posted_one_by_one(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app(config={"alert_burst": 3})
+    app.manual()
+    app.say("alerts on")
+    for number in range(1150, 1155):  # 3 alone, then 2 over the burst
+        app.open_ticket(number)
+        app.run()
+        app.clock.advance(timedelta(seconds=2))
+    assert len(app.posts()) == 3
+    app.clock.advance(2 * MINUTE)  # the singles' claims are out of the last minute by now
+    app.run()
+    assert alert_texts(app)[3:] == ["2 new tickets arrived"]
 
 
 def test_tickets_from_while_the_bot_was_down_are_alerted_if_recent_else_counted(
