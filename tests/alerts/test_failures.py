@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from bot.alerts.dispatch import retry_delay
 from tests.alerts.conftest import StartAlertApp
 
 MINUTE = timedelta(minutes=1)
@@ -77,6 +76,8 @@ def test_a_transient_failure_waits_longer_each_time(start_alert_app: StartAlertA
     app.clock.advance(MINUTE)
     app.run()
     assert len(c1_posts(app)) == 4
+    from bot.alerts.dispatch import retry_delay
+
     assert retry_delay(timedelta(0)) == MINUTE and retry_delay(timedelta(days=1)) == timedelta(minutes=30)
 
 
