@@ -13,6 +13,7 @@ import pytest
 
 from bot.app_runner import REPORT_WORKERS
 from tests.alerts.conftest import REPO, WAIT, StartAlertApp
+from tests.db_fixtures import BackendUrl
 from tests.fakes.github_data import make_issue
 
 MINUTE = timedelta(minutes=1)
@@ -99,9 +100,9 @@ def test_a_pass_reads_each_repositorys_recent_tickets_and_titles_once(
 
 
 def test_a_pass_does_not_reload_tickets_still_waiting(
-    start_alert_app: StartAlertApp, monkeypatch: pytest.MonkeyPatch
+    start_alert_app: StartAlertApp, monkeypatch: pytest.MonkeyPatch, backend_url: BackendUrl
 ) -> None:
-    app = start_alert_app(config={"response_target_hours": 4})
+    app = start_alert_app(config={"response_target_hours": 4}, database=backend_url)
     app.manual()
     issue = waiting_alert_posted(app)
     mirror = Counting(app.dispatcher._mirror)
@@ -129,20 +130,24 @@ def test_a_ticket_whose_comments_the_mirror_lacks_is_not_called_unanswered(
     assert [r.number for r in app.alerts.records("C1")] == [1311]  # 1310: no record, looked at again
 
 
-def test_a_flood_of_other_tickets_cannot_hide_a_labels_ticket(start_alert_app: StartAlertApp) -> None:
-    app = start_alert_app()
+def test_a_flood_of_other_tickets_cannot_hide_a_labels_ticket(
+    start_alert_app: StartAlertApp, backend_url: BackendUrl
+) -> None:
+    app = start_alert_app(database=backend_url)
     app.manual()
-    app.say("alerts on new label:bug")
+    app.say('alerts on new label:bug label:"50%_done"')
     now = app.clock.now
     flood = [
         make_issue(n, title=f"Spam {n}", created_at=now + timedelta(seconds=1), updated_at=now)
         for n in range(3000, 3250)  # more than a pass reads
     ]
-    wanted = make_issue(3300, title="A real bug", labels=["bug"], created_at=now + timedelta(seconds=2))
-    app.github.add_repo(REPO, issues=[*flood, wanted])
+    wanted = make_issue(3300, title="A real bug", labels=["BUG"], created_at=now + timedelta(seconds=2))
+    odd = make_issue(3301, title="Odd label", labels=["50%_Done"], created_at=now + timedelta(seconds=2))
+    near = make_issue(3302, title="Near miss", labels=["50x-done"], created_at=now + timedelta(seconds=2))
+    app.github.add_repo(REPO, issues=[*flood, wanted, odd, near])
     app.clock.advance(MINUTE)
     app.mirror.sync.sync(REPO)
-    assert [n for _, _, n, _ in app.run().posted] == [3300]
+    assert sorted(n for _, _, n, _ in app.run().posted) == [3300, 3301]
 
 
 def test_the_same_ticket_is_named_alike_in_its_alert_and_the_update(start_alert_app: StartAlertApp) -> None:
