@@ -202,7 +202,7 @@ class AlertStore:
             return True
         c = alert_records.c
         # A failed record is taken back once its retry time (lease_until) has come. Its claimed_at stays
-        # the first attempt's: the retry delay grows with the time since (see `fail`).
+        # the first attempt's: the retry delay grows with the time since (`dispatch.retry_delay`).
         kept = ("channel_id", "repo", "number", "kind", "claimed_at")
         statement = (
             sa.update(alert_records)
