@@ -51,7 +51,7 @@ from bot.settings import Settings, SettingsError
 from bot.slack import alert_text
 from bot.slack.access import ChannelRules
 from bot.slack.actions import TicketActions
-from bot.slack.alerts import AlertCommands
+from bot.slack.alerts import AlertCommands, alert_action_notes
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.charts import ChartPoster
 from bot.slack.command_text import AlertCommand, SubscriptionCommand
@@ -97,6 +97,8 @@ class RunningBot:
     store: Store | None = None  # set by attach_subscriptions; closed by whoever opened it
     subscriptions: SubscriptionCommands | None = None
     alerts: AlertDispatcher | None = None  # set by attach_alerts
+    actions: TicketActions | None = None  # set by attach_actions
+    managers: SubscriptionManagers | None = None  # set by attach_subscriptions; alerts share it
 
     def close(self) -> None:
         if self.alerts is not None:
@@ -206,6 +208,7 @@ def attach_actions(
         clock=clock,
     )
     actions.attach(bot.slack)
+    bot.actions = actions
     if settings.config.triage_managers:
         drilldowns.attach_actions(actions)
     else:
@@ -238,6 +241,7 @@ def attach_subscriptions(
     bot.slack.home.digests = partial(store.list_subscriptions, config=config_subscriptions(settings))
     bot.store = store
     bot.subscriptions = subscriptions
+    bot.managers = managers
     if managers.groups:
         bot.executor.submit(managers.refresh)  # so commands find the groups' members cached
     return subscriptions
@@ -289,10 +293,18 @@ def attach_alerts(
         rules=bot.slack.rules,
         clock=clock,
     )
+    managers = bot.managers  # the subscriptions' own: one cache of group members, refreshed once
+    if managers is None:
+        managers = SubscriptionManagers.from_config(bot.slack.client, settings.config.subscription_managers)
+    alerts = AlertStore(store.engine)
+    if settings.config.triage_managers and bot.actions is not None:
+        # Alerts get the action row drill-downs have; an action on one is told in the alert's thread.
+        dispatcher.row_choices = bot.actions.row_choices
+        bot.actions.refresh = alert_action_notes(alerts, bot.slack.poster, otherwise=bot.actions.refresh)
     commands = AlertCommands(
-        alerts=AlertStore(store.engine),
+        alerts=alerts,
         rules=bot.slack.rules,
-        managers=SubscriptionManagers.from_config(bot.slack.client, settings.config.subscription_managers),
+        managers=managers,
         poster=bot.slack.poster,
         executor=bot.executor,
         clock=clock,

@@ -5,14 +5,21 @@ A pass, for each alert subscription that is not paused, on the repositories the 
   planned by `bot.alerts.engine.plan_new` (alone, bundled, counted or deferred), each claimed in the
   store before it is posted, so whichever process inserts the record posts it and no other does;
 * `waiting`: open issues past the response target with no team reply, claimed and posted the same way;
-* then every posted `waiting` alert whose ticket has been answered (or closed) since is updated in place
-  (chat.update), never posted again;
+* then every posted `waiting` alert whose ticket has been answered (or closed) since (found in SQL) is
+  updated in place (chat.update), never posted again; the update is sent before the record is marked;
 * and records left by a process that died are settled: a claim never posted is dropped (and claimed
   afresh), a post in progress is looked for in Slack by its delivery id (found: posted; not: unconfirmed).
 
-A failed post (not in the channel, archived, refused) marks its record failed, to be tried by the next
-pass, and is counted on the subscription; after `pause_after` failures in a row the channel's alerts of
-that kind pause (shown by `/ticket-report alerts`) until `alerts on` again.
+A failed post is settled by what Slack said (`failure_kind`): a channel error (not in the channel,
+archived, posting restricted) marks its record failed, to be tried by the next pass, and is counted on
+the subscription; after `pause_after` of them in a row the channel's alerts of that kind pause (shown by
+`/ticket-report alerts`, and told to whoever last turned them on) until `alerts on` again. Slack's or
+the network's trouble (rate limits, connection failures, a token problem) marks it failed with a retry
+time that grows with each try, and never pauses the channel. A message Slack rejects (too long, bad
+blocks) is marked rejected and never sent again. Both are shown by `alerts`, as are unconfirmed posts.
+
+A burst is bundled under a per-channel, per-window slot (`AlertStore.claim_slot`) claimed before its
+tickets, so two processes planning the same burst post one message; the "while paused" line likewise.
 
 `trigger()` runs a pass on the dispatcher's own thread, never the caller's (a webhook's answer stays
 fast); triggers that arrive while one is waiting to run share it. `start(interval)` runs a pass every
@@ -39,7 +46,7 @@ from bot.alerts.engine import (
     GROUP_DAYS,
     answered,
     by_team_or_bot,
-    group_of,
+    groups_of,
     plan_new,
     ticket_alert,
     waiting_for,
@@ -49,6 +56,7 @@ from bot.alerts.models import AlertKind, AlertSubscription, WaitingAlert
 from bot.alerts.store import AlertRecord, AlertStore
 from bot.delivery.ids import Delivery, new_delivery_id
 from bot.delivery.scheduler import PERIODIC_EXECUTOR, periodic_executor
+from bot.render.action_blocks import RowChoices
 from bot.render.alert_blocks import (
     render_bundle,
     render_new_ticket,
@@ -71,6 +79,37 @@ PAUSE_AFTER = 3  # failed posts in a row before a channel's alerts pause
 LEASE = timedelta(minutes=5)  # a claim's owner must have finished (or be dead) by then
 DEFAULT_INTERVAL = timedelta(seconds=30)
 _JOB_ID = "ticket-report:alerts"
+RETRY_MIN = timedelta(minutes=1)  # a post failing for Slack's or the network's reasons waits this long
+RETRY_MAX = timedelta(minutes=30)
+INVALID_MESSAGE = "the alert was not a valid Slack message"
+# The bot may not post in the channel: only these pause a channel's alerts.
+CHANNEL_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "channel_archived",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+    }
+)
+# This message will never be taken, however often it is sent.
+CONTENT_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_attachments",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        INVALID_MESSAGE,
+    }
+)
 
 
 class Poster(Protocol):
@@ -101,6 +140,41 @@ class PassResult:
 
     def changed(self) -> bool:
         return bool(self.posted or self.bundles or self.counted or self.updated or self.failed)
+
+
+class _PassCache:
+    """What one pass reads once however many tickets it alerts: each repository's recent tickets,
+    grouped once for all the tickets alerted alone, and its open titles."""
+
+    def __init__(self, mirror: Mirror, alerts: AlertStore, options: ReportOptions) -> None:
+        self._mirror = mirror
+        self._alerts = alerts
+        self._options = options
+        self._windows: dict[str, TicketData] = {}
+        self._groups: dict[tuple[str, int], tuple[str, int] | None] = {}
+        self._titles: dict[str, list[tuple[str, int, str, str]]] = {}
+
+    def group(self, ticket: Ticket, *, among: Sequence[Ticket], now: datetime) -> tuple[str, int] | None:
+        """The group of `ticket`, grouping it with the rest of `among` (this pass's singles) at once."""
+        if ticket.key not in self._groups:
+            key = ticket.repo.lower()
+            if key not in self._windows:
+                start = now - timedelta(days=GROUP_DAYS)
+                self._windows[key] = self._mirror.window(ticket.repo, window_start=start, window_end=now)
+            recent = self._windows[key]
+            batch = [t for t in among if t.repo.lower() == key and t.key not in self._groups]
+            found = groups_of(
+                batch or [ticket], recent.tickets, recent.comments, team_logins=self._options.team_logins
+            )
+            for t in batch or [ticket]:
+                self._groups[t.key] = found.get(t.key)
+        return self._groups[ticket.key]
+
+    def open_titles(self, repo: str) -> list[tuple[str, int, str, str]]:
+        key = repo.lower()
+        if key not in self._titles:
+            self._titles[key] = self._alerts.open_titles(repo)
+        return self._titles[key]
 
 
 def _utc_now() -> datetime:
@@ -140,6 +214,9 @@ class AlertDispatcher:
         self._pending = threading.Lock()  # held while a triggered pass waits to start
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alerts")
         self._scheduler: BackgroundScheduler | None = None
+        self._pass = _PassCache(mirror, alerts, options)
+        # With ticket actions on (bot.slack.actions), each alert ends with the ticket's action row.
+        self.row_choices: Callable[[str], RowChoices] | None = None
 
     # --- when --------------------------------------------------------------------------------------
 
@@ -196,6 +273,7 @@ class AlertDispatcher:
         with self._lock:
             now = self._clock()
             result = PassResult()
+            self._pass = _PassCache(self._mirror, self._alerts, self._options)
             self._settle_lapsed(now, result)
             for subscription in self._alerts.subscriptions():
                 if subscription.paused:
@@ -240,6 +318,8 @@ class AlertDispatcher:
             since=subscription.created_at,
             until=until,
             team_logins=self._options.team_logins if until is not None else None,
+            labels=subscription.labels,
+            now=self._clock(),
         )
         now = self._clock()
         found = []
@@ -279,7 +359,9 @@ class AlertDispatcher:
         tickets = [ticket for repo in repos for ticket, _ in self._candidates(subscription, repo)]
         if not tickets:
             return
-        recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=now - BURST_WINDOW)
+        arrived = [t.created_at for t in tickets if now - t.created_at <= CATCH_UP]
+        since = min([now, *arrived]) - BURST_WINDOW  # see `plan_new`
+        recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=since)
         plan = plan_new(tickets, now=now, recent=recent, last_bundle_at=last_bundle, burst=self._burst)
         result.deferred += len(plan.deferred)
         if plan.counted:
@@ -287,18 +369,17 @@ class AlertDispatcher:
         if plan.bundle:
             self._post_bundle(subscription, plan.bundle, repos, now=now, result=result)
         home = home_repo(repos)
-        recent_by_repo: dict[str, TicketData] = {}
         for ticket in plan.single:
-            if ticket.repo not in recent_by_repo:
-                start = now - timedelta(days=GROUP_DAYS)
-                recent_by_repo[ticket.repo] = self._mirror.window(
-                    ticket.repo, window_start=start, window_end=now
-                )
-            recent = recent_by_repo[ticket.repo]
-            group = group_of(ticket, recent.tickets, recent.comments, team_logins=self._options.team_logins)
-            titles = self._alerts.open_titles(ticket.repo)
+            group = self._pass.group(ticket, among=plan.single, now=now)
+            titles = self._pass.open_titles(ticket.repo)
             alert = ticket_alert(ticket, open_tickets=titles, group=group, home_repo=home)
-            if not self._post_one(subscription, ticket, render_new_ticket(alert), now=now, result=result):
+            if not self._post_one(
+                subscription,
+                ticket,
+                render_new_ticket(alert, actions=self._row(ticket.repo)),
+                now=now,
+                result=result,
+            ):
                 return
 
     def _waiting(
@@ -311,16 +392,34 @@ class AlertDispatcher:
                 waited = waiting_for(ticket, comments, now=now, options=self._options)
                 if waited is None:
                     continue
-                titles = self._alerts.open_titles(ticket.repo)
+                titles = self._pass.open_titles(ticket.repo)
                 alert = WaitingAlert(
                     ticket=ticket_alert(ticket, open_tickets=titles, home_repo=home),
                     waited=waited,
                     target=target,
                 )
-                if not self._post_one(subscription, ticket, render_waiting(alert), now=now, result=result):
+                if not self._post_one(
+                    subscription,
+                    ticket,
+                    render_waiting(alert, actions=self._row(ticket.repo)),
+                    now=now,
+                    result=result,
+                ):
                     return
 
     # --- posting -----------------------------------------------------------------------------------
+
+    def _row(self, repo: str) -> RowChoices | None:
+        """What the alert's action row offers; None without ticket actions (or when Slack's side of
+        them cannot say: the alert goes out without its row rather than not at all)."""
+        choices = self.row_choices
+        if choices is None:
+            return None
+        try:
+            return choices(repo)
+        except Exception:
+            log.warning("no action row for an alert of %s", repo, exc_info=True)
+            return None
 
     def _record(self, subscription: AlertSubscription, ticket: Ticket, delivery: str) -> AlertRecord:
         return AlertRecord(
@@ -370,6 +469,10 @@ class AlertDispatcher:
         result: PassResult,
     ) -> None:
         delivery = new_delivery_id()
+        if not self._alerts.claim_slot(
+            subscription.channel_id, "bundle", owner=self._owner, now=now, window=BURST_WINDOW
+        ):
+            return  # another process bundles this window's burst; the rest waits for the next one
         mine = [
             ticket
             for ticket in tickets
@@ -415,35 +518,16 @@ class AlertDispatcher:
         try:
             ts = self._poster.post_report(channel, [message], delivery=Delivery(id=delivery))
         except PostUnconfirmed as exc:
+            # It may be in the channel: never sent again, and shown by `alerts` as possibly missing.
             for record in records:
                 self._alerts.move(
                     record, ("posting",), state="unconfirmed", error=exc.error, lease_until=None
                 )
+            self._alerts.note_error(channel, kind, error=f"unconfirmed: {exc.error}", now=now)
             result.failed += 1
             return True
         except (SlackPostError, ValueError) as exc:
-            error = (
-                exc.error if isinstance(exc, SlackPostError) else "the alert was not a valid Slack message"
-            )
-            if not isinstance(exc, SlackPostError):
-                log.exception("an alert for %s was not a valid Slack message", channel)
-            elif not isinstance(exc, (NotInChannel, ChannelArchived)):
-                log.warning("an alert to %s failed: %s", channel, error)
-            for record in records:
-                self._alerts.move(record, ("posting",), state="failed", error=error, lease_until=None)
-            result.failed += 1
-            if self._alerts.post_failed(channel, kind, error=error, now=now, pause_after=self._pause_after):
-                log.warning(
-                    "alerts (%s) to %s paused after %d failed posts: %s",
-                    kind,
-                    channel,
-                    self._pause_after,
-                    error,
-                )
-                result.paused.append((channel, kind))
-                self._tell_paused(subscription, error)
-                return False
-            return True
+            return self._failed(subscription, records, exc, now=now, result=result)
         for record in records:
             self._alerts.move(
                 record,
@@ -456,6 +540,49 @@ class AlertDispatcher:
             )
             result.posted.append((channel, record.repo, record.number, kind))
         self._alerts.posted_ok(channel, kind, now=now)
+        return True
+
+    def _failed(
+        self,
+        subscription: AlertSubscription,
+        records: list[AlertRecord],
+        exc: Exception,
+        *,
+        now: datetime,
+        result: PassResult,
+    ) -> bool:
+        """Settle the records of a post Slack refused (see `failure_kind`); False: post nothing more
+        to this subscription in this pass (it paused, or Slack is not taking posts just now)."""
+        channel, kind = subscription.channel_id, subscription.kind
+        result.failed += 1
+        if isinstance(exc, SlackPostError):
+            error, what = exc.error, failure_kind(exc.error)
+        else:
+            log.exception("an alert for %s was not a valid Slack message", channel)
+            error, what = INVALID_MESSAGE, "content"
+        if what == "content":  # the same message would be refused again: never retried
+            log.warning("Slack rejected an alert to %s: %s; not tried again", channel, error)
+            for record in records:
+                self._alerts.move(record, ("posting",), state="rejected", error=error, lease_until=None)
+            self._alerts.note_error(channel, kind, error=error, now=now)
+            return True
+        if what == "transient":  # Slack or the network: tried again later, the channel is not at fault
+            first = self._alerts.get(channel, records[0].repo, records[0].number, kind)  # its first try
+            retry = now + retry_delay(now - (first.claimed_at if first is not None else now))
+            log.warning("an alert to %s failed: %s; tried again from %s", channel, error, retry)
+            for record in records:
+                self._alerts.move(record, ("posting",), state="failed", error=error, lease_until=retry)
+            self._alerts.note_error(channel, kind, error=error, now=now)
+            return False
+        for record in records:
+            self._alerts.move(record, ("posting",), state="failed", error=error, lease_until=None)
+        if self._alerts.post_failed(channel, kind, error=error, now=now, pause_after=self._pause_after):
+            log.warning(
+                "alerts (%s) to %s paused after %d failed posts: %s", kind, channel, self._pause_after, error
+            )
+            result.paused.append((channel, kind))
+            self._tell_paused(subscription, error)
+            return False
         return True
 
     def _tell_paused(self, subscription: AlertSubscription, error: str) -> None:
@@ -481,6 +608,10 @@ class AlertDispatcher:
         result: PassResult,
     ) -> None:
         """One line for the tickets that arrived while alerts were paused (or the bot was down)."""
+        if not self._alerts.claim_slot(
+            subscription.channel_id, "count", owner=self._owner, now=now, window=BURST_WINDOW
+        ):
+            return  # another process counts them in its line (what it missed, the next window's)
         mine = [
             ticket
             for ticket in tickets
@@ -504,31 +635,36 @@ class AlertDispatcher:
             self._poster.post_report(subscription.channel_id, [render_paused_count(len(mine), repos=where)])
         except SlackPostError as exc:  # the tickets stay counted: the line is not worth a second post
             log.warning("the paused-alerts line to %s failed: %s", subscription.channel_id, exc.error)
-            self._alerts.post_failed(
-                subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
-            )
+            if failure_kind(exc.error) == "channel":
+                self._alerts.post_failed(
+                    subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
+                )
+            else:
+                self._alerts.note_error(subscription.channel_id, "new", error=exc.error, now=now)
 
     # --- after posting -----------------------------------------------------------------------------
 
     def _update_answered(self, now: datetime, result: PassResult) -> None:
-        """Say on each posted `waiting` alert that the team replied (or the ticket closed), once."""
+        """Say on each posted `waiting` alert that the team replied (or the ticket closed), once.
+
+        The update goes first, then the record is marked: a process stopping in between leaves the
+        record unresolved and the next pass sends the same update again, which changes nothing."""
         target = self._options.response_target
-        for record in self._alerts.unresolved_waiting():
+        subscriptions = {s.channel_id: s for s in self._alerts.subscriptions() if s.kind == "waiting"}
+        for record in self._alerts.unresolved_waiting(team_logins=self._options.team_logins):
             held = self._mirror.ticket(record.repo, record.number)
             ticket, comments = held if held is not None else (None, ())
             outcome = answered(ticket, comments, options=self._options)
             if outcome is None or (ticket is None and outcome[1] is False):
                 continue
-            if not self._alerts.resolve(record, now=now):
-                continue  # another process did
-            if ticket is None:
-                continue  # deleted or transferred: nothing to show, the message stays as it was
+            if ticket is None:  # deleted or transferred: nothing to show, the message stays as it was
+                self._alerts.resolve(record, now=now)
+                continue
             reply, closed = outcome
-            allowed = self._rules.allowed(record.channel_id)
-            home = next((r for r in allowed if r.lower() == record.repo), None) if len(allowed) == 1 else None
-            shown = replace(ticket, repo=home) if home else ticket
+            subscription = subscriptions.get(record.channel_id)
+            repos = self._repos(subscription) if subscription else self._rules.allowed(record.channel_id)
             alert = WaitingAlert(
-                ticket=ticket_alert(shown, home_repo=home),
+                ticket=ticket_alert(ticket, home_repo=home_repo(repos)),  # as `_waiting` named it
                 waited=(reply.created_at if reply else now) - ticket.created_at,
                 target=target,
                 replied_by=reply.author if reply else None,
@@ -537,19 +673,21 @@ class AlertDispatcher:
             )
             try:
                 assert record.message_ts is not None
-                self._updater.update(record.channel_id, record.message_ts, render_waiting(alert))
+                message = render_waiting(alert, actions=self._row(ticket.repo))
+                self._updater.update(record.channel_id, record.message_ts, message)
             except (NotInChannel, ChannelArchived) as exc:
                 log.info(
                     "could not update the alert in %s (%s); left as it was", record.channel_id, exc.error
                 )
+                self._alerts.resolve(record, now=now)
                 continue
             except SlackPostError as exc:
                 log.warning(
                     "updating the alert in %s failed (%s); tried again later", record.channel_id, exc.error
                 )
-                self._alerts.unresolve(record)
                 continue
-            result.updated += 1
+            if self._alerts.resolve(record, now=now):
+                result.updated += 1
 
     def _settle_lapsed(self, now: datetime, result: PassResult) -> None:
         """Records whose process died (see the module docstring)."""
@@ -585,6 +723,23 @@ class AlertDispatcher:
             else:
                 error = "its process stopped while posting and the channel does not show it"
                 self._alerts.move(mine, ("posting",), state="unconfirmed", error=error, lease_until=None)
+
+
+def failure_kind(error: str) -> str:
+    """What a refused post says: "channel" (the bot may not post there: counts toward the pause),
+    "content" (this message will never be taken: rejected for good) or "transient" (rate limits,
+    connection trouble, Slack's own errors, a token problem: tried again later, never pausing)."""
+    if error in CHANNEL_ERRORS:
+        return "channel"
+    if error in CONTENT_ERRORS:
+        return "content"
+    return "transient"
+
+
+def retry_delay(since_first_try: timedelta) -> timedelta:
+    """The wait before a transient failure is tried again: as long as it has failed so far (so it
+    doubles with each try), between RETRY_MIN and RETRY_MAX."""
+    return max(RETRY_MIN, min(RETRY_MAX, since_first_try))
 
 
 def kinds_of(subscriptions: Sequence[AlertSubscription]) -> tuple[AlertKind, ...]:

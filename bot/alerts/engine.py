@@ -5,9 +5,12 @@
   any), and was created at or after the subscription (turning alerts on never posts the backlog).
 * `new`: a ticket at most CATCH_UP old is alerted on its own; an older one (it arrived while the bot was
   down, or while the channel's alerts were paused) is only counted, in one line for all of them.
-* A burst: more than `burst` new tickets in BURST_WINDOW for one channel (those already alerted in the
-  window included) are posted as one bundled message; while a bundle posted within the window stands,
-  further tickets wait and are bundled once it has passed, so a wave costs one message a minute.
+* A burst: more than `burst` new tickets seen at once (none alerted in the window before) are posted
+  as one bundled message. When tickets come one by one (a webhook each), the first `burst` of a
+  BURST_WINDOW are posted alone and the overflow waits until BURST_WINDOW after its first ticket, then
+  goes out as one bundle (a lone one on its own: never a bundle of one); while a bundle posted within
+  the window stands, further tickets wait and are bundled once it has passed, so a wave costs one
+  message a minute.
 * `waiting`: an open ticket not opened by the team or a bot, past the response target with no team
   reply; `answered` tells when a posted one has been answered (or closed) since.
 """
@@ -20,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.alerts.models import AlertSubscription, Similar, TicketAlert
 from bot.report import derived
-from bot.report.activity import first_team_response
+from bot.report.activity import first_team_response, history_complete
 from bot.report.drilldown import ContextTicket, ReportContext, similar_titles
 from bot.report.grouping import find_common_issues
 from bot.report.models import TEAM_ASSOCIATIONS, Comment, Ticket
@@ -73,19 +76,29 @@ def plan_new(
     last_bundle_at: datetime | None,
     burst: int,
 ) -> NewPlan:
-    """`tickets`: wanted and not alerted yet; `recent`: new-ticket alerts claimed in the last BURST_WINDOW;
-    `last_bundle_at`: when the channel's latest bundle was claimed."""
+    """`tickets`: wanted and not alerted yet; `recent`: new-ticket alerts claimed from BURST_WINDOW
+    before the oldest fresh one of `tickets` arrived (or before `now`, the earlier) until now, so an
+    overflow that waited for its window still sees the alerts it overflowed; `last_bundle_at`: when
+    the channel's latest bundle was claimed."""
     ordered = sorted(tickets, key=lambda t: (t.created_at, t.repo.lower(), t.number))
     fresh = tuple(t for t in ordered if now - t.created_at <= CATCH_UP)
     counted = tuple(t for t in ordered if now - t.created_at > CATCH_UP)
     if not fresh:
         return NewPlan(counted=counted)
-    bundle_standing = last_bundle_at is not None and now - last_bundle_at < BURST_WINDOW
-    if bundle_standing:
-        return NewPlan(counted=counted, deferred=fresh)
-    if len(fresh) + recent > burst:
+    if last_bundle_at is not None and now - last_bundle_at < BURST_WINDOW:
+        return NewPlan(counted=counted, deferred=fresh)  # a bundle stands: the next one collects these
+    wave_on = last_bundle_at is not None and now - last_bundle_at < 2 * BURST_WINDOW
+    if (len(fresh) > burst and recent == 0) or (wave_on and len(fresh) > 1):
         return NewPlan(counted=counted, bundle=fresh)
-    return NewPlan(counted=counted, single=fresh)
+    room = max(0, burst - recent)
+    single, overflow = fresh[:room], fresh[room:]
+    if not overflow:
+        return NewPlan(counted=counted, single=single)
+    if now - overflow[0].created_at < BURST_WINDOW:  # the burst is still arriving: collect it
+        return NewPlan(counted=counted, single=single, deferred=overflow)
+    if len(overflow) == 1:  # a bundle of one would only hide the ticket
+        return NewPlan(counted=counted, single=single + overflow)
+    return NewPlan(counted=counted, single=single, bundle=overflow)
 
 
 def by_team_or_bot(ticket: Ticket, options: ReportOptions) -> bool:
@@ -105,6 +118,8 @@ def waiting_for(
         return None
     if first_team_response(ticket, comments, options.team_logins) is not None:
         return None
+    if not history_complete(ticket, comments, None):
+        return None  # the mirror lacks some of its comments: one of them may be the team's reply
     waited = now - ticket.created_at
     return waited if waited >= options.response_target else None
 
@@ -147,6 +162,7 @@ def ticket_alert(
         group_title=group[0] if group else None,
         group_size=group[1] if group else 0,
         home_repo=home_repo,
+        state=ticket.state,
     )
 
 
@@ -169,6 +185,31 @@ def group_of(
         if any((ref.repo, ref.number) == ticket.key for ref in group.tickets):
             return group.title, len(group.tickets)
     return None
+
+
+def groups_of(
+    alerted: Sequence[Ticket],
+    tickets: Sequence[Ticket],
+    comments: Sequence[Comment],
+    *,
+    team_logins: frozenset[str],
+) -> dict[tuple[str, int], tuple[str, int]]:
+    """`group_of` for several alerted tickets at once, grouping once: each one's group (title and
+    size) by key; one in no group is left out."""
+    newest = sorted((t for t in tickets if t.state == "open"), key=lambda t: t.created_at, reverse=True)
+    pool = {t.key: t for t in newest[:MAX_GROUP_POOL]}
+    pool.update((t.key, t) for t in alerted)
+    if len(pool) < 2:
+        return {}
+    groups = find_common_issues(list(pool.values()), comments, team_logins=team_logins, max_groups=MAX_GROUPS)
+    wanted_keys = {t.key for t in alerted}
+    found: dict[tuple[str, int], tuple[str, int]] = {}
+    for group in groups:
+        for ref in group.tickets:
+            key = (ref.repo, ref.number)
+            if key in wanted_keys and key not in found:
+                found[key] = (group.title, len(group.tickets))
+    return found
 
 
 def looks_like(ticket: Ticket, open_tickets: Sequence[tuple[str, int, str, str]]) -> tuple[Similar, ...]:

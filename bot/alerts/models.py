@@ -57,6 +57,7 @@ class TicketAlert:
     group_title: str | None = None  # the common issue of recent open tickets it seems to belong to
     group_size: int = 0  # tickets in that group, this one included
     home_repo: str | None = None  # the channel's only repository: its tickets are named "#N"
+    state: str = "open"  # the ticket's, when the alert was drawn (its action row follows it)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ succeeded owns it and posts it; every later change is a conditional UPDATE namin
 state it expects (as `bot.store.claims` does for digests), so any number of processes alert each ticket
 once. States: claimed (building; a lapsed lease means nothing was sent, and the row is dropped so the
 ticket is claimed afresh), posting (sending; a lapsed lease is settled by looking for the delivery id in
-Slack, never by sending again), posted, failed (nothing was sent; claimed again by the next run),
-unconfirmed (it may be in Slack: never sent again), counted (only counted in a "while paused" line) and
-skipped (not for this channel: another label, excluded, opened by the team).
+Slack, never by sending again), posted, failed (nothing was sent; claimed again by a later run, from
+its retry time in lease_until when it has one), rejected (Slack refused its content: never sent
+again), unconfirmed (it may be in Slack: never sent again), slot (see `claim_slot`), counted (only
+counted in a "while paused" line) and skipped (not for this channel: another label, excluded, opened
+by the team).
 
 Times come from the caller; nothing here reads the clock.
 """
@@ -33,6 +35,7 @@ from bot.store.schema import alert_records, alert_subscriptions, mirror_comments
 
 MAX_CANDIDATES = 200  # tickets read per repository and pass (more wait for the next pass)
 MAX_OPEN_TITLES = 500  # open tickets compared for "looks like"
+SLOT_PREFIX = "~"  # no repository name starts so: the synthetic rows of `claim_slot`
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,13 @@ class AlertStore:
             conn.execute(
                 sa.update(alert_subscriptions)
                 .where(c.channel_id == channel_id, c.kind == kind)
-                .values(repos=values["repos"], labels=values["labels"], paused_at=None, failures=0)
+                .values(
+                    repos=values["repos"],
+                    labels=values["labels"],
+                    created_by=values["created_by"],  # who last turned them on is told of a pause
+                    paused_at=None,
+                    failures=0,
+                )
             )
         return "resumed" if row is not None and row.paused_at is not None else "updated"
 
@@ -126,6 +135,16 @@ class AlertStore:
                 sa.update(alert_subscriptions)
                 .where(c.channel_id == channel_id, c.kind == kind)
                 .values(failures=0, last_posted_at=now)
+            )
+
+    def note_error(self, channel_id: str, kind: AlertKind, *, error: str, now: datetime) -> None:
+        """Remember a failure that does not count toward the pause (shown by `alerts`)."""
+        c = alert_subscriptions.c
+        with self._engine.begin() as conn:
+            conn.execute(
+                sa.update(alert_subscriptions)
+                .where(c.channel_id == channel_id, c.kind == kind)
+                .values(last_error=clip_error(error), last_error_at=now)
             )
 
     def post_failed(
@@ -182,10 +201,17 @@ class AlertStore:
         if self._insert_once(alert_records, values):
             return True
         c = alert_records.c
+        # A failed record is taken back once its retry time (lease_until) has come. Its claimed_at stays
+        # the first attempt's: the retry delay grows with the time since (`dispatch.retry_delay`).
+        kept = ("channel_id", "repo", "number", "kind", "claimed_at")
         statement = (
             sa.update(alert_records)
-            .where(_record_is(channel_id, repo, number, kind), c.state == "failed")
-            .values({k: v for k, v in values.items() if k not in ("channel_id", "repo", "number", "kind")})
+            .where(
+                _record_is(channel_id, repo, number, kind),
+                c.state == "failed",
+                sa.or_(c.lease_until.is_(None), c.lease_until <= now),
+            )
+            .values({k: v for k, v in values.items() if k not in kept})
             .returning(c.number)
         )
         with self._engine.begin() as conn:
@@ -215,11 +241,70 @@ class AlertStore:
         return None if row is None else _record(row._mapping)
 
     def records(self, channel_id: str | None = None, *, kind: AlertKind | None = None) -> list[AlertRecord]:
-        query = sa.select(alert_records).order_by(alert_records.c.claimed_at, alert_records.c.number)
+        query = (
+            sa.select(alert_records)
+            .where(alert_records.c.state != "slot")
+            .order_by(alert_records.c.claimed_at, alert_records.c.number)
+        )
         if channel_id is not None:
             query = query.where(alert_records.c.channel_id == channel_id)
         if kind is not None:
             query = query.where(alert_records.c.kind == kind)
+        with self._engine.connect() as conn:
+            return [_record(row._mapping) for row in conn.execute(query)]
+
+    def claim_slot(self, channel_id: str, what: str, *, owner: str, now: datetime, window: timedelta) -> bool:
+        """Own the channel's one `what` ("bundle" or "count") message of the window holding `now`;
+        False when another process has it, or (a bundle) one of the window before still stands.
+
+        A slot is an insert-once row of alert_records under a synthetic repository ("~bundle"), numbered
+        by its window, so processes that planned the same burst at once post it as one message."""
+        seconds = window.total_seconds()
+        bucket = int(now.timestamp() // seconds)
+        values = {
+            "channel_id": channel_id,
+            "repo": f"{SLOT_PREFIX}{what}",
+            "number": bucket,
+            "kind": "new",
+            "state": "slot",
+            "claimed_by": owner[:200],
+            "claimed_at": now,
+            "lease_until": None,
+            "delivery_id": None,
+            "bundled": what == "bundle",
+        }
+        if not self._insert_once(alert_records, values):
+            return False
+        if what != "bundle":
+            return True
+        c = alert_records.c
+        before = sa.select(c.number).where(
+            _record_is(channel_id, values["repo"], bucket - 1, "new"), c.claimed_at > now - window
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(before).first() is None
+
+    def alert_at(self, channel_id: str, message_ts: str) -> AlertRecord | None:
+        """The alert posted as the message `message_ts` of the channel (a bundle's first), or None."""
+        c = alert_records.c
+        query = (
+            sa.select(alert_records)
+            .where(c.channel_id == channel_id, c.message_ts == message_ts, c.state == "posted")
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _record(row._mapping)
+
+    def troubled(self, channel_id: str, kind: AlertKind) -> list[AlertRecord]:
+        """The channel's alerts of `kind` that may not be in Slack (unconfirmed) or that Slack
+        rejected for good, oldest first."""
+        c = alert_records.c
+        query = (
+            sa.select(alert_records)
+            .where(c.channel_id == channel_id, c.kind == kind, c.state.in_(("unconfirmed", "rejected")))
+            .order_by(c.claimed_at, c.number)
+        )
         with self._engine.connect() as conn:
             return [_record(row._mapping) for row in conn.execute(query)]
 
@@ -234,7 +319,7 @@ class AlertStore:
             c.state.not_in(("counted", "skipped")),
         )
         with self._engine.connect() as conn:
-            count = conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
+            count = conn.execute(sa.select(sa.func.count()).where(*where, c.state != "slot")).scalar_one()
             bundled = conn.execute(sa.select(sa.func.max(c.claimed_at)).where(*where, c.bundled)).scalar()
         return int(count), _aware(bundled)
 
@@ -281,17 +366,28 @@ class AlertStore:
                 is not None
             )
 
-    def unresolved_waiting(self) -> list[AlertRecord]:
-        """Posted `waiting` alerts whose message does not yet say the team replied."""
-        c = alert_records.c
+    def unresolved_waiting(self, *, team_logins: frozenset[str] | None = None) -> list[AlertRecord]:
+        """Posted `waiting` alerts whose message does not yet say the team replied. With `team_logins`,
+        only those whose ticket has since been answered by the team, closed, or gone from the mirror
+        (the ones worth reading: a pass does not reload every ticket still waiting)."""
+        c, i = alert_records.c, mirror_issues.c
         query = sa.select(alert_records).where(
             c.kind == "waiting", c.state == "posted", c.resolved_at.is_(None), c.message_ts.is_not(None)
         )
+        if team_logins is not None:
+            issue = sa.select(i.number).where(i.repo == c.repo, i.number == c.number)
+            settled = sa.select(i.number).where(
+                i.repo == c.repo,
+                i.number == c.number,
+                sa.or_(i.deleted_at.is_not(None), i.state != "open", _team_replied(team_logins)),
+            )
+            query = query.where(sa.or_(~issue.exists(), settled.exists()))
         with self._engine.connect() as conn:
             return [_record(row._mapping) for row in conn.execute(query)]
 
     def resolve(self, record: AlertRecord, *, now: datetime) -> bool:
-        """Mark the waiting alert answered; False when another process did first."""
+        """Mark the waiting alert answered (after its message says so); False when another process did
+        first."""
         c = alert_records.c
         with self._engine.begin() as conn:
             return (
@@ -307,14 +403,6 @@ class AlertStore:
                 is not None
             )
 
-    def unresolve(self, record: AlertRecord) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                sa.update(alert_records)
-                .where(_record_is(record.channel_id, record.repo, record.number, record.kind))
-                .values(resolved_at=None)
-            )
-
     # --- mirror reads -------------------------------------------------------------------------------
 
     def candidates(
@@ -326,18 +414,25 @@ class AlertStore:
         since: datetime,
         until: datetime | None = None,
         team_logins: frozenset[str] | None = None,
+        labels: Sequence[str] = (),
+        now: datetime | None = None,
     ) -> list[int]:
         """Issues (no pull requests, no deleted ones) of `repo` created at or after `since` that the
         channel has no record of for `kind` (a failed one excepted), oldest first, at most
         MAX_CANDIDATES. With `until`: only open ones created by then and, with `team_logins`, without
-        a comment by the team (an association of the team or one of these lower-case logins)."""
+        a comment by the team (an association of the team or one of these lower-case logins); without
+        it, newest first (the newest are the ones still alerted alone). `labels` (lower-case) narrows
+        them in SQL to tickets that may carry one, so a flood of others cannot crowd them out (the
+        caller still checks each ticket). A failed record waiting for its retry time (after `now`)
+        counts as a record."""
         c, r = mirror_issues.c, alert_records.c
+        waiting_retry = sa.and_(r.lease_until.is_not(None), r.lease_until > now) if now else sa.false()
         recorded = sa.exists().where(
             r.channel_id == channel_id,
             r.kind == kind,
             r.repo == c.repo,
             r.number == c.number,
-            r.state != "failed",
+            sa.or_(r.state != "failed", waiting_retry),
         )
         query = sa.select(c.number).where(
             c.repo == repo_key(repo),
@@ -349,22 +444,12 @@ class AlertStore:
         if until is not None:
             query = query.where(c.created_at <= until, c.state == "open")
         if team_logins is not None:
-            m = mirror_comments.c
-            login = sa.func.lower(m.author)
-            by_team = sa.or_(
-                m.author_association.in_(sorted(TEAM_ASSOCIATIONS)),
-                login.in_(sorted(team_logins)) if team_logins else sa.false(),
-            )
-            replied = sa.exists().where(
-                m.repo == c.repo,
-                m.issue_number == c.number,
-                m.deleted_at.is_(None),
-                m.author_is_bot.is_(False),
-                login != sa.func.lower(c.author),
-                by_team,
-            )
-            query = query.where(~replied)
-        query = query.order_by(c.created_at, c.number).limit(MAX_CANDIDATES)
+            query = query.where(~_team_replied(team_logins))
+        narrowed = _may_carry(labels)
+        if narrowed is not None:
+            query = query.where(narrowed)
+        order = (c.created_at, c.number) if until is not None else (c.created_at.desc(), c.number.desc())
+        query = query.order_by(*order).limit(MAX_CANDIDATES)
         with self._engine.connect() as conn:
             return [row.number for row in conn.execute(query)]
 
@@ -398,6 +483,40 @@ class AlertStore:
                 return conn.execute(statement).first() is not None
         except IntegrityError:
             return False
+
+
+def _team_replied(team_logins: frozenset[str]) -> sa.ColumnElement[bool]:
+    """The mirrored issue has a comment by the team (an association of the team or one of these
+    lower-case logins) other than its author."""
+    c, m = mirror_issues.c, mirror_comments.c
+    login = sa.func.lower(m.author)
+    by_team = sa.or_(
+        m.author_association.in_(sorted(TEAM_ASSOCIATIONS)),
+        login.in_(sorted(team_logins)) if team_logins else sa.false(),
+    )
+    return sa.exists().where(
+        m.repo == c.repo,
+        m.issue_number == c.number,
+        m.deleted_at.is_(None),
+        m.author_is_bot.is_(False),
+        login != sa.func.lower(c.author),
+        by_team,
+    )
+
+
+def _may_carry(labels: Sequence[str]) -> sa.ColumnElement[bool] | None:
+    """Tickets whose stored labels (a JSON list) may hold one of `labels`; None: no narrowing.
+
+    Only for ASCII labels: SQLite's lower() folds ASCII alone, and a label outside it would be missed."""
+    if not labels or not all(label.isascii() for label in labels):
+        return None
+    stored = sa.func.lower(mirror_issues.c.labels)
+    like = []
+    for label in labels:
+        quoted = json.dumps(label)  # as the mirror stores it: quotes and backslashes escaped
+        pattern = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like.append(stored.like(f"%{pattern}%", escape="\\"))
+    return sa.or_(*like)
 
 
 def _record_is(channel_id: str, repo: str, number: int, kind: str) -> sa.ColumnElement[bool]:

@@ -15,6 +15,7 @@ from datetime import timedelta
 from slack_sdk.models.blocks import ActionsBlock
 
 from bot.alerts.models import TicketAlert, WaitingAlert
+from bot.render.action_blocks import RowChoices, action_row
 from bot.render.blocks import DETAILS_ACTION_ID
 from bot.render.escape import clip_slack, escape_slack, slack_link
 from bot.render.formatting import format_duration, plural, ticket_label, title_or_placeholder
@@ -85,12 +86,22 @@ def _plain(text: str) -> str:
     return clip_slack(escape_slack(text), 300)
 
 
-def render_new_ticket(alert: TicketAlert) -> SlackMessage:
+def _with_row(blocks: list[Block], alert: TicketAlert, actions: RowChoices | None) -> list[Block]:
+    """The ticket's action row after its blocks, when ticket actions are on (`actions` given)."""
+    if actions is None:
+        return blocks
+    row = action_row(alert.repo, alert.number, state=alert.state, choices=actions, label=_label(alert))
+    return blocks + row
+
+
+def render_new_ticket(alert: TicketAlert, *, actions: RowChoices | None = None) -> SlackMessage:
+    """A new ticket; with `actions` (the repository's labels and people), its action row too."""
     text = _plain(f"New ticket {_label(alert)}: {alert.title}")
-    return {"text": text, "blocks": ticket_blocks(alert, heading=":new: *New ticket*")}
+    blocks = ticket_blocks(alert, heading=":new: *New ticket*")
+    return {"text": text, "blocks": _with_row(blocks, alert, actions)}
 
 
-def render_waiting(alert: WaitingAlert) -> SlackMessage:
+def render_waiting(alert: WaitingAlert, *, actions: RowChoices | None = None) -> SlackMessage:
     """The nudge, or (once answered) the same message saying who replied and when."""
     ticket = alert.ticket
     waited = format_duration(alert.waited)
@@ -110,7 +121,7 @@ def render_waiting(alert: WaitingAlert) -> SlackMessage:
         text = _plain(f"{_label(ticket)} has waited {waited} for a first reply: {ticket.title}")
     blocks = ticket_blocks(ticket, heading=heading)
     blocks.insert(1, context(note))
-    return {"text": text, "blocks": blocks}
+    return {"text": text, "blocks": _with_row(blocks, ticket, actions)}
 
 
 def render_bundle(alerts: Sequence[TicketAlert], *, window: timedelta) -> SlackMessage:
@@ -150,7 +161,16 @@ def render_paused_notice(*, channel_id: str, kind: str, reason: str, attempts: i
     channel = escape_slack(channel_id)
     text = f"Alerts for {what} in <#{channel}> are paused after {attempts} failed posts"
     line = (
-        f":warning: {text} (Slack answered `{clip_slack(escape_slack(reason), 120)}`). Fix the cause (invite "
-        f"me to the channel, or unarchive it), then `/ticket-report alerts on {kind}` there resumes them."
+        f":warning: {text} (Slack answered `{clip_slack(escape_slack(reason), 120)}`). "
+        f"{_fix_for(reason)}, then `/ticket-report alerts on {kind}` there resumes them."
     )
     return {"text": text, "blocks": [section(clip_slack(line, MAX_SECTION_TEXT))]}
+
+
+def _fix_for(reason: str) -> str:
+    """What to do about a channel error that paused alerts (only those pause them)."""
+    if reason in ("is_archived", "channel_archived"):
+        return "Unarchive the channel"
+    if reason.startswith("restricted_action"):
+        return "Let me post there (the channel's posting permissions restrict who may)"
+    return "Invite me to the channel (`/invite @ticket-report`)"

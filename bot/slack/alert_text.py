@@ -15,13 +15,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.alerts.models import KINDS, AlertKind, AlertSubscription
 from bot.render.escape import clip_slack, escape_slack
-from bot.render.formatting import format_duration
+from bot.render.formatting import format_duration, plural
 from bot.settings import valid_repo
 from bot.slack.command_text import CommandError
 from bot.slack.messages import COMMAND
+
+if TYPE_CHECKING:
+    from bot.alerts.store import AlertRecord
 
 MAX_LABELS = 10
 MAX_LABEL_CHARS = 50  # GitHub's limit for a label name
@@ -167,24 +171,54 @@ def no_alerts() -> str:
     return f"This channel gets no alerts. `{COMMAND} alerts on` posts each new ticket here as it arrives."
 
 
-def alert_entry(subscription: AlertSubscription, *, repos: Sequence[str], now: datetime) -> str:
-    """One line of `alerts`: what, since when, and how posting went."""
+def alert_entry(
+    subscription: AlertSubscription,
+    *,
+    repos: Sequence[str],
+    now: datetime,
+    troubled: Sequence[AlertRecord] = (),
+) -> str:
+    """One line of `alerts`: what, since when, how posting went, and the alerts that may be missing
+    (`troubled`: records left unconfirmed or rejected)."""
     line = f"• {_what(subscription.kind, repos=repos, labels=subscription.labels)}"
     line += f", since {subscription.created_at:%Y-%m-%d %H:%M} UTC"
+    error, failures = subscription.last_error, subscription.failures
+    since_post = subscription.last_posted_at is None or (
+        subscription.last_error_at is not None and subscription.last_error_at >= subscription.last_posted_at
+    )
     if subscription.paused_at is not None:
         line += (
             f"\n    :warning: *Paused* {format_duration(now - subscription.paused_at)} ago after "
-            f"{subscription.failures} failed posts (last: {_reason(subscription.last_error)}). "
+            f"{plural(failures, 'failed post')} (last: {_reason(error)}). "
             f"`{COMMAND} alerts on` resumes them."
         )
-    elif subscription.last_error and subscription.failures:
-        line += (
-            f"\n    :warning: the last {subscription.failures} posts failed "
-            f"({_reason(subscription.last_error)}); alerts pause after a few more."
-        )
+    elif error and failures:
+        posts = "post" if failures == 1 else f"{failures} posts"
+        line += f"\n    :warning: the last {posts} failed ({_reason(error)}); alerts pause after a few more."
+    elif error and since_post and not error.startswith("unconfirmed: "):
+        line += f"\n    :warning: the last post failed ({_reason(error)}); it is tried again later."
     elif subscription.last_posted_at is not None:
         line += f"; last alert {format_duration(now - subscription.last_posted_at)} ago"
+    unconfirmed = [r for r in troubled if r.state == "unconfirmed"]
+    rejected = [r for r in troubled if r.state == "rejected"]
+    if unconfirmed:
+        line += (
+            f"\n    :grey_question: {_numbers(unconfirmed)}: Slack's answer was lost and the channel does "
+            f"not show {'it' if len(unconfirmed) == 1 else 'them'}; not posted again "
+            f"(last: {_reason(unconfirmed[-1].error)})."
+        )
+    if rejected:
+        line += (
+            f"\n    :no_entry: {_numbers(rejected)}: Slack refused the message "
+            f"({_reason(rejected[-1].error)}); not tried again."
+        )
     return line
+
+
+def _numbers(records: Sequence[AlertRecord], *, shown: int = 5) -> str:
+    names = [f"`{escape_slack(r.repo)}#{r.number}`" for r in records[-shown:]]
+    more = f" and {len(records) - shown} more" if len(records) > shown else ""
+    return f"{plural(len(records), 'alert')} ({', '.join(names)}{more})"
 
 
 def _reason(error: str | None) -> str:
@@ -192,8 +226,23 @@ def _reason(error: str | None) -> str:
         "not_in_channel": "I am not in this channel: invite me with `/invite @ticket-report`",
         "channel_not_found": "I cannot see this channel: invite me with `/invite @ticket-report`",
         "is_archived": "the channel is archived",
+        "channel_archived": "the channel is archived",
+        "restricted_action": "the channel does not let me post",
+        "ratelimited": "Slack asked me to slow down",
+        "invalid_auth": "Slack did not accept my token; whoever runs the bot should check it",
+        "token_revoked": "my token was revoked; whoever runs the bot should install me again",
+        "account_inactive": "my token was revoked; whoever runs the bot should install me again",
+        "msg_too_long": "the message was too long for Slack",
+        "invalid_blocks": "Slack did not accept the message's layout",
+        "the alert was not a valid Slack message": "I built a message Slack would not take; it is logged",
     }
     text = error or "unknown error"
+    if text.startswith("unconfirmed: "):
+        text = text.removeprefix("unconfirmed: ")
+    if text.startswith("restricted_action"):
+        return hints["restricted_action"]
+    if text.startswith("connection failed"):
+        return "I could not reach Slack"
     return hints.get(text, f"`{clip_slack(escape_slack(text), 120)}`")
 
 
@@ -213,6 +262,10 @@ def not_an_alert_manager(*, users: Sequence[str], groups: Sequence[str]) -> str:
 
 def alerts_pending() -> str:
     return "Checking that you may change this channel's alerts…"
+
+
+def alerts_list_pending() -> str:
+    return "Reading this channel's alerts…"
 
 
 def alerts_unavailable() -> str:

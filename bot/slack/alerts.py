@@ -26,7 +26,7 @@ from bot.slack.alert_text import AlertsList, AlertsOff, AlertsOn, parse_alerts
 from bot.slack.command_text import AlertCommand, CommandError
 from bot.slack.commands import Reply, SlashRequest
 from bot.slack.managers import SubscriptionManagers
-from bot.slack.poster import SlackPoster
+from bot.slack.poster import SlackPoster, SlackPostError
 
 ACK_DEADLINE = 1.5  # seconds the acknowledgement waits for the store (Slack allows 3)
 
@@ -72,6 +72,8 @@ class AlertCommands:
             return future.result(timeout=ACK_DEADLINE)
         except FutureTimeout:
             future.add_done_callback(lambda done: self._tell_late(request, done))
+            if isinstance(args, AlertsList):
+                return Reply(alert_text.alerts_list_pending())
             return Reply(alert_text.alerts_pending())
 
     def _tell_late(self, request: SlashRequest, done: Future[Reply]) -> None:
@@ -152,7 +154,15 @@ class AlertCommands:
             return alert_text.no_alerts()
         now = self._clock()
         allowed = self._rules.allowed(request.channel_id)
-        entries = [alert_text.alert_entry(s, repos=s.repos or allowed, now=now) for s in listed]
+        entries = [
+            alert_text.alert_entry(
+                s,
+                repos=s.repos or allowed,
+                now=now,
+                troubled=self._alerts.troubled(request.channel_id, s.kind),
+            )
+            for s in listed
+        ]
         return alert_text.alert_list(entries)
 
     def _not_a_manager(self) -> str:
@@ -165,3 +175,25 @@ class AlertCommands:
                 callback()
             except Exception:
                 log.exception("starting an alerts pass after a change failed")
+
+
+Refresh = Callable[..., None]  # bot.slack.actions.TicketActions.refresh
+
+
+def alert_action_notes(alerts: AlertStore, poster: SlackPoster, *, otherwise: Refresh | None) -> Refresh:
+    """What ticket actions do after acting from a message's row: for an alert, say what was done (and
+    by whom: `note`) in the alert's thread and leave the alert as it is (a `waiting` one is still
+    updated when the team replies); any other message goes to `otherwise` (the drill-down's redraw)."""
+
+    def refresh(channel: str, ts: str, *, thread_ts: str | None, repo: str, number: int, note: str) -> None:
+        if thread_ts is None and alerts.alert_at(channel, ts) is not None:
+            block = {"type": "section", "text": {"type": "mrkdwn", "text": note[:2900], "verbatim": True}}
+            try:
+                poster.post_in_thread(channel, thread_ts=ts, messages=[{"text": note, "blocks": [block]}])
+            except SlackPostError as exc:  # done on GitHub all the same; the log keeps what was said
+                log.warning("could not tell the alert %s in %s what was done: %s", ts, channel, exc.error)
+            return
+        if otherwise is not None:
+            otherwise(channel, ts, thread_ts=thread_ts, repo=repo, number=number, note=note)
+
+    return refresh

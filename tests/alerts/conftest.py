@@ -181,11 +181,16 @@ def fake_github() -> Iterator[FakeGitHub]:
 def start_alert_app(
     fake_slack: FakeSlack, fake_github: FakeGitHub, tmp_path: Path
 ) -> Iterator[StartAlertApp]:
-    """Start the app; keywords: config (the YAML file's dict), database (a BackendUrl), now."""
+    """Start the app; keywords: config (the YAML file's dict), database (a BackendUrl), now, env (more
+    environment variables)."""
     running: list[tuple[Callable[[], None], RunningBot, Store]] = []
 
     def start(
-        *, config: dict[str, Any] | None = None, database: BackendUrl | None = None, now: datetime = T0
+        *,
+        config: dict[str, Any] | None = None,
+        database: BackendUrl | None = None,
+        now: datetime = T0,
+        env: dict[str, str] | None = None,
     ) -> AlertApp:
         database = database or BackendUrl(name="sqlite", url=f"sqlite:///{tmp_path / 'alerts.db'}")
         path = tmp_path / "ticket-report.yml"
@@ -198,6 +203,7 @@ def start_alert_app(
             "TICKET_REPORT_REPOS": REPO,
             "TICKET_REPORT_CONFIG": str(path),
             "GITHUB_WEBHOOK_SECRET": HOOK_SECRET,
+            **(env or {}),
         }
         settings = load_settings(environ)
         clock = Clock(now)

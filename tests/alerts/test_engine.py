@@ -78,10 +78,27 @@ def test_up_to_the_burst_each_fresh_ticket_is_posted_alone():
     assert plan.bundle == () and plan.counted == ()
 
 
-def test_more_than_the_burst_in_a_minute_is_bundled():
+def test_more_than_the_burst_seen_at_once_is_bundled():
+    tickets = [ticket(n, ago=timedelta(seconds=n)) for n in range(1, 7)]
+    plan = plan_new(tickets, now=NOW, recent=0, last_bundle_at=None, burst=5)
+    assert plan.single == () and [t.number for t in plan.bundle] == [6, 5, 4, 3, 2, 1]
+
+
+def test_past_the_burst_the_overflow_waits_for_the_window_then_goes_out_as_one_bundle():
     tickets = [ticket(n, ago=timedelta(seconds=n)) for n in range(1, 5)]
     plan = plan_new(tickets, now=NOW, recent=2, last_bundle_at=None, burst=5)  # 2 already + 4 > 5
-    assert plan.single == () and [t.number for t in plan.bundle] == [4, 3, 2, 1]
+    assert [t.number for t in plan.single] == [4, 3, 2] and [t.number for t in plan.deferred] == [1]
+    assert plan.bundle == ()
+    # One at a time, as webhooks bring them: never a bundle of one.
+    one = plan_new([ticket(9, ago=timedelta(seconds=1))], now=NOW, recent=5, last_bundle_at=None, burst=5)
+    assert one.deferred == (ticket(9, ago=timedelta(seconds=1)),) and one.bundle == ()
+    # The window closed: what was collected goes out together; a lone one alone.
+    later = NOW + MINUTE
+    collected = [ticket(n, ago=timedelta(seconds=n)) for n in (7, 8, 9)]
+    closed = plan_new(collected, now=later, recent=5, last_bundle_at=None, burst=5)
+    assert [t.number for t in closed.bundle] == [9, 8, 7] and closed.single == closed.deferred == ()
+    lone = plan_new(collected[:1], now=later, recent=5, last_bundle_at=None, burst=5)
+    assert [t.number for t in lone.single] == [7] and lone.bundle == ()
 
 
 def test_while_a_bundle_stands_new_tickets_wait_for_the_next_one():

@@ -1,19 +1,30 @@
 """Two bot processes on one PostgreSQL database receive the same webhook deliveries and run passes at
-the same time: each alert is posted once."""
+the same time: each alert is posted once, and a burst both planned at once is one message."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.alerts.dispatch import AlertDispatcher
 from bot.alerts.store import AlertStore
-from tests.alerts.conftest import REPO, repository, sign
-from tests.db_fixtures import PgTarget
+from bot.report.options import ReportOptions
+from bot.slack.access import ChannelRules
+from bot.slack.poster import SlackPoster, make_web_client
+from bot.slack.updates import MessageUpdater
+from bot.store import Store
+from bot.store.mirror import Mirror
+from tests.alerts.conftest import REPO, StartAlertApp, repository, sign
+from tests.db_fixtures import BackendUrl, PgTarget
 from tests.fakes.github_data import make_issue
 from tests.fakes.slack_server import FakeSlack
+from tests.slack.signing import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBERS = list(range(2000, 2012))
@@ -71,3 +82,85 @@ def test_two_processes_receiving_the_same_deliveries_post_each_alert_once(
         assert len({r.owner for r in records}) >= 1
     finally:
         store.close()
+
+
+class _Racing(AlertStore):
+    """An AlertStore of one of two racing dispatchers: both plan before either claims (a barrier in
+    `recent`), then they take turns over the tickets of a bundle or count line (ticket i is this one's
+    to claim first when i % 2 == me), as two processes at the same moment might."""
+
+    def __init__(self, engine, me: int, barrier: threading.Barrier, claimed: dict) -> None:
+        super().__init__(engine)
+        self._me, self._barrier, self._claimed = me, barrier, claimed
+        self._index = 0
+
+    def recent(self, *args, **kwargs):
+        found = super().recent(*args, **kwargs)
+        self._barrier.wait()
+        return found
+
+    def claim(self, **kwargs) -> bool:
+        if not (kwargs.get("bundled") or kwargs.get("state") == "counted"):
+            return super().claim(**kwargs)
+        index, self._index = self._index, self._index + 1
+        turn = self._claimed.setdefault(index, threading.Event())
+        if index % 2 != self._me:
+            turn.wait(0.5)  # the other one's ticket: it claims first (unless it never comes)
+        try:
+            return super().claim(**kwargs)
+        finally:
+            turn.set()
+
+
+@pytest.mark.parametrize("what", ["bundle", "count"])
+def test_a_burst_planned_by_two_processes_at_once_is_one_message(
+    start_alert_app: StartAlertApp, pg_target: PgTarget, what: str
+) -> None:
+    database = BackendUrl(name="postgresql", url=pg_target.url, schema=pg_target.schema)
+    app = start_alert_app(database=database)
+    app.manual()
+    app.say("alerts on new")
+    ago = timedelta(0)
+    if what == "count":  # the bot was down: tickets over an hour old are counted in one line
+        app.clock.advance(timedelta(hours=3))
+        ago = timedelta(hours=2)
+    numbers = list(range(2100, 2106))
+    for number in numbers:
+        app.open_ticket(number, ago=ago)
+    barrier, claimed = threading.Barrier(2, timeout=20), {}
+    stores = [Store(pg_target.url, schema=pg_target.schema) for _ in range(2)]
+    try:
+        dispatchers = []
+        for me, store in enumerate(stores):
+            client = make_web_client(token=TOKEN, base_url=app.slack.api_url)
+            dispatchers.append(
+                AlertDispatcher(
+                    alerts=_Racing(store.engine, me, barrier, claimed),
+                    mirror=Mirror(store.engine),
+                    poster=SlackPoster(client),
+                    updater=MessageUpdater(client),
+                    rules=ChannelRules(default_repos=(REPO,)),
+                    options=ReportOptions(),
+                    owner=f"process-{me}",
+                    clock=app.clock,
+                    burst=2,
+                )
+            )
+        threads = [threading.Thread(target=d.run) for d in dispatchers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        for d in dispatchers:
+            d.shutdown(wait=True)
+    finally:
+        for store in stores:
+            store.close()
+    texts = [str(p.body["text"]) for p in app.posts()]
+    if what == "bundle":
+        assert texts == ["6 new tickets arrived"]
+    else:
+        assert texts == ["6 tickets arrived while alerts were paused"]
+    records = app.alerts.records("C1")
+    assert sorted(r.number for r in records) == numbers
+    assert {r.state for r in records} == {"posted" if what == "bundle" else "counted"}

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot.alerts.models import Similar, TicketAlert, WaitingAlert
 from bot.render import validate_message
+from bot.render.action_blocks import CLOSE_ACTION, REOPEN_ACTION, REPLY_ACTION, RowChoices, row_block_id
 from bot.render.alert_blocks import (
     ALERT_DETAILS_ACTION,
     render_bundle,
     render_new_ticket,
     render_paused_count,
+    render_paused_notice,
     render_waiting,
     ticket_blocks,
 )
@@ -133,3 +135,33 @@ def test_the_paused_line_counts_tickets():
     message = render_paused_count(12, repos=["acme/support"])
     validate_message(message)
     assert message["text"] == "12 tickets arrived while alerts were paused"
+
+
+def test_with_actions_an_alert_ends_with_the_tickets_action_row_following_its_state():
+    choices = RowChoices(labels=("bug", "question"), assignable=("octocat",))
+    fresh = render_new_ticket(alert(), actions=choices)
+    validate_message(fresh)
+    row = fresh["blocks"][-1]
+    assert row["block_id"] == row_block_id("acme/support", 686)
+    ids = {e["action_id"] for e in row["elements"]}
+    assert REPLY_ACTION in ids and CLOSE_ACTION in ids and REOPEN_ACTION not in ids
+    closed = render_waiting(
+        WaitingAlert(
+            ticket=alert(state="closed"), waited=timedelta(hours=30), target=timedelta(hours=24), closed=True
+        ),
+        actions=choices,
+    )
+    validate_message(closed)
+    assert REOPEN_ACTION in {e["action_id"] for e in closed["blocks"][-1]["elements"]}
+    assert not [b for b in render_new_ticket(alert())["blocks"] if b.get("block_id") == row["block_id"]]
+
+
+def test_the_pause_notice_says_what_to_fix_for_the_error_that_paused_it():
+    for reason, fix in (
+        ("not_in_channel", "Invite me to the channel"),
+        ("is_archived", "Unarchive the channel"),
+        ("restricted_action", "Let me post there"),
+    ):
+        notice = render_paused_notice(channel_id="C1", kind="new", reason=reason, attempts=3)
+        validate_message(notice)
+        assert fix in text_of(notice)

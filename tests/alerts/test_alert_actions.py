@@ -1,0 +1,77 @@
+"""Acting on a ticket from its alert, end to end (see conftest): with `triage_managers` set, an alert
+ends with the ticket's action row; a signed click on it goes through the real listener, the action
+service writes to the fake GitHub, and the alert's thread says what was done and by whom."""
+
+from __future__ import annotations
+
+import json
+
+from bot.render import validate_message
+from bot.render.action_blocks import CLOSE_ACTION, REPLY_ACTION, row_block_id
+from tests.alerts.conftest import REPO, WAIT, StartAlertApp
+from tests.slack.conftest import AppUnderTest
+from tests.slack.payloads import block_action, send_interaction
+
+LEAD = "ULEAD"
+HOSTILE_NAME = "Ada <!channel> <@U999> @here *bold*"
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+def row_of(blocks: list[dict], number: int) -> dict:
+    [row] = [b for b in blocks if b.get("block_id") == row_block_id(REPO, number)]
+    return row
+
+
+def test_an_alert_without_triage_managers_has_no_action_row(start_alert_app: StartAlertApp) -> None:
+    app = start_alert_app()
+    app.manual()
+    app.say("alerts on new")
+    app.open_ticket(1800)
+    app.run()
+    [post] = app.posts()
+    assert not [b for b in post.blocks if b.get("block_id") == row_block_id(REPO, 1800)]
+
+
+def test_closing_a_ticket_from_its_alert_closes_it_on_github_and_says_so_in_the_alerts_thread(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app(config={"triage_managers": [LEAD]}, env={"GITHUB_TOKEN": "ghp_write"})
+    app.slack.set_display_name(LEAD, HOSTILE_NAME)
+    app.manual()
+    app.say("alerts on new")
+    app.open_ticket(1801, title="Spam spam spam")
+    app.run()
+    [post] = app.posts()
+    validate_message({"text": post.body["text"], "blocks": post.blocks})
+    row = row_of(post.blocks, 1801)
+    assert {e["action_id"] for e in row["elements"]} >= {REPLY_ACTION, CLOSE_ACTION}
+
+    payload = block_action(
+        user=LEAD,
+        channel="C1",
+        message={"ts": post.body["ts"], "text": post.body["text"], "blocks": post.blocks},
+        response_url=app.slack.response_url("act"),
+        action={
+            "block_id": row["block_id"],
+            "action_ts": "1700000001.0",
+            "action_id": CLOSE_ACTION,
+            "type": "overflow",
+            "selected_option": {"value": "not_planned"},
+        },
+    )
+    under_test = AppUnderTest(url=app.url, bot=app.bot, settings=None, slack=app.slack, github=app.github)  # type: ignore[arg-type]
+    assert send_interaction(under_test, payload).status_code == 200
+
+    def replies() -> list:
+        return [p for p in app.slack.posts() if p.body.get("thread_ts") == post.body["ts"]]
+
+    assert app.slack.wait_for(lambda s: len(replies()) == 1, WAIT)
+    issue = app.github.issue(REPO, 1801)
+    assert (issue["state"], issue["state_reason"]) == ("closed", "not_planned")
+    assert len([r for r in app.github.requests if r.method in WRITES]) >= 1
+    [reply] = replies()
+    text = json.dumps(reply.body)
+    assert "asked by Ada" in text and "#1801" in text
+    assert "<!channel>" not in text and "<@U999>" not in text and "*bold*" not in text
+    # The alert itself stays as it was posted (its thread tells what was done).
+    assert app.slack.updates() == []
