@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.render.slack_parts import details_button
 from bot.slack.command_text import (
+    AlertCommand,
     CommandError,
     HelpCommand,
     ReportCommand,
@@ -134,7 +135,9 @@ def test_any_text_is_a_command_or_a_command_error(text: str) -> None:
     except CommandError as error:
         assert error.user_message
     else:
-        assert isinstance(command, ReportCommand | HelpCommand | TicketCommand | SubscriptionCommand)
+        assert isinstance(
+            command, ReportCommand | HelpCommand | TicketCommand | SubscriptionCommand | AlertCommand
+        )
 
 
 @given(
