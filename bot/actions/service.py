@@ -71,7 +71,7 @@ class Writer(Protocol):
     def set_state(
         self, repo: str, number: int, *, state: str, state_reason: str | None
     ) -> dict[str, Any]: ...
-    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> dict[str, Any]: ...
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> dict[str, Any] | None: ...
     def add_assignees(self, repo: str, number: int, logins: tuple[str, ...]) -> dict[str, Any]: ...
 
 
@@ -305,8 +305,9 @@ class ActionService:
                 if unknown:
                     return outcome("failed", text.unknown_labels(repo, unknown, known))
                 labels = tuple(dict.fromkeys(spelled[label.lower()] for label in wanted))
-                issue = self._writer.add_labels(repo, number, labels)
-                self._mirror_write(repo, issues=[issue], now=now)
+                labelled = self._writer.add_labels(repo, number, labels)
+                if labelled is not None:  # None: added, but not read back; the next sync brings it
+                    self._mirror_write(repo, issues=[labelled], now=now)
                 return outcome("done", text.done(replace(action, labels=labels), by=by))
             case "assign":
                 spelled = {login.lower(): login for login in self.assignable(repo)}
@@ -340,6 +341,11 @@ class ActionService:
         """Comment "Duplicate of #N", then close as duplicate; undo the comment when the close fails."""
         repo, number, by = action.repo, action.number, actor.display_name
         assert action.duplicate_of is not None  # bad_request checked it
+        if issue.get("state") == "closed" and issue.get("state_reason") == "duplicate":
+            # closed as a duplicate already (another manager was first): a second comment would be noise
+            return ActionOutcome(
+                status="done", message=text.done(action, by=by, already=True), action=action, actor=actor
+            )
         self._writer.issue(repo, action.duplicate_of)  # the original must exist before anything is written
         body = text.duplicate_body(action.duplicate_of, display_name=by, tag=tag)
         try:
