@@ -195,6 +195,7 @@ def attach_actions(
         settings,
         store,
         in_groups=members.allows if members is not None else None,
+        in_groups_cached=members.cached_decision if members is not None else None,
         repo_refusal=repo_refusal,
     )
     actions = TicketActions(

@@ -15,11 +15,13 @@ def open_action_service(
     store: Store,
     *,
     in_groups: Callable[[str], bool] | None = None,
+    in_groups_cached: Callable[[str], bool | None] | None = None,
     repo_refusal: Callable[[str, str], str | None] | None = None,
 ) -> ActionService:
     """An ActionService writing with GITHUB_TOKEN, recording in `store`, and keeping the mirror current
     when it is on. `in_groups(user_id)` answers for the user groups in triage_managers (pass the
-    `allows` of a `SubscriptionManagers` built from those groups); `repo_refusal` applies the channel's
+    `allows` of a `SubscriptionManagers` built from those groups, and its `cached_decision` as
+    `in_groups_cached`); `repo_refusal` applies the channel's
     repository rules (see ActionService)."""
     from bot.sources.github_writes import GitHubWriter
 
@@ -27,7 +29,9 @@ def open_action_service(
     return ActionService(
         writer=writer,
         log=store.actions,
-        managers=TriageManagers.from_config(settings.config.triage_managers, in_groups=in_groups),
+        managers=TriageManagers.from_config(
+            settings.config.triage_managers, in_groups=in_groups, in_groups_cached=in_groups_cached
+        ),
         mirror=Mirror(store.engine) if settings.config.mirror else None,
         repo_refusal=repo_refusal,
     )

@@ -37,6 +37,7 @@ from bot.render.action_modals import (
     check_duplicate,
     check_labels,
     check_reply,
+    close_confirm_modal,
     duplicate_modal,
     label_modal,
     reply_modal,
@@ -54,14 +55,14 @@ def elements(blocks: list[dict]) -> dict[str, dict]:
     return {element["action_id"]: element for element in row["elements"]}
 
 
-def test_an_open_tickets_row_has_label_assign_reply_and_a_confirmed_close_with_the_original_preselected():
+def test_an_open_tickets_row_has_label_assign_reply_and_a_close_menu_offering_the_suggested_original():
     choices = RowChoices(labels=("bug", "question"), assignable=("octocat",))
     blocks = action_row(REPO, 688, state="open", choices=choices, duplicate_of=686)
     validate_message({"text": "t", "blocks": blocks})
     found = elements(blocks)
     assert set(found) == {LABEL_ACTION, ASSIGN_ACTION, REPLY_ACTION, CLOSE_ACTION}
     close = found[CLOSE_ACTION]
-    assert close["confirm"]["style"] == "danger"
+    assert "confirm" not in close  # its dialog could not name the choice: the confirmation modal does
     assert [o["value"] for o in close["options"]] == [
         "completed",
         "not_planned",
@@ -214,3 +215,31 @@ def test_submissions_are_checked_field_by_field():
     for bad in ("", "six", "#0", "-3", "1e3", None):
         assert check_duplicate(bad, number=688)[1].keys() == {DUPLICATE_BLOCK}, bad
     validate_view(duplicate_modal(name="#688", suggested=686, metadata="{}"))
+
+
+@pytest.mark.parametrize(
+    ("reason", "original", "question"),
+    [
+        ("not_planned", None, "Close #688 as not planned?"),
+        ("completed", None, "Close #688 as completed?"),
+        ("duplicate", 686, "Close #688 as a duplicate of #686?"),
+    ],
+)
+def test_the_close_confirmation_names_the_reason_chosen(reason, original, question):
+    view = close_confirm_modal(name="#688", state_reason=reason, duplicate_of=original, metadata="{}")
+    validate_view(view)
+    assert view["title"]["text"] == "Close #688?"
+    assert view["submit"]["text"] == "Close" and view["close"]["text"] == "Cancel"
+    assert question in view["blocks"][0]["text"]["text"]
+    assert ("Duplicate of #686" in json.dumps(view)) == (original is not None)
+
+
+def test_a_label_picker_for_several_repositories_says_whose_labels_it_offers():
+    view = label_modal(
+        names=["acme/a#1", "acme/b#2"],
+        labels=["bug"],
+        metadata="{}",
+        note="The labels all of acme/a, acme/b have",
+    )
+    validate_view(view)
+    assert "The labels all of acme/a, acme/b have" in json.dumps(view)

@@ -18,6 +18,7 @@ from bot.render.action_blocks import (
     row_block_id,
 )
 from bot.render.action_modals import (
+    CONFIRM_CLOSE_CALLBACK,
     DUPLICATE_BLOCK,
     DUPLICATE_CALLBACK,
     DUPLICATE_INPUT,
@@ -162,6 +163,38 @@ def _view(call) -> dict:
     return json.loads(view) if isinstance(view, str) else (view or {})
 
 
+def last_view(app: AppUnderTest, callback_id: str, count: int = 1) -> dict:
+    """The `count`th modal with `callback_id` views.open sent (waiting for it)."""
+
+    def opened() -> list[dict]:
+        return [
+            _view(c) for c in app.slack.calls_to("views.open") if _view(c).get("callback_id") == callback_id
+        ]
+
+    assert app.slack.wait_for(lambda s: len(opened()) >= count)
+    return opened()[count - 1]
+
+
+def close_from_row(
+    app: AppUnderTest,
+    *,
+    report_ts: str,
+    reply: dict,
+    value: str,
+    blocks: list | None = None,
+    action_ts: str = "1700000001.0",
+    view_hash: str = "h1",
+    count: int = 1,
+) -> dict:
+    """Choose `value` in the row's Close menu, then press Close in the confirmation modal it opens;
+    returns that modal."""
+    choice = {"action_id": CLOSE_ACTION, "type": "static_select", "selected_option": {"value": value}}
+    act(app, report_ts=report_ts, reply=reply, action=choice, blocks=blocks, action_ts=action_ts)
+    view = last_view(app, CONFIRM_CLOSE_CALLBACK, count)
+    assert submit(app, view, {}, view_hash=view_hash) == {}
+    return view
+
+
 def updates(app: AppUnderTest) -> list:
     return app.slack.calls_to("chat.update")
 
@@ -176,14 +209,22 @@ def test_the_rows_label_menu_lists_the_repositorys_labels(app):
 
 
 def test_a_drill_down_ends_with_the_action_row_and_close_asks_for_confirmation(app):
-    _, reply = drill(app, 685)
+    report_ts, reply = drill(app, 685)
     validate_message({"text": reply.body["text"], "blocks": reply.blocks})
     row = row_of(reply.blocks, 685)
     assert element(row, REPLY_ACTION)["type"] == "button"
     close = element(row, CLOSE_ACTION)
-    assert close["confirm"]["confirm"]["text"] == "Close"
     assert [o["value"] for o in close["options"]][:2] == ["completed", "not_planned"]
     assert not [e for e in row["elements"] if e["action_id"] == REOPEN_ACTION]
+    app.github.clear_requests()
+    choice = {"action_id": CLOSE_ACTION, "type": "static_select", "selected_option": {"value": "not_planned"}}
+    act(app, report_ts=report_ts, reply=reply, action=choice)
+    view = last_view(app, CONFIRM_CLOSE_CALLBACK)
+    # the one confirmation names the reason chosen, and nothing is written before it is pressed
+    assert view["title"]["text"] == "Close #685?" and view["submit"]["text"] == "Close"
+    assert "Close #685 as not planned?" in json.dumps(view["blocks"])
+    assert writes(app) == []
+    assert app.github.issue("acme/support", 685)["state"] == "open"
 
 
 def test_the_rows_assign_menu_lists_the_assignable_people(app):
@@ -202,12 +243,7 @@ def test_a_closed_tickets_row_offers_reopen_behind_a_confirmation(app):
 
 def test_closing_from_the_row_closes_on_github_and_redraws_the_message_saying_who(app):
     report_ts, reply = drill(app, 685)
-    act(
-        app,
-        report_ts=report_ts,
-        reply=reply,
-        action={"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "not_planned"}},
-    )
+    close_from_row(app, report_ts=report_ts, reply=reply, value="not_planned")
     assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
     issue = app.github.issue("acme/support", 685)
     assert (issue["state"], issue["state_reason"]) == ("closed", "not_planned")
@@ -225,9 +261,8 @@ def test_closing_from_the_row_closes_on_github_and_redraws_the_message_saying_wh
 def test_a_double_click_writes_once(app):
     report_ts, reply = drill(app, 685)
     app.github.clear_requests()
-    choice = {"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}}
-    act(app, report_ts=report_ts, reply=reply, action=choice, action_ts="1700000001.1")
-    act(app, report_ts=report_ts, reply=reply, action=choice, action_ts="1700000001.2")
+    view = close_from_row(app, report_ts=report_ts, reply=reply, value="completed")
+    assert submit(app, view, {}, trigger="1.2.4") == {}  # the same confirmation pressed twice
     assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
     assert app.slack.wait_for(lambda s: any("Already" in t for t in ephemerals(app)))
     patches = [r for r in writes(app) if r.method == "PATCH"]
@@ -237,8 +272,7 @@ def test_a_double_click_writes_once(app):
 
 def test_closing_again_after_a_reopen_is_a_new_decision_not_a_repeat(app):
     report_ts, reply = drill(app, 685)
-    close = {"action_id": CLOSE_ACTION, "type": "overflow", "selected_option": {"value": "completed"}}
-    act(app, report_ts=report_ts, reply=reply, action=close)
+    close_from_row(app, report_ts=report_ts, reply=reply, value="completed")
     assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
     reopen = {
         "action_id": REOPEN_ACTION,
@@ -248,7 +282,16 @@ def test_closing_again_after_a_reopen_is_a_new_decision_not_a_repeat(app):
     act(app, report_ts=report_ts, reply=reply, action=reopen, blocks=updates(app)[0].blocks, action_ts="2.0")
     assert app.slack.wait_for(lambda s: len(updates(app)) == 2)
     assert app.github.issue("acme/support", 685)["state"] == "open"
-    act(app, report_ts=report_ts, reply=reply, action=close, blocks=updates(app)[1].blocks, action_ts="3.0")
+    close_from_row(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        value="completed",
+        blocks=updates(app)[1].blocks,
+        action_ts="3.0",
+        view_hash="h3",  # a new modal: Slack gives it a new id and hash
+        count=2,
+    )
     assert app.slack.wait_for(lambda s: len(updates(app)) == 3)
     assert app.github.issue("acme/support", 685)["state"] == "closed"
     assert not any("Already" in t for t in ephemerals(app))
