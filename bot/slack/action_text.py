@@ -42,6 +42,8 @@ def outcome_line(outcome: ActionOutcome) -> str:
     """One line saying what was done and by whom, for the updated message or the thread: the service's
     own words (they name who asked), with a link to the comment it left, when it left one."""
     text = _plain(outcome.message)
+    if outcome.status == "partial":
+        text = f"Partly done: {text}"
     if "(asked by " not in outcome.message:  # the service names the asker; this is for words that do not
         who = clip_slack(escape_slack(outcome.actor.display_name or outcome.actor.user_id), _MAX_NAME)
         text = f"{text} (asked by {who})"

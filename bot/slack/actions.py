@@ -540,7 +540,9 @@ class TicketActions:
             self._service.run(action, actor, request_key=key, channel_id=origin.channel_id, now=self._clock())
             for action, key in runs
         ]
-        done = [o for o in outcomes if o.ok]
+        # A partial outcome wrote to GitHub: it is shown where the action was asked, like one done, and
+        # its detail (what did not go through) is told to the person too.
+        done = [o for o in outcomes if o.status in ("done", "partial")]
         for outcome in outcomes:
             if not outcome.ok:
                 self._poster.tell(origin.requester, action_text.outcome_for_requester(outcome))

@@ -4,6 +4,7 @@ real action service writing to the fake GitHub, the outcome told in the fake Sla
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -25,12 +26,14 @@ from bot.render.action_modals import (
     LABEL_BLOCK,
     LABEL_CALLBACK,
     LABEL_INPUT,
+    LABEL_TEXT_BLOCK,
+    LABEL_TEXT_INPUT,
     REPLY_BLOCK,
     REPLY_CALLBACK,
     REPLY_INPUT,
 )
 from bot.store import Store
-from tests.fakes.github_data import make_issue
+from tests.fakes.github_data import make_comment, make_issue
 from tests.slack.conftest import NOW, AppUnderTest, StartApp
 from tests.slack.payloads import block_action, send_interaction
 from tests.slack.test_drilldown import click, post_report, thread_posts
@@ -546,3 +549,196 @@ def test_answer_all_from_a_recommendation_asks_once_and_replies_on_each_ticket(a
     assert "acme/support#687" in told() and "acme/support#689" in told()
     assert told().count("asked by Ada") == 2
     assert "<!here>" not in told() and "<!channel>" not in told()
+
+
+# --- the audit of refusals, partial outcomes, the acknowledgement ---------------------------------------
+
+
+def recorded(app: AppUnderTest) -> list:
+    return app.bot.store.actions.since(NOW - timedelta(days=3650))
+
+
+def test_refusals_made_in_slack_are_recorded_for_the_audit(app):
+    report_ts, reply = drill(app, 685)
+    app.github.clear_requests()
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        user="U5",
+        action={
+            "action_id": REPLY_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/support", "number": 685}),
+        },
+    )
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        block_id=row_block_id("acme/private", 685),
+        action={
+            "action_id": REOPEN_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/private", "number": 685}),
+        },
+        action_ts="1700000005.0",
+    )
+    assert app.slack.wait_for(lambda s: len(recorded(app)) == 2)
+    by_actor = {r.actor_id: r for r in recorded(app)}
+    assert (by_actor["U5"].status, by_actor["U5"].kind, by_actor["U5"].number) == ("refused", "reply", 685)
+    assert "triage managers" in by_actor["U5"].message
+    assert (by_actor[LEAD].status, by_actor[LEAD].kind, by_actor[LEAD].repo) == (
+        "refused",
+        "reopen",
+        "acme/private",
+    )
+    assert "acme/private" in by_actor[LEAD].message
+    assert writes(app) == []
+    assert app.slack.calls_to("views.open") == []
+
+
+def test_a_refused_modal_submission_is_recorded_and_the_modal_says_why(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={
+            "action_id": REPLY_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/support", "number": 685}),
+        },
+    )
+    view = opened_view(app, REPLY_CALLBACK)
+    answer = submit(
+        app, view, {REPLY_BLOCK: {REPLY_INPUT: {"type": "plain_text_input", "value": "hi"}}}, user="U5"
+    )
+    assert answer["response_action"] == "errors"
+    assert app.slack.wait_for(lambda s: len(recorded(app)) == 1)
+    (record,) = recorded(app)
+    assert (record.actor_id, record.status, record.kind, record.details) == (
+        "U5",
+        "refused",
+        "reply",
+        {"text": "hi"},
+    )
+
+
+def test_a_partial_outcome_redraws_the_drill_down_and_tells_the_asker_the_detail(app):
+    report_ts, reply = drill(app, 685)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        action={
+            "action_id": CLOSE_ACTION,
+            "type": "static_select",
+            "selected_option": {"value": "duplicate"},
+        },
+    )
+    view = opened_view(app, DUPLICATE_CALLBACK)
+    app.github.fail_next(1, 404, method="PATCH")  # the close is refused after the comment went up ...
+    app.github.fail_next(1, 404, method="DELETE")  # ... and the comment cannot be taken back
+    typed = {DUPLICATE_BLOCK: {DUPLICATE_INPUT: {"type": "plain_text_input", "value": "#686"}}}
+    assert submit(app, view, typed) == {}
+    assert app.slack.wait_for(lambda s: len(updates(app)) == 1)
+    assert app.slack.wait_for(lambda s: any("Only part of it went through" in t for t in ephemerals(app)))
+    assert app.github.comments_of("acme/support", 685)[-1]["body"].startswith("Duplicate of #686")
+    (update,) = updates(app)
+    text = json.dumps(update.blocks)
+    assert "Partly done: Commented" in text and "could not close it" in text
+
+
+def test_a_submission_is_acknowledged_without_waiting_for_github(app):
+    """A label picker's submission with typed names, checked against the repository's labels, which this
+    process has not listed yet: the ack does not wait for GitHub; the check runs after it."""
+    labels_view = {
+        "type": "modal",
+        "callback_id": LABEL_CALLBACK,
+        "private_metadata": json.dumps(
+            {"c": "C1", "m": "1700000000.000100", "th": "", "s": "row", "t": [["acme/support", 689, 0]]}
+        ),
+        "blocks": [],
+    }
+    app.github.fail_next(1, 503, path_contains="/labels", delay=3.0)  # GitHub is slow to list them
+    typed = {LABEL_TEXT_BLOCK: {LABEL_TEXT_INPUT: {"type": "plain_text_input", "value": "IOS, urgent"}}}
+    started = time.monotonic()
+    answer = submit(app, labels_view, typed)
+    assert time.monotonic() - started < 2.0  # acknowledged long before GitHub answered
+    assert answer == {}
+    assert app.slack.wait_for(
+        lambda s: any("urgent" in t and "Not sent" in t for t in ephemerals(app)), timeout=15
+    )
+    assert writes(app) == []
+
+
+# --- the workaround, end to end -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def grouped_app(start_app: StartApp, fake_github, fake_slack, tmp_path) -> AppUnderTest:
+    """Three tickets of one common issue, on one of which the team gave a workaround."""
+    titles = {
+        701: (
+            "App fails to launch after update to 11.3.0, database error",
+            "It shows a database error on start.",
+        ),
+        702: (
+            "Database error on launch after updating to 11.3.0",
+            "Crashes on launch with a database error.",
+        ),
+        703: (
+            "App won't launch after the 11.3.0 update: database error",
+            "Database error every start since 11.3.0.",
+        ),
+    }
+    issues = [
+        make_issue(
+            number,
+            repo="acme/support",
+            title=title,
+            body=body,
+            labels=["bug"],
+            created_at=NOW - timedelta(hours=6 - i),
+            comments=1 if number == 701 else 0,
+        )
+        for i, (number, (title, body)) in enumerate(titles.items())
+    ]
+    workaround = make_comment(
+        701,
+        9701,
+        repo="acme/support",
+        user="maintainer",
+        association="MEMBER",
+        body="As a workaround, delete the database folder and restart the app; 11.3.1 will fix this.",
+        created_at=NOW - timedelta(hours=2),
+    )
+    fake_github.add_repo("acme/support", issues=issues, comments=[workaround], labels=["bug"])
+    store = Store(f"sqlite:///{tmp_path / 'actions.db'}")
+    yield start_app(store=store, config={"triage_managers": [LEAD]}, env={"GITHUB_TOKEN": "ghp_write"})
+    store.close()
+
+
+def test_reply_from_a_drill_down_is_prefilled_with_the_groups_workaround(grouped_app):
+    app = grouped_app
+    report_ts = post_report(app)
+    context = app.bot.store.load_report_context(channel_id="C1", message_ts=report_ts)
+    assert "delete the database folder" in context, "the report should keep the group's workaround"
+    click(app, report_ts=report_ts, number=702)
+    assert app.slack.wait_for(lambda s: len(thread_posts(app, report_ts)) == 1)
+    (reply,) = thread_posts(app, report_ts)
+    act(
+        app,
+        report_ts=report_ts,
+        reply=reply,
+        number=702,
+        action={
+            "action_id": REPLY_ACTION,
+            "type": "button",
+            "value": json.dumps({"repo": "acme/support", "number": 702}),
+        },
+    )
+    view = opened_view(app, REPLY_CALLBACK)
+    (field,) = [b for b in view["blocks"] if b.get("block_id") == REPLY_BLOCK]
+    assert "delete the database folder and restart the app" in field["element"]["initial_value"]
