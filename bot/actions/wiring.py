@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from bot.actions.service import ActionService, TriageManagers
+from bot.render import render_messages
+from bot.render.slack_parts import SlackMessage
+from bot.report.models import Report
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.mirror import Mirror
+
+
+def actions_enabled(settings: Settings) -> bool:
+    """Whether anyone may act on tickets from Slack: reports show their recommendations' buttons, and
+    drill-downs their action row, only then."""
+    return bool(settings.config.triage_managers)
+
+
+def report_renderer(settings: Settings) -> Callable[[Report], list[SlackMessage]]:
+    """`render_messages` as every Slack report path (commands, digests) uses it for these settings."""
+    return partial(render_messages, actions=actions_enabled(settings))
 
 
 def open_action_service(

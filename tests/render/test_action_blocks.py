@@ -4,9 +4,11 @@ choices behind a confirmation, and every value read back only as the renderer wr
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from bot.render import render_messages
 from bot.render.action_blocks import (
     ASSIGN_ACTION,
     BULK_CLOSE_DUPLICATE,
@@ -44,6 +46,8 @@ from bot.render.action_modals import (
 )
 from bot.render.slack_limits import MAX_BUTTON_VALUE, validate_message
 from bot.render.view_limits import validate_view
+from bot.report.models import SUGGEST_REPLY, Recommendation, SuggestedAction
+from tests.render.fixtures import fixture_report
 
 REPO = "acme/support"
 LONG_REPO = "o" * 39 + "/" + "n" * 100
@@ -243,3 +247,30 @@ def test_a_label_picker_for_several_repositories_says_whose_labels_it_offers():
     )
     validate_view(view)
     assert "The labels all of acme/a, acme/b have" in json.dumps(view)
+
+
+def _recommendation_buttons(messages) -> list[dict]:
+    return [
+        element
+        for message in messages
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if str(element.get("action_id", "")).startswith("ticket_act:rec")
+    ]
+
+
+def test_recommendations_carry_buttons_only_when_someone_may_act():
+    report = fixture_report()
+    ticket = report.most_active[0].ticket
+    rec = Recommendation(
+        title="Answer the waiting ticket",
+        text="Nobody from the team has answered it yet.",
+        tickets=(),
+        actions=(SuggestedAction(SUGGEST_REPLY, ticket.repo, ticket.number),),
+    )
+    report = replace(report, recommendations=(rec,))
+
+    assert _recommendation_buttons(render_messages(report)) == []  # nobody may act: no buttons
+    (button,) = _recommendation_buttons(render_messages(report, actions=True))
+    assert button["text"]["text"] == f"Answer #{ticket.number}"

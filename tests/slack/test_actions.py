@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.app_runner import start_digests
 from bot.render import validate_message
 from bot.render.action_blocks import (
     ASSIGN_ACTION,
@@ -37,6 +38,7 @@ from tests.fakes.github_data import make_comment, make_issue
 from tests.slack.conftest import NOW, AppUnderTest, StartApp
 from tests.slack.payloads import block_action, send_interaction
 from tests.slack.test_drilldown import click, post_report, thread_posts
+from tests.slack.test_subscriptions import start_digest_app  # noqa: F401  (a fixture)
 
 LEAD = "ULEAD"
 HOSTILE_NAME = "Ada <!channel> <@U999> @here *bold*"
@@ -742,3 +744,42 @@ def test_reply_from_a_drill_down_is_prefilled_with_the_groups_workaround(grouped
     view = opened_view(app, REPLY_CALLBACK)
     (field,) = [b for b in view["blocks"] if b.get("block_id") == REPLY_BLOCK]
     assert "delete the database folder and restart the app" in field["element"]["initial_value"]
+
+
+# --- the recommendations' buttons follow triage_managers on every report path ---------------------------
+
+
+def rec_buttons(calls) -> list[str]:
+    return [
+        e["text"]["text"]
+        for c in calls
+        for b in c.blocks or []
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if str(e.get("action_id", "")).startswith("ticket_act:rec")
+    ]
+
+
+@pytest.mark.parametrize("managers", [[], [LEAD]], ids=["nobody may act", "a triage manager"])
+def test_a_commanded_report_and_a_digest_show_the_buttons_only_when_someone_may_act(
+    start_digest_app,  # noqa: F811  (the fixture imported above)
+    managers,
+):
+    app = start_digest_app(config={"triage_managers": managers, "response_target_hours": 1})
+    report_ts = post_report(app.app)
+    (report,) = [c for c in app.slack.calls_to("chat.postMessage") if c.body.get("ts") == report_ts]
+    app.say("subscribe 09:00 UTC")
+    scheduler = start_digests(app.settings, app.bot, clock=lambda: NOW)
+    try:
+        before = len(app.slack.calls_to("chat.postMessage"))
+        runs = scheduler.run_due(datetime(2025, 4, 15, 9, 0, 30, tzinfo=UTC))
+        assert [r.outcome for r in runs] == ["posted"]
+    finally:
+        scheduler.shutdown()
+    digest = [c for c in app.slack.calls_to("chat.postMessage")[before:] if not c.body.get("thread_ts")]
+    assert digest
+    if managers:
+        assert any(name.startswith("Answer") for name in rec_buttons([report]))
+        assert any(name.startswith("Answer") for name in rec_buttons(digest))
+    else:
+        assert rec_buttons([report]) == [] and rec_buttons(digest) == []
