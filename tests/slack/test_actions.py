@@ -13,10 +13,14 @@ from bot.app_runner import start_digests
 from bot.render import validate_message
 from bot.render.action_blocks import (
     ASSIGN_ACTION,
+    BULK_LABEL,
     CLOSE_ACTION,
     LABEL_ACTION,
     REOPEN_ACTION,
     REPLY_ACTION,
+    BulkTarget,
+    BulkValue,
+    bulk_value,
     row_block_id,
 )
 from bot.render.action_modals import (
@@ -35,7 +39,7 @@ from bot.render.action_modals import (
 )
 from bot.store import Store
 from tests.fakes.github_data import make_comment, make_issue
-from tests.slack.conftest import NOW, AppUnderTest, StartApp
+from tests.slack.conftest import HOUR, NOW, AppUnderTest, StartApp
 from tests.slack.payloads import block_action, send_interaction
 from tests.slack.test_drilldown import click, post_report, thread_posts
 from tests.slack.test_subscriptions import start_digest_app  # noqa: F401  (a fixture)
@@ -783,3 +787,58 @@ def test_a_commanded_report_and_a_digest_show_the_buttons_only_when_someone_may_
         assert any(name.startswith("Answer") for name in rec_buttons(digest))
     else:
         assert rec_buttons([report]) == [] and rec_buttons(digest) == []
+
+
+# --- labelling tickets of several repositories at once -------------------------------------------------
+
+
+@pytest.fixture
+def two_repo_app(start_app: StartApp, fake_github, fake_slack, tmp_path) -> AppUnderTest:
+    fake_github.add_repo(
+        "acme/support",
+        issues=[make_issue(689, repo="acme/support", title="Export fails", labels=[], created_at=NOW - HOUR)],
+        labels=["bug", "question", "ios"],
+    )
+    fake_github.add_repo(
+        "acme/web",
+        issues=[make_issue(5, repo="acme/web", title="Page blank", labels=[], created_at=NOW - HOUR)],
+        labels=["Bug", "browser"],
+    )
+    store = Store(f"sqlite:///{tmp_path / 'actions.db'}")
+    env = {"GITHUB_TOKEN": "ghp_write", "TICKET_REPORT_REPOS": "acme/support,acme/web"}
+    yield start_app(store=store, config={"triage_managers": [LEAD]}, env=env)
+    store.close()
+
+
+def test_label_all_across_repositories_offers_the_labels_they_share_and_says_so(two_repo_app):
+    app = two_repo_app
+    value = bulk_value(BulkValue(BULK_LABEL, (BulkTarget("acme/support", 689), BulkTarget("acme/web", 5))))
+    button = {
+        "action_id": "ticket_act:rec0:all",
+        "type": "button",
+        "value": value,
+        "text": {"text": "Label all 2"},
+    }
+    payload = block_action(
+        user=LEAD,
+        channel="C1",
+        message={"ts": "1700000000.000100", "blocks": []},
+        response_url=app.slack.response_url("rec"),
+        action={**button, "block_id": "ticket_rec|0"},
+    )
+    assert send_interaction(app, payload).status_code == 200
+    assert app.slack.wait_for(lambda s: len(s.calls_to("views.update")) == 1)
+    view = _view(app.slack.calls_to("views.update")[0])
+    (field,) = [b for b in view["blocks"] if b.get("block_id") == LABEL_BLOCK]
+    assert [o["value"] for o in field["element"]["options"]] == ["bug"]  # the one label both have
+    assert "The labels all of acme/support, acme/web have" in json.dumps(view)
+    chosen = {
+        LABEL_BLOCK: {LABEL_INPUT: {"type": "multi_static_select", "selected_options": [{"value": "bug"}]}}
+    }
+    assert submit(app, view, chosen) == {}
+    assert app.slack.wait_for(
+        lambda s: (
+            [x["name"] for x in app.github.issue("acme/web", 5)["labels"]] == ["Bug"]
+            and [x["name"] for x in app.github.issue("acme/support", 689)["labels"]] == ["bug"]
+        )
+    )
