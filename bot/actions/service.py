@@ -25,6 +25,9 @@ the same for every delivery of one interaction and for the clicks of one double 
 a new decision. For a modal submission: the view's id. For a button: channel, message ts, action id and
 the button's value -- not `action_ts`, which differs between the two clicks of a double click.
 
+`ActionService.refuse` records a refusal the Slack side made itself (before opening a modal, or in a
+submission's acknowledgement), so that every refusal is in the audit whichever side made it.
+
 Times come from the caller (`now`), the clock of the process only for the cache of pickers.
 """
 

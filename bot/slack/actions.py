@@ -1,21 +1,28 @@
 """Acting on tickets from Slack: the clicks on an action row or a recommendation's buttons, and the
-modals they open (reply, labels, close as duplicate).
+modals they open (reply, labels, close as duplicate, the confirmation of a Close).
 
 Order of every click, after the listener has acknowledged it:
 1. read the control's value (`bot.render.action_blocks`); one the renderer would not have written gets
    "this button is out of date";
 2. the channel's repository rules (`ChannelRules`), as for reports;
 3. `may_act`: anyone but a triage manager is refused, ephemerally, before any modal opens;
+   these two checks are here only so that no modal opens: each refusal goes through the service's
+   `refuse`, so the audit lists it;
 4. a modal opens at once (views.open must follow the click within three seconds; what it needs from
-   GitHub is filled in by views.update afterwards), or the action runs on the app's executor.
-A modal's submission is checked in its acknowledgement (per-field errors keep it open), refused again
-for a non-manager, then run on the executor.
+   GitHub is filled in by views.update afterwards), or the action runs on the app's executor. A choice
+   in the row's Close menu opens a confirmation naming it ("Close #688 as not planned?"): a select's
+   own confirm dialog is the same for every option, so it could not.
+A modal's submission is answered in its acknowledgement, which calls neither Slack nor GitHub: per-field
+errors keep it open, a non-manager (when known from the caches) is refused on the field and recorded;
+what needs Slack or GitHub (a user group's members, labels not listed yet) is checked on the executor
+after the ack, and its answer told ephemerally.
 
 Each action runs through the action service with a request key made from the interaction itself (a
 click: the message, the control, the value and the user; a submission: the view's id and hash), so a
 double click, a Slack retry or a second process write once. What came of it is said where it was asked:
 a drill-down is updated in place (its state, its row, and a line saying who did what); a report's
-recommendation gets a thread reply; anything that did not go through is told to the person alone.
+recommendation gets a thread reply; an action partly done (it wrote to GitHub) is shown there too, and
+anything that did not simply go through is told to the person alone as well.
 """
 
 from __future__ import annotations
