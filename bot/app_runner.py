@@ -35,7 +35,7 @@ from types import FrameType
 from typing import Any
 
 from bot.actions.service import parse_triage_managers
-from bot.actions.wiring import open_action_service
+from bot.actions.wiring import open_action_service, report_renderer
 from bot.alerts.dispatch import AlertDispatcher
 from bot.alerts.store import AlertStore
 from bot.delivery.digests import Digests, config_subscriptions, digest_grace
@@ -197,6 +197,7 @@ def attach_actions(
         settings,
         store,
         in_groups=members.allows if members is not None else None,
+        in_groups_cached=members.cached_decision if members is not None else None,
         repo_refusal=repo_refusal,
     )
     actions = TicketActions(
@@ -329,7 +330,13 @@ def start_digests(
     """
     if bot.store is None or bot.subscriptions is None:
         raise ValueError("attach_subscriptions(bot, ...) first: the scheduler needs the bot's store")
-    digests = Digests(service=bot.service, poster=bot.slack.poster, rules=bot.slack.rules, clock=clock)
+    digests = Digests(
+        service=bot.service,
+        poster=bot.slack.poster,
+        rules=bot.slack.rules,
+        clock=clock,
+        render=report_renderer(settings),
+    )
     digests.on_posted = partial(remember_report, bot.store)
     digests.post_chart = ChartPoster(bot.slack.client).post
     scheduler = DigestScheduler(
@@ -470,7 +477,12 @@ def run_clock(settings: Settings) -> int:
         max_period_days=settings.config.max_period_days,
     )
     log.info(describe_model(settings))
-    digests = Digests(service=service, poster=SlackPoster(client), rules=ChannelRules.from_settings(settings))
+    digests = Digests(
+        service=service,
+        poster=SlackPoster(client),
+        rules=ChannelRules.from_settings(settings),
+        render=report_renderer(settings),
+    )
     digests.on_posted = partial(remember_report, store)
     digests.post_chart = ChartPoster(client).post
     scheduler = DigestScheduler(

@@ -25,6 +25,9 @@ the same for every delivery of one interaction and for the clicks of one double 
 a new decision. For a modal submission: the view's id. For a button: channel, message ts, action id and
 the button's value -- not `action_ts`, which differs between the two clicks of a double click.
 
+`ActionService.refuse` records a refusal the Slack side made itself (before opening a modal, or in a
+submission's acknowledgement), so that every refusal is in the audit whichever side made it.
+
 Times come from the caller (`now`), the clock of the process only for the cache of pickers.
 """
 
@@ -71,7 +74,7 @@ class Writer(Protocol):
     def set_state(
         self, repo: str, number: int, *, state: str, state_reason: str | None
     ) -> dict[str, Any]: ...
-    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> dict[str, Any]: ...
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> dict[str, Any] | None: ...
     def add_assignees(self, repo: str, number: int, logins: tuple[str, ...]) -> dict[str, Any]: ...
 
 
@@ -116,17 +119,32 @@ class TriageManagers:
     users: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
     in_groups: Callable[[str], bool] | None = None
+    # True / False when the groups' members are known without asking Slack, None when they must be
+    # fetched (`SubscriptionManagers.cached_decision`); without it a group member is never known early.
+    in_groups_cached: Callable[[str], bool | None] | None = None
 
     @classmethod
     def from_config(
-        cls, entries: Sequence[str], *, in_groups: Callable[[str], bool] | None = None
+        cls,
+        entries: Sequence[str],
+        *,
+        in_groups: Callable[[str], bool] | None = None,
+        in_groups_cached: Callable[[str], bool | None] | None = None,
     ) -> TriageManagers:
         users, groups, _ = parse_triage_managers(entries)  # the settings refused bad entries already
-        return cls(users=users, groups=groups, in_groups=in_groups)
+        return cls(users=users, groups=groups, in_groups=in_groups, in_groups_cached=in_groups_cached)
 
     @property
     def anyone(self) -> bool:
         return bool(self.users or self.groups)
+
+    def cached_decision(self, user_id: str) -> bool | None:
+        """`allows` when it is known without asking Slack; None when a group's members must be fetched."""
+        if user_id in self.users:
+            return True
+        if not self.groups or self.in_groups is None:
+            return False
+        return None if self.in_groups_cached is None else self.in_groups_cached(user_id)
 
     def allows(self, user_id: str) -> bool:
         if user_id in self.users:
@@ -174,6 +192,16 @@ class ActionService:
         """Whether `user_id` is a triage manager (may call Slack once for a group's members)."""
         return bool(user_id) and self._managers.allows(user_id)
 
+    def cached_may_act(self, user_id: str) -> bool | None:
+        """`may_act` when it is known without calling Slack (for work before Slack's 3 seconds); None
+        when a user group's members must be fetched first."""
+        if not user_id:
+            return False
+        cached = getattr(self._managers, "cached_decision", None)
+        if cached is None:
+            return None
+        return cached(user_id)
+
     def labels(self, repo: str) -> list[str]:
         """The repository's labels (cached briefly); UpstreamError when GitHub cannot say."""
         return list(self._labels.get_or_load(repo.lower(), lambda: self._writer.labels(repo)))
@@ -198,22 +226,10 @@ class ActionService:
         self, action: TicketAction, actor: Actor, *, request_key: str, channel_id: str, now: datetime
     ) -> ActionOutcome:
         """Do `action` once for `request_key` (see the module docstring); never raises for GitHub."""
-        record = dict(
-            owner=self._owner,
-            now=now,
-            actor_id=actor.user_id,
-            actor_name=actor.display_name,
-            channel_id=channel_id,
-            kind=action.kind,
-            repo=action.repo,
-            number=action.number,
-            details=_details(action),
-        )
+        record = self._record_fields(action, actor, channel_id=channel_id, now=now)
         refusal = self._refusal(action, actor, channel_id)
-        if refusal is not None:  # one record per person and request: a double click is recorded once
-            key = settled_key(f"{request_key}~{actor.user_id}", "refused", unique=False)
-            self._log.record(key, status="refused", message=refusal, **record)
-            return ActionOutcome(status="refused", message=refusal, action=action, actor=actor)
+        if refusal is not None:
+            return self._refused(action, actor, refusal, request_key=request_key, record=record)
         problem = text.bad_request(action)
         if problem is not None:
             self._log.record(settled_key(request_key, "invalid"), status="failed", message=problem, **record)
@@ -241,6 +257,46 @@ class ActionService:
             release=outcome.status == "failed",  # nothing was written: the same request may try again
         )
         return outcome
+
+    def refuse(
+        self,
+        action: TicketAction,
+        actor: Actor,
+        *,
+        request_key: str,
+        channel_id: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> ActionOutcome:
+        """Record a refusal the Slack side made before anything could run (a click refused before its
+        modal opens, a channel's repository rules): `reason` in its words, or the service's own gate's.
+        Nothing is written to GitHub; `python -m bot audit` lists it like any refusal."""
+        message = reason or self._refusal(action, actor, channel_id) or text.not_a_manager()
+        record = self._record_fields(action, actor, channel_id=channel_id, now=now)
+        return self._refused(action, actor, message, request_key=request_key, record=record)
+
+    def _refused(
+        self, action: TicketAction, actor: Actor, message: str, *, request_key: str, record: dict[str, Any]
+    ) -> ActionOutcome:
+        # one record per person and request: a double click is recorded once
+        key = settled_key(f"{request_key}~{actor.user_id}", "refused", unique=False)
+        self._log.record(key, status="refused", message=message, **record)
+        return ActionOutcome(status="refused", message=message, action=action, actor=actor)
+
+    def _record_fields(
+        self, action: TicketAction, actor: Actor, *, channel_id: str, now: datetime
+    ) -> dict[str, Any]:
+        return dict(
+            owner=self._owner,
+            now=now,
+            actor_id=actor.user_id,
+            actor_name=actor.display_name,
+            channel_id=channel_id,
+            kind=action.kind,
+            repo=action.repo,
+            number=action.number,
+            details=_details(action),
+        )
 
     def _refusal(self, action: TicketAction, actor: Actor, channel_id: str) -> str | None:
         if not self.may_act(actor.user_id):
@@ -305,8 +361,9 @@ class ActionService:
                 if unknown:
                     return outcome("failed", text.unknown_labels(repo, unknown, known))
                 labels = tuple(dict.fromkeys(spelled[label.lower()] for label in wanted))
-                issue = self._writer.add_labels(repo, number, labels)
-                self._mirror_write(repo, issues=[issue], now=now)
+                labelled = self._writer.add_labels(repo, number, labels)
+                if labelled is not None:  # None: added, but not read back; the next sync brings it
+                    self._mirror_write(repo, issues=[labelled], now=now)
                 return outcome("done", text.done(replace(action, labels=labels), by=by))
             case "assign":
                 spelled = {login.lower(): login for login in self.assignable(repo)}
@@ -340,6 +397,11 @@ class ActionService:
         """Comment "Duplicate of #N", then close as duplicate; undo the comment when the close fails."""
         repo, number, by = action.repo, action.number, actor.display_name
         assert action.duplicate_of is not None  # bad_request checked it
+        if issue.get("state") == "closed" and issue.get("state_reason") == "duplicate":
+            # closed as a duplicate already (another manager was first): a second comment would be noise
+            return ActionOutcome(
+                status="done", message=text.done(action, by=by, already=True), action=action, actor=actor
+            )
         self._writer.issue(repo, action.duplicate_of)  # the original must exist before anything is written
         body = text.duplicate_body(action.duplicate_of, display_name=by, tag=tag)
         try:

@@ -11,7 +11,10 @@ Two kinds of controls, both pure Block Kit built from our own data:
 * `recommendation_actions(...)`: under a report's recommendation, one button per ticket it names
   ("Close #688", "Label #691", "Answer #691") and, for several, one "… all N" button; closing asks once.
 
-Close and Reopen carry a Block Kit `confirm` dialog: Slack asks before it sends anything.
+Reopen and a recommendation's Close carry a Block Kit `confirm` dialog naming what will happen: Slack asks
+before it sends anything. The row's Close menu has none (its dialog could not name the option chosen): the
+choice opens a confirmation modal, "Close #688 as not planned?", or the duplicate modal asking for the
+original.
 
 Every action_id starts with ACTION_PREFIX (`ACTION_PATTERN` matches them all). What comes back is
 untrusted: `read_row_ticket`, `read_close_choice` and `read_bulk_value` return None for anything the
@@ -144,7 +147,7 @@ def action_row(
             )
         )
     else:
-        elements.append(_close_menu(name, duplicate_of=duplicate_of, number=number))
+        elements.append(_close_menu(duplicate_of=duplicate_of, number=number))
     return [ActionsBlock(block_id=block_id, elements=elements).to_dict()]
 
 
@@ -178,7 +181,7 @@ def _options_size(options: Sequence[Option]) -> int:
     return utf16_len(json.dumps([option.to_dict() for option in options], ensure_ascii=False))
 
 
-def _close_menu(name: str, *, duplicate_of: int | None, number: int) -> StaticSelectElement:
+def _close_menu(*, duplicate_of: int | None, number: int) -> StaticSelectElement:
     options = [
         Option(text=PlainTextObject(text="Close as completed"), value=CLOSE_COMPLETED),
         Option(text=PlainTextObject(text="Close as not planned"), value=CLOSE_NOT_PLANNED),
@@ -191,17 +194,9 @@ def _close_menu(name: str, *, duplicate_of: int | None, number: int) -> StaticSe
             )
         )
     options.append(Option(text=PlainTextObject(text="Close as duplicate of…"), value=CLOSE_DUPLICATE_OTHER))
-    return StaticSelectElement(
-        placeholder=plain("Close", 150),
-        action_id=CLOSE_ACTION,
-        options=options,
-        confirm=_confirm(
-            f"Close {name}?",
-            f"{name} will be closed on GitHub as you chose (a duplicate also gets the comment "
-            "“Duplicate of #N”). “Duplicate of…” asks for the number first.",
-            "Close",
-        ),
-    )
+    # No `confirm` here: Slack's dialog is the same for every option, so it could not name the reason
+    # chosen; the choice opens a confirmation modal that does (`bot.render.action_modals`).
+    return StaticSelectElement(placeholder=plain("Close", 150), action_id=CLOSE_ACTION, options=options)
 
 
 def _option(text: str, value: str) -> Option | None:

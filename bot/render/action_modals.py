@@ -46,6 +46,9 @@ LABEL_BLOCK, LABEL_INPUT = "labels", "labels_choice"
 LABEL_TEXT_BLOCK, LABEL_TEXT_INPUT = "labels_typed", "labels_text"
 MAX_LABEL_TEXT = 1000
 DUPLICATE_BLOCK, DUPLICATE_INPUT = "original", "original_number"
+CONFIRM_CLOSE_CALLBACK = "ticket_act_close"
+CONFIRM_CLOSE_BLOCK = ""  # the confirmation has no field: what is wrong with it replaces the modal
+CLOSE_WORDS = {"completed": "as completed", "not_planned": "as not planned"}
 
 MAX_REPLY = MAX_INPUT_LENGTH  # Slack's input limit; GitHub's comment limit (65,536) is far above
 _NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
@@ -98,9 +101,12 @@ def reply_modal(*, names: Sequence[str], metadata: str, prefill: str = "") -> di
     return _view(REPLY_CALLBACK, "Reply on GitHub", blocks, metadata=metadata, submit="Send")
 
 
-def label_modal(*, names: Sequence[str], labels: Sequence[str], metadata: str) -> dict[str, Any]:
+def label_modal(
+    *, names: Sequence[str], labels: Sequence[str], metadata: str, note: str | None = None
+) -> dict[str, Any]:
     """The label picker for the tickets `names`: a multi-select of the first 100 of `labels` (Slack's
-    limit for one menu) and, when there are more, a box to type further label names into."""
+    limit for one menu) and, when there are more, a box to type further label names into; `note` (our
+    own mrkdwn) says where the labels come from when the tickets are in several repositories."""
     usable = [label for label in labels if label.strip() and len(label) <= MAX_OPTION_VALUE]
     if not usable:
         return notice_modal("No labels", "This repository has no labels to add.", metadata=metadata)
@@ -108,8 +114,10 @@ def label_modal(*, names: Sequence[str], labels: Sequence[str], metadata: str) -
         Option(value=label, text=PlainTextObject(text=clip_slack(label, MAX_OPTION_TEXT)))
         for label in usable[:MAX_OPTIONS]
     ]
-    blocks: list[Any] = [
-        context(_about(names)),
+    blocks: list[Any] = [context(_about(names))]
+    if note:
+        blocks.append(context(note))
+    blocks += [
         InputBlock(
             block_id=LABEL_BLOCK,
             label=plain("Labels to add", 2000),
@@ -150,6 +158,22 @@ def duplicate_modal(*, name: str, suggested: int | None, metadata: str) -> dict[
         ),
     ]
     return _view(DUPLICATE_CALLBACK, "Close as duplicate", blocks, metadata=metadata, submit="Close")
+
+
+def close_confirm_modal(
+    *, name: str, state_reason: str, duplicate_of: int | None, metadata: str
+) -> dict[str, Any]:
+    """The one confirmation of a Close chosen from a drill-down's menu, naming the choice: "Close #688
+    as not planned?" / "as a duplicate of #686?"."""
+    if state_reason == "duplicate" and duplicate_of is not None:
+        how = f"as a duplicate of #{duplicate_of}"
+        after = f" GitHub gets the comment “Duplicate of #{duplicate_of}” first."
+    else:
+        how = CLOSE_WORDS.get(state_reason, "as completed")
+        after = ""
+    question = f"Close {escape_slack(name)} {how}?"
+    blocks = [section(f"*{question}*\nIt is closed on GitHub at once.{after}")]
+    return _view(CONFIRM_CLOSE_CALLBACK, f"Close {name}?", blocks, metadata=metadata, submit="Close")
 
 
 def notice_modal(title: str, text: str, *, metadata: str = "") -> dict[str, Any]:

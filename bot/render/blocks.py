@@ -4,7 +4,8 @@ What a support lead came for comes first; every figure stays in the Markdown and
 
 1. a header naming the period and its zone ("Support Ticket Report: Mon 14 Apr 2025, Europe/Berlin");
 2. the headline, its cited tickets linked;
-3. the recommendations, one line each with the tickets they concern;
+3. the recommendations, one line each with the tickets they concern, and, when `actions` says someone
+   may act from Slack, the buttons that act on them ("Close #688 as duplicate of #686");
 4. the common issues: title, the labelled parts of the summary written from the tickets (or the
    model's summary), then a line of ticket links with an overflow menu to drill into them;
 5. the most active tickets, one line each: link, score and its two largest reasons in words ("8.4:
@@ -165,8 +166,9 @@ EVERY_TICKET_ELSEWHERE = "every ticket is in the Markdown and JSON reports"
 class _Context:
     """What every part needs: the report, how to name its tickets, and which have a Details control."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, *, actions: bool = False) -> None:
         self.report = report
+        self.actions = actions  # whether anyone may act from Slack: recommendations get their buttons
         self.home = home_repo(report.repos)
         # A period that ends when the report is made: "1h before the period's end" is "1h ago".
         self.ends_now = report.period.end >= report.generated_at
@@ -283,6 +285,8 @@ _BULK_KINDS = {
 
 
 def _recommendation_buttons(ctx: _Context, index: int, rec: Recommendation) -> Block | None:
+    if not ctx.actions:  # nobody may act (no triage_managers): a button would only refuse
+        return None
     kinds = {action.kind for action in rec.actions}
     if len(kinds) != 1 or next(iter(kinds)) not in _BULK_KINDS:
         return None
@@ -514,9 +518,10 @@ def _fallback(report: Report, *, page: int, pages: int) -> str:
     return clip_slack(text, MAX_FALLBACK_TEXT)
 
 
-def render_messages(report: Report) -> list[SlackMessage]:
-    """The report as one or more Slack messages, in posting order, each within Slack's limits."""
-    ctx = _Context(report)
+def render_messages(report: Report, *, actions: bool = False) -> list[SlackMessage]:
+    """The report as one or more Slack messages, in posting order, each within Slack's limits; with
+    `actions` (someone may act on tickets from Slack) its recommendations carry their buttons."""
+    ctx = _Context(report, actions=actions)
     if report.totals.total == 0 and not report.most_active:
         return [_quiet_message(ctx)]
     # The most active tickets' controls are the drill-down for those tickets wherever else they appear.

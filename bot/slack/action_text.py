@@ -6,6 +6,8 @@ an outcome's message, a label) goes through `escape_slack`, so nothing in it pin
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from bot.actions.model import ActionOutcome
 from bot.render.escape import clip_slack, escape_slack, safe_url, slack_link
 from bot.slack.messages import COMMAND
@@ -40,6 +42,8 @@ def outcome_line(outcome: ActionOutcome) -> str:
     """One line saying what was done and by whom, for the updated message or the thread: the service's
     own words (they name who asked), with a link to the comment it left, when it left one."""
     text = _plain(outcome.message)
+    if outcome.status == "partial":
+        text = f"Partly done: {text}"
     if "(asked by " not in outcome.message:  # the service names the asker; this is for words that do not
         who = clip_slack(escape_slack(outcome.actor.display_name or outcome.actor.user_id), _MAX_NAME)
         text = f"{text} (asked by {who})"
@@ -68,3 +72,20 @@ def could_not_run(label: str) -> str:
 
 def lookup_failed(what: str) -> str:
     return f"I couldn't look up {_plain(what, 200)} on GitHub just now. Try again in a minute."
+
+
+def not_sent(errors: Iterable[str]) -> str:
+    """A submission checked after its acknowledgement (the modal had closed) that could not be sent."""
+    return "Not sent: " + " ".join(_plain(error, 300) for error in errors)
+
+
+def common_labels(repos: Sequence[str]) -> str:
+    shown = _plain(", ".join(repos), 400)
+    return f"The labels all of {shown} have; each ticket gets them in its own repository."
+
+
+def no_common_labels(repos: Sequence[str]) -> str:
+    return (
+        f"{_plain(', '.join(repos), 400)} have no label in common, so one pick cannot label them all. "
+        "Label the tickets one at a time with their own buttons."
+    )

@@ -1,21 +1,28 @@
 """Acting on tickets from Slack: the clicks on an action row or a recommendation's buttons, and the
-modals they open (reply, labels, close as duplicate).
+modals they open (reply, labels, close as duplicate, the confirmation of a Close).
 
 Order of every click, after the listener has acknowledged it:
 1. read the control's value (`bot.render.action_blocks`); one the renderer would not have written gets
    "this button is out of date";
 2. the channel's repository rules (`ChannelRules`), as for reports;
 3. `may_act`: anyone but a triage manager is refused, ephemerally, before any modal opens;
+   these two checks are here only so that no modal opens: each refusal goes through the service's
+   `refuse`, so the audit lists it;
 4. a modal opens at once (views.open must follow the click within three seconds; what it needs from
-   GitHub is filled in by views.update afterwards), or the action runs on the app's executor.
-A modal's submission is checked in its acknowledgement (per-field errors keep it open), refused again
-for a non-manager, then run on the executor.
+   GitHub is filled in by views.update afterwards), or the action runs on the app's executor. A choice
+   in the row's Close menu opens a confirmation naming it ("Close #688 as not planned?"): a select's
+   own confirm dialog is the same for every option, so it could not.
+A modal's submission is answered in its acknowledgement, which calls neither Slack nor GitHub: per-field
+errors keep it open, a non-manager (when known from the caches) is refused on the field and recorded;
+what needs Slack or GitHub (a user group's members, labels not listed yet) is checked on the executor
+after the ack, and its answer told ephemerally.
 
 Each action runs through the action service with a request key made from the interaction itself (a
 click: the message, the control, the value and the user; a submission: the view's id and hash), so a
 double click, a Slack retry or a second process write once. What came of it is said where it was asked:
 a drill-down is updated in place (its state, its row, and a line saying who did what); a report's
-recommendation gets a thread reply; anything that did not go through is told to the person alone.
+recommendation gets a thread reply; an action partly done (it wrote to GitHub) is shown there too, and
+anything that did not simply go through is told to the person alone as well.
 """
 
 from __future__ import annotations
@@ -23,9 +30,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -51,6 +58,8 @@ from bot.render.action_blocks import (
     read_ticket_value,
 )
 from bot.render.action_modals import (
+    CONFIRM_CLOSE_BLOCK,
+    CONFIRM_CLOSE_CALLBACK,
     DUPLICATE_BLOCK,
     DUPLICATE_CALLBACK,
     DUPLICATE_INPUT,
@@ -65,6 +74,7 @@ from bot.render.action_modals import (
     check_duplicate,
     check_labels,
     check_reply,
+    close_confirm_modal,
     duplicate_modal,
     label_modal,
     loading_modal,
@@ -93,7 +103,22 @@ class ActionRunner(Protocol):
         self, action: TicketAction, actor: Actor, *, request_key: str, channel_id: str, now: datetime
     ) -> ActionOutcome: ...
 
+    def cached_may_act(self, user_id: str) -> bool | None: ...
+
+    def refuse(
+        self,
+        action: TicketAction,
+        actor: Actor,
+        *,
+        request_key: str,
+        channel_id: str,
+        now: datetime,
+        reason: str | None = None,
+    ) -> ActionOutcome: ...
+
     def labels(self, repo: str) -> Sequence[str]: ...
+
+    def cached_labels(self, repo: str) -> Sequence[str] | None: ...
 
     def assignable(self, repo: str) -> Sequence[str]: ...
 
@@ -202,12 +227,6 @@ class TicketActions:
                 )
                 return self._tell(origin, action_text.out_of_date())
             kind, targets = action_id, [BulkTarget(ticket[0], ticket[1])]
-        try:
-            targets = [replace(t, repo=self._rules.choose(origin.channel_id, (t.repo,))[0]) for t in targets]
-        except BadInput as exc:
-            return self._tell(origin, exc.user_message)
-        if not self._service.may_act(origin.user_id):
-            return self._tell(origin, action_text.not_a_manager())
         trigger = str(body.get("trigger_id") or "")
         value = _chosen(action)
         # The message as the clicker saw it: the same for both clicks of a double click, different once
@@ -216,6 +235,14 @@ class TicketActions:
             (body.get("message") or {}).get("blocks") if isinstance(body.get("message"), Mapping) else None
         )
         key_base = (origin.channel_id, origin.message_ts, seen, action_id, value, origin.user_id)
+        # Refused here only so that no modal opens; the service records each refusal for the audit.
+        try:
+            allowed = [replace(t, repo=self._rules.choose(origin.channel_id, (t.repo,))[0]) for t in targets]
+        except BadInput as exc:
+            return self._refuse(origin, _asked(kind, targets, value), key_base, reason=exc.user_message)
+        targets = allowed
+        if not self._service.may_act(origin.user_id):
+            return self._refuse(origin, _asked(kind, targets, value), key_base)
         first = targets[0]
         if kind == LABEL_ACTION:
             labels = tuple(v for v in value.split("\x1e") if v)
@@ -244,14 +271,14 @@ class TicketActions:
                     metadata=_metadata(origin, [first]),
                 )
                 return self._open(trigger, view)
-            action_ = TicketAction(
-                kind="close",
-                repo=first.repo,
-                number=first.number,
-                state_reason=reason,  # type: ignore[arg-type]  # read_close_choice gives only the three
+            # A select's confirm dialog cannot name the option chosen: the one confirmation is this modal.
+            view = close_confirm_modal(
+                name=f"#{first.number}",
+                state_reason=reason,
                 duplicate_of=original,
+                metadata=_metadata(origin, [first], choice=value),
             )
-            self._submit(origin, [(action_, request_key(*key_base))])
+            return self._open(trigger, view)
         elif kind in (REPLY_ACTION, BULK_REPLY):
             prefill = self._prefill(origin, targets)
             names = [f"#{t.number}" for t in targets]
@@ -290,15 +317,24 @@ class TicketActions:
         return str((answer.get("view") or {}).get("id") or "") or None
 
     def _fill_label_modal(self, view_id: str, origin: Origin, targets: list[BulkTarget]) -> None:
-        repo = targets[0].repo
+        """The label picker: the repository's labels, or for tickets of several repositories the labels
+        they all have (a label is added to each ticket in its own repository's spelling)."""
+        repos = _repos(targets)
+        names = [f"#{t.number}" if len(repos) == 1 else f"{t.repo}#{t.number}" for t in targets]
         try:
-            labels = list(self._service.labels(repo))
-            view = label_modal(
-                names=[f"#{t.number}" for t in targets], labels=labels, metadata=_metadata(origin, targets)
-            )
+            labels = _common([list(self._service.labels(repo)) for repo in repos]) or []
+            if len(repos) > 1 and not labels:
+                view = notice_modal("Label on GitHub", action_text.no_common_labels(repos))
+            else:
+                note = action_text.common_labels(repos) if len(repos) > 1 else None
+                view = label_modal(names=names, labels=labels, metadata=_metadata(origin, targets), note=note)
         except Exception:
-            log.warning("could not list the labels of %s for the label picker", repo, exc_info=True)
-            view = notice_modal("Label on GitHub", action_text.lookup_failed(f"the labels of {repo}"))
+            log.warning(
+                "could not list the labels of %s for the label picker", ", ".join(repos), exc_info=True
+            )
+            view = notice_modal(
+                "Label on GitHub", action_text.lookup_failed(f"the labels of {', '.join(repos)}")
+            )
         try:
             self._client.views_update(view_id=view_id, view=view)
         except Exception:
@@ -316,7 +352,9 @@ class TicketActions:
     # --- submissions -----------------------------------------------------------------------------------
 
     def on_submit(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """A ticket-action modal's submission; the answer is its acknowledgement."""
+        """A ticket-action modal's submission; the answer is its acknowledgement, so nothing here calls
+        Slack or GitHub: what cannot be checked from the view and the caches is checked after the ack,
+        and its outcome told to the person ephemerally."""
         view = body.get("view") if isinstance(body.get("view"), Mapping) else {}
         callback = str(view.get("callback_id") or "")
         user = str((body.get("user") or {}).get("id") or "")
@@ -325,73 +363,170 @@ class TicketActions:
             REPLY_CALLBACK: REPLY_BLOCK,
             LABEL_CALLBACK: LABEL_BLOCK,
             DUPLICATE_CALLBACK: DUPLICATE_BLOCK,
+            CONFIRM_CLOSE_CALLBACK: CONFIRM_CLOSE_BLOCK,
         }
-        block = main_block.get(callback, REPLY_BLOCK)
+        if callback not in main_block:
+            return {}
+        block = main_block[callback]
         if parsed is None:
             return _errors({block: action_text.out_of_date()})
         origin, targets = parsed
-        try:
-            targets = [replace(t, repo=self._rules.choose(origin.channel_id, (t.repo,))[0]) for t in targets]
-        except BadInput as exc:
-            return _errors({block: exc.user_message})
-        if not self._service.may_act(user):
-            return _errors({block: action_text.not_a_manager()})
         values = view.get("state", {}).get("values", {}) if isinstance(view.get("state"), Mapping) else {}
         key_base = ("view", str(view.get("id") or ""), str(view.get("hash") or ""), user)
-        runs: list[tuple[TicketAction, str]] = []
+        asked = self._submitted(callback, view, values, targets, known=None)
+        try:
+            allowed = [replace(t, repo=self._rules.choose(origin.channel_id, (t.repo,))[0]) for t in targets]
+        except BadInput as exc:
+            self._refuse(
+                origin,
+                asked.actions or _placeholders(callback, targets),
+                key_base,
+                reason=exc.user_message,
+                tell=False,
+            )
+            return _errors({block: exc.user_message})
+        targets = allowed
+        decision = self._service.cached_may_act(user)
+        if decision is False:
+            self._refuse(origin, asked.actions or _placeholders(callback, targets), key_base, tell=False)
+            return _errors({block: action_text.not_a_manager()})
+        known = None
+        if callback == LABEL_CALLBACK:
+            known = (
+                _offered_labels(view) if _input(values, LABEL_TEXT_BLOCK, LABEL_TEXT_INPUT) is None else None
+            )
+            if known is None:
+                known = _common(self._service.cached_labels(repo) for repo in _repos(targets))
+        submitted = self._submitted(callback, view, values, targets, known=known)
+        if submitted.errors:
+            return _errors(submitted.errors)
+        if decision is None or submitted.actions is None:  # a group's members or the labels unknown yet
+            self._executor.submit(
+                self._submit_later, origin, callback, dict(view), dict(values), targets, key_base
+            )
+            return {}
+        self._submit(origin, _keyed(submitted.actions, key_base))
+        return {}
+
+    def _submit_later(
+        self,
+        origin: Origin,
+        callback: str,
+        view: Mapping[str, Any],
+        values: Mapping[str, Any],
+        targets: list[BulkTarget],
+        key_base: tuple[str, ...],
+    ) -> None:
+        """A submission whose checks needed Slack or GitHub, after its acknowledgement."""
+        try:
+            if not self._service.may_act(origin.user_id):
+                asked = self._submitted(callback, view, values, targets, known=None)
+                self._refuse_now(origin, asked.actions or _placeholders(callback, targets), key_base, None)
+                return
+            known = None
+            if callback == LABEL_CALLBACK:
+                try:
+                    known = _common(self._service.labels(repo) for repo in _repos(targets))
+                except Exception:
+                    log.warning("could not list the labels for a label submission", exc_info=True)
+                    self._poster.tell(origin.requester, action_text.lookup_failed("the repository's labels"))
+                    return
+            submitted = self._submitted(callback, view, values, targets, known=known)
+            if submitted.errors:
+                self._poster.tell(origin.requester, action_text.not_sent(submitted.errors.values()))
+                return
+            self._run(origin, _keyed(submitted.actions or [], key_base))
+        except Exception:
+            log.exception("a ticket action's submission from %s failed", origin.channel_id)
+            self._poster.tell(origin.requester, action_text.could_not_run(_label(targets)))
+
+    def _submitted(
+        self,
+        callback: str,
+        view: Mapping[str, Any],
+        values: Mapping[str, Any],
+        targets: Sequence[BulkTarget],
+        *,
+        known: list[str] | None,
+    ) -> _Submitted:
+        """What a submission asks for, or its per-field errors; `actions` None when the labels it names
+        cannot be checked without `known` (the labels the tickets' repositories have)."""
+        first = targets[0]
         if callback == REPLY_CALLBACK:
             text, errors = check_reply(_input(values, REPLY_BLOCK, REPLY_INPUT))
             if errors:
-                return _errors(errors)
-            runs = [
-                (
-                    TicketAction(kind="reply", repo=t.repo, number=t.number, text=text or ""),
-                    request_key(*key_base, t.repo.lower(), t.number),
-                )
-                for t in targets
-            ]
-        elif callback == DUPLICATE_CALLBACK:
-            first = targets[0]
+                return _Submitted(errors=errors)
+            return _Submitted(
+                [TicketAction(kind="reply", repo=t.repo, number=t.number, text=text or "") for t in targets]
+            )
+        if callback == DUPLICATE_CALLBACK:
             original, errors = check_duplicate(
                 _input(values, DUPLICATE_BLOCK, DUPLICATE_INPUT), number=first.number
             )
             if errors:
-                return _errors(errors)
-            runs = [
-                (
-                    TicketAction(
-                        kind="close",
-                        repo=first.repo,
-                        number=first.number,
-                        state_reason="duplicate",
-                        duplicate_of=original,
-                    ),
-                    request_key(*key_base, first.repo.lower(), first.number),
-                )
-            ]
-        elif callback == LABEL_CALLBACK:
+                return _Submitted(errors=errors)
+            return _Submitted([_close(first, "duplicate", original)])
+        if callback == CONFIRM_CLOSE_CALLBACK:
+            choice = read_close_choice(_confirmed_choice(view), number=first.number)
+            if choice is None or (choice[0] == CLOSE_DUPLICATE_OTHER and choice[1] is None):
+                return _Submitted(errors={CONFIRM_CLOSE_BLOCK: action_text.out_of_date()})
+            return _Submitted([_close(first, choice[0], choice[1])])
+        if callback == LABEL_CALLBACK:
+            if known is None:
+                return _Submitted(None)
             chosen = _selected(values, LABEL_BLOCK, LABEL_INPUT)
             typed = _input(values, LABEL_TEXT_BLOCK, LABEL_TEXT_INPUT)
-            known = _offered_labels(view) if typed is None else None
-            if known is None:
-                try:
-                    known = list(self._service.labels(targets[0].repo))
-                except Exception:
-                    return _errors({LABEL_TEXT_BLOCK: action_text.lookup_failed("the repository's labels")})
             labels, errors = check_labels(chosen, typed, known=known)
             if errors:
-                return _errors(errors)
-            runs = [
-                (
-                    TicketAction(kind="label", repo=t.repo, number=t.number, labels=labels),
-                    request_key(*key_base, t.repo.lower(), t.number),
+                return _Submitted(errors=errors)
+            return _Submitted(
+                [TicketAction(kind="label", repo=t.repo, number=t.number, labels=labels) for t in targets]
+            )
+        return _Submitted(errors={REPLY_BLOCK: action_text.out_of_date()})
+
+    def _refuse(
+        self,
+        origin: Origin,
+        actions: Sequence[TicketAction],
+        key_base: tuple[str, ...],
+        *,
+        reason: str | None = None,
+        tell: bool = True,
+    ) -> None:
+        """Record the refusal of `actions` (on the executor: the store is not touched before an ack) and,
+        when `tell`, tell the person why."""
+        self._executor.submit(self._refuse_now, origin, list(actions), key_base, reason, tell)
+
+    def _refuse_now(
+        self,
+        origin: Origin,
+        actions: list[TicketAction],
+        key_base: tuple[str, ...],
+        reason: str | None,
+        tell: bool = True,
+    ) -> None:
+        outcome = None
+        try:
+            actor = Actor(user_id=origin.user_id, display_name=self._names.get(origin.user_id))
+            for action in actions:
+                key = request_key(*key_base, action.repo.lower(), action.number)
+                outcome = self._service.refuse(
+                    action,
+                    actor,
+                    request_key=key,
+                    channel_id=origin.channel_id,
+                    now=self._clock(),
+                    reason=reason,
                 )
-                for t in targets
-            ]
-        else:
-            return {}
-        self._submit(origin, runs)
-        return {}
+        except Exception:
+            log.exception("could not record a refused ticket action from %s", origin.channel_id)
+        if tell:
+            told = (
+                reason
+                if reason is not None or outcome is None
+                else action_text.outcome_for_requester(outcome)
+            )
+            self._poster.tell(origin.requester, told or action_text.not_a_manager())
 
     # --- running and telling ---------------------------------------------------------------------------
 
@@ -412,7 +547,9 @@ class TicketActions:
             self._service.run(action, actor, request_key=key, channel_id=origin.channel_id, now=self._clock())
             for action, key in runs
         ]
-        done = [o for o in outcomes if o.ok]
+        # A partial outcome wrote to GitHub: it is shown where the action was asked, like one done, and
+        # its detail (what did not go through) is told to the person too.
+        done = [o for o in outcomes if o.status in ("done", "partial")]
         for outcome in outcomes:
             if not outcome.ok:
                 self._poster.tell(origin.requester, action_text.outcome_for_requester(outcome))
@@ -512,14 +649,16 @@ def _suggested_original(message: object, *, number: int) -> int | None:
     return None
 
 
-def _metadata(origin: Origin, targets: Sequence[BulkTarget]) -> str:
-    data = {
+def _metadata(origin: Origin, targets: Sequence[BulkTarget], *, choice: str | None = None) -> str:
+    data: dict[str, Any] = {
         "c": origin.channel_id,
         "m": origin.message_ts,
         "th": origin.thread_ts,
         "s": origin.source,
         "t": [[t.repo, t.number, t.duplicate_of or 0] for t in targets],
     }
+    if choice is not None:  # the Close option a confirmation modal confirms
+        data["v"] = choice
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     if len(text) > MAX_PRIVATE_METADATA:  # 20 tickets of the longest names stay far below
         raise ValueError("too many tickets for one modal")
@@ -557,6 +696,110 @@ def _read_metadata(raw: object, *, user_id: str) -> tuple[Origin, list[BulkTarge
     return origin, targets
 
 
+def _confirmed_choice(view: Mapping[str, Any]) -> str | None:
+    """The Close option a confirmation modal was opened for (kept in its private_metadata)."""
+    raw = view.get("private_metadata")
+    if not isinstance(raw, str) or len(raw) > MAX_PRIVATE_METADATA:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    choice = data.get("v") if isinstance(data, dict) else None
+    return choice if isinstance(choice, str) else None
+
+
+@dataclass(frozen=True)
+class _Submitted:
+    """What a modal's submission asks for (`actions`), or what is wrong with it (`errors`)."""
+
+    actions: list[TicketAction] | None = None
+    errors: Mapping[str, str] = field(default_factory=dict)
+
+
+def _close(target: BulkTarget, reason: str, original: int | None) -> TicketAction:
+    return TicketAction(
+        kind="close",
+        repo=target.repo,
+        number=target.number,
+        state_reason=reason,  # type: ignore[arg-type]  # read_close_choice gives only the three
+        duplicate_of=original,
+    )
+
+
+_KINDS = {
+    LABEL_ACTION: "label",
+    LABEL_PICKER_ACTION: "label",
+    BULK_LABEL: "label",
+    ASSIGN_ACTION: "assign",
+    REPLY_ACTION: "reply",
+    BULK_REPLY: "reply",
+    CLOSE_ACTION: "close",
+    BULK_CLOSE_DUPLICATE: "close",
+    REOPEN_ACTION: "reopen",
+}
+_CALLBACK_KINDS = {
+    REPLY_CALLBACK: "reply",
+    LABEL_CALLBACK: "label",
+    DUPLICATE_CALLBACK: "close",
+    CONFIRM_CLOSE_CALLBACK: "close",
+}
+
+
+def _asked(kind: str, targets: Sequence[BulkTarget], value: str) -> list[TicketAction]:
+    """What a refused click asked for, as far as the click says (for the record of the refusal)."""
+    if kind not in _KINDS:
+        return []
+    actions = []
+    for t in targets:
+        action = TicketAction(kind=_KINDS[kind], repo=t.repo, number=t.number)  # type: ignore[arg-type]
+        if kind == LABEL_ACTION:
+            action = replace(action, labels=tuple(v for v in value.split("\x1e") if v))
+        elif kind == ASSIGN_ACTION and value:
+            action = replace(action, assignees=(value,))
+        elif kind == CLOSE_ACTION:
+            choice = read_close_choice(value, number=t.number)
+            if choice is not None:
+                action = _close(t, choice[0], choice[1])
+        elif kind == BULK_CLOSE_DUPLICATE:
+            action = _close(t, "duplicate", t.duplicate_of)
+        actions.append(action)
+    return actions
+
+
+def _placeholders(callback: str, targets: Sequence[BulkTarget]) -> list[TicketAction]:
+    """The actions a refused submission was for, when its values say no more."""
+    kind = _CALLBACK_KINDS.get(callback, "reply")
+    return [TicketAction(kind=kind, repo=t.repo, number=t.number) for t in targets]  # type: ignore[arg-type]
+
+
+def _keyed(actions: Sequence[TicketAction], key_base: tuple[str, ...]) -> list[tuple[TicketAction, str]]:
+    return [(a, request_key(*key_base, a.repo.lower(), a.number)) for a in actions]
+
+
+def _repos(targets: Sequence[BulkTarget]) -> list[str]:
+    return list(dict.fromkeys(t.repo for t in targets))
+
+
+def _common(lists: Iterable[Sequence[str] | None]) -> list[str] | None:
+    """The labels every repository has (matched case-insensitively, in the first one's spelling and
+    order); None when a list is unknown."""
+    common: list[str] | None = None
+    for names in lists:
+        if names is None:
+            return None
+        if common is None:
+            common = list(names)
+        else:
+            have = {name.lower() for name in names}
+            common = [name for name in common if name.lower() in have]
+    return common
+
+
+def _label(targets: Sequence[BulkTarget]) -> str:
+    return ", ".join(f"{t.repo}#{t.number}" for t in targets[:3])
+
+
 def _input(values: Mapping[str, Any], block: str, action: str) -> str | None:
     entry = (values.get(block) or {}).get(action) if isinstance(values.get(block), Mapping) else None
     value = entry.get("value") if isinstance(entry, Mapping) else None
@@ -583,7 +826,16 @@ def _offered_labels(view: Mapping[str, Any]) -> list[str] | None:
 
 
 def _errors(errors: Mapping[str, str]) -> dict[str, Any]:
+    if CONFIRM_CLOSE_BLOCK in errors:  # a modal without a field: the answer replaces it
+        return {
+            "response_action": "update",
+            "view": notice_modal("Not closed", _plain_error(errors[CONFIRM_CLOSE_BLOCK])),
+        }
     return {
         "response_action": "errors",
         "errors": {block: text[:MAX_ERROR_TEXT] for block, text in errors.items()},
     }
+
+
+def _plain_error(text: str) -> str:
+    return text[:MAX_ERROR_TEXT]

@@ -17,6 +17,7 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.actions.wiring import report_renderer
 from bot.report.periods import parse_timezone
 from bot.service import ReportService
 from bot.settings import Settings
@@ -73,7 +74,13 @@ def build_app(
     rules = ChannelRules.from_settings(settings)
     timezones = UserTimezones(client, default=parse_timezone(settings.config.timezone))
     poster = SlackPoster(client)
-    runner = ReportRunner(service=service, poster=poster, timezones=timezones, executor=executor)
+    runner = ReportRunner(
+        service=service,
+        poster=poster,
+        timezones=timezones,
+        executor=executor,
+        render=report_renderer(settings),  # the recommendations' buttons only when someone may act
+    )
     commands = SlashCommands(
         rules=rules, service=service, timezones=timezones, runner=runner, clock=clock, routes=routes
     )

@@ -241,17 +241,23 @@ class GitHubWriter:
         except requests.exceptions.RequestException as exc:
             raise self._unavailable(exc, sent=True) from exc
 
-    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> dict[str, Any]:
-        """Add labels (existing ones stay); the issue's JSON afterwards (GitHub answers the POST with the
-        labels only, so the issue is read once more)."""
-        issue = self._issue(repo, number)
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]) -> dict[str, Any] | None:
+        """Add labels (existing ones stay); the issue's JSON afterwards. GitHub answers the POST with the
+        issue's labels only, so the issue is read once more; when that read fails the labels were added
+        all the same (the POST said so) and the answer is None: there is no issue for the mirror."""
         try:
-            issue.add_to_labels(*labels)
+            # Issue.add_to_labels's request; its answer (the labels alone) is not the issue the mirror needs
+            path = f"/repos/{_check_repo(repo)}/issues/{number}/labels"
+            self._client().requester.requestJsonAndCheck("POST", path, input=list(labels))
         except GithubException as exc:
             raise self._error(exc, repo=repo, number=number, what=f"label {repo}#{number}") from exc
         except requests.exceptions.RequestException as exc:
             raise self._unavailable(exc, sent=True) from exc
-        return self.issue(repo, number)
+        try:
+            return self.issue(repo, number)
+        except UpstreamError:
+            log.warning("labelled %s#%d but could not read it back; the next sync brings it", repo, number)
+            return None
 
     def add_assignees(self, repo: str, number: int, logins: tuple[str, ...]) -> dict[str, Any]:
         """Add assignees; the issue's JSON afterwards. GitHub leaves out, silently, a login that cannot be

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import json
 
-from bot.actions.model import TicketAction
-from tests.actions.conftest import LEAD, REPO, STRANGER, Bench, only_record
+from bot.actions.model import Actor, TicketAction
+from bot.actions.service import TriageManagers
+from bot.sources.github_writes import GitHubWriter
+from bot.store import Store
+from tests.actions.conftest import LEAD, NOW, REPO, STRANGER, Bench, make_service, only_record
+from tests.fakes.github_server import FakeGitHub
 
 
 def writes(bench: Bench) -> list:
@@ -104,3 +108,19 @@ def test_the_details_are_recorded_as_json(bench: Bench):
     assert record is not None
     assert record.details == {"state_reason": "duplicate", "duplicate_of": 686}
     assert json.loads(json.dumps(record.details)) == record.details
+
+
+def test_a_second_manager_closing_the_same_duplicate_writes_nothing_more(
+    github: FakeGitHub, writer: GitHubWriter, store: Store
+):
+    grace = Actor(user_id="UGRACE", display_name="Grace Hopper")
+    service = make_service(writer, store, managers=TriageManagers(users=(LEAD.user_id, grace.user_id)))
+    action = TicketAction(kind="close", repo=REPO, number=688, state_reason="duplicate", duplicate_of=686)
+
+    first = service.run(action, LEAD, request_key="from-ada", channel_id="C1", now=NOW)
+    second = service.run(action, grace, request_key="from-grace", channel_id="C1", now=NOW)
+
+    assert first.status == "done", first.message
+    assert (second.status, second.message) == ("done", f"{REPO}#688 was already closed as a duplicate")
+    assert len(github.comments_of(REPO, 688)) == 1  # one "Duplicate of #686", not two
+    assert [r.method for r in github.requests if r.method != "GET"] == ["POST", "PATCH"]

@@ -103,3 +103,22 @@ def test_names_from_slack_cannot_steer_the_terminal(github: FakeGitHub, writer, 
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "Eve [2J ]0;pwned (UEVIL)  reopen" in out
+
+
+def test_refusals_the_slack_side_made_are_listed_too(github: FakeGitHub, writer, tmp_path, capsys):
+    store = Store(f"sqlite:///{tmp_path / 'audit.db'}")
+    service = make_service(writer, store)
+    now = datetime.now(UTC)
+    asked = TicketAction(kind="reply", repo="acme/private", number=5)
+    outcome = service.refuse(
+        asked, LEAD, request_key="r", channel_id="C1", now=now, reason="This channel may not use acme/private"
+    )
+    again = service.refuse(asked, LEAD, request_key="r", channel_id="C1", now=now, reason="the same click")
+    store.close()
+
+    assert (outcome.status, again.status) == ("refused", "refused")
+    assert github.requests == []  # nothing asked of GitHub
+    assert main(["audit"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()  # a double click is recorded once
+    assert "Ada Lovelace (ULEAD)" in line
+    assert line.endswith("acme/private#5  refused: This channel may not use acme/private")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.actions.model import TicketAction
 from bot.sources.github_writes import GitHubWriter
 from bot.store import Store
-from tests.actions.conftest import REPO, Bench, make_service, only_record
+from tests.actions.conftest import LEAD, NOW, REPO, Bench, make_service, only_record
 from tests.fakes.github_server import FakeGitHub
 
 
@@ -65,3 +65,33 @@ def test_the_pickers_lists_come_from_github_and_are_cached(
     clock[0] = 61
     assert service.labels(REPO) == ["bug", "ios", "question", "wontfix"]
     assert github.count("/labels") == 2
+
+
+class _ReadBackFails:
+    """The real writer; GitHub fails the reads of the issue right after the labels' POST (the one moment
+    no request of the fake can be aimed at otherwise)."""
+
+    def __init__(self, writer: GitHubWriter, github: FakeGitHub) -> None:
+        self._writer, self._github = writer, github
+
+    def __getattr__(self, name: str):
+        return getattr(self._writer, name)
+
+    def add_labels(self, repo: str, number: int, labels: tuple[str, ...]):
+        self._github.fail_next(3, 503, method="GET", path_contains=f"/issues/{number}")
+        return self._writer.add_labels(repo, number, labels)
+
+
+def test_labels_added_but_not_read_back_are_done_and_keep_their_key(
+    github: FakeGitHub, writer: GitHubWriter, store: Store
+):
+    service = make_service(_ReadBackFails(writer, github), store, mirror=True)
+    action = TicketAction(kind="label", repo=REPO, number=686, labels=("ios",))
+
+    outcome = service.run(action, LEAD, request_key="k1", channel_id="C1", now=NOW)
+
+    assert outcome.status == "done", outcome.message
+    assert [label["name"] for label in github.issue(REPO, 686)["labels"]] == ["bug", "ios"]
+    again = service.run(action, LEAD, request_key="k1", channel_id="C1", now=NOW)
+    assert again.status == "repeated"  # the key was kept: the labels were added
+    assert [r.method for r in github.requests].count("POST") == 1

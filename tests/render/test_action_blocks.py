@@ -4,9 +4,11 @@ choices behind a confirmation, and every value read back only as the renderer wr
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from bot.render import render_messages
 from bot.render.action_blocks import (
     ASSIGN_ACTION,
     BULK_CLOSE_DUPLICATE,
@@ -37,12 +39,15 @@ from bot.render.action_modals import (
     check_duplicate,
     check_labels,
     check_reply,
+    close_confirm_modal,
     duplicate_modal,
     label_modal,
     reply_modal,
 )
 from bot.render.slack_limits import MAX_BUTTON_VALUE, validate_message
 from bot.render.view_limits import validate_view
+from bot.report.models import SUGGEST_REPLY, Recommendation, SuggestedAction
+from tests.render.fixtures import fixture_report
 
 REPO = "acme/support"
 LONG_REPO = "o" * 39 + "/" + "n" * 100
@@ -54,14 +59,14 @@ def elements(blocks: list[dict]) -> dict[str, dict]:
     return {element["action_id"]: element for element in row["elements"]}
 
 
-def test_an_open_tickets_row_has_label_assign_reply_and_a_confirmed_close_with_the_original_preselected():
+def test_an_open_tickets_row_has_label_assign_reply_and_a_close_menu_offering_the_suggested_original():
     choices = RowChoices(labels=("bug", "question"), assignable=("octocat",))
     blocks = action_row(REPO, 688, state="open", choices=choices, duplicate_of=686)
     validate_message({"text": "t", "blocks": blocks})
     found = elements(blocks)
     assert set(found) == {LABEL_ACTION, ASSIGN_ACTION, REPLY_ACTION, CLOSE_ACTION}
     close = found[CLOSE_ACTION]
-    assert close["confirm"]["style"] == "danger"
+    assert "confirm" not in close  # its dialog could not name the choice: the confirmation modal does
     assert [o["value"] for o in close["options"]] == [
         "completed",
         "not_planned",
@@ -214,3 +219,58 @@ def test_submissions_are_checked_field_by_field():
     for bad in ("", "six", "#0", "-3", "1e3", None):
         assert check_duplicate(bad, number=688)[1].keys() == {DUPLICATE_BLOCK}, bad
     validate_view(duplicate_modal(name="#688", suggested=686, metadata="{}"))
+
+
+@pytest.mark.parametrize(
+    ("reason", "original", "question"),
+    [
+        ("not_planned", None, "Close #688 as not planned?"),
+        ("completed", None, "Close #688 as completed?"),
+        ("duplicate", 686, "Close #688 as a duplicate of #686?"),
+    ],
+)
+def test_the_close_confirmation_names_the_reason_chosen(reason, original, question):
+    view = close_confirm_modal(name="#688", state_reason=reason, duplicate_of=original, metadata="{}")
+    validate_view(view)
+    assert view["title"]["text"] == "Close #688?"
+    assert view["submit"]["text"] == "Close" and view["close"]["text"] == "Cancel"
+    assert question in view["blocks"][0]["text"]["text"]
+    assert ("Duplicate of #686" in json.dumps(view)) == (original is not None)
+
+
+def test_a_label_picker_for_several_repositories_says_whose_labels_it_offers():
+    view = label_modal(
+        names=["acme/a#1", "acme/b#2"],
+        labels=["bug"],
+        metadata="{}",
+        note="The labels all of acme/a, acme/b have",
+    )
+    validate_view(view)
+    assert "The labels all of acme/a, acme/b have" in json.dumps(view)
+
+
+def _recommendation_buttons(messages) -> list[dict]:
+    return [
+        element
+        for message in messages
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if str(element.get("action_id", "")).startswith("ticket_act:rec")
+    ]
+
+
+def test_recommendations_carry_buttons_only_when_someone_may_act():
+    report = fixture_report()
+    ticket = report.most_active[0].ticket
+    rec = Recommendation(
+        title="Answer the waiting ticket",
+        text="Nobody from the team has answered it yet.",
+        tickets=(),
+        actions=(SuggestedAction(SUGGEST_REPLY, ticket.repo, ticket.number),),
+    )
+    report = replace(report, recommendations=(rec,))
+
+    assert _recommendation_buttons(render_messages(report)) == []  # nobody may act: no buttons
+    (button,) = _recommendation_buttons(render_messages(report, actions=True))
+    assert button["text"]["text"] == f"Answer #{ticket.number}"

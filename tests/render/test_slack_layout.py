@@ -308,7 +308,7 @@ def test_a_range_names_both_days_it_includes() -> None:
 
 def test_a_day_of_three_tickets_is_a_few_short_blocks() -> None:
     """What made a three-ticket day tall: score lines, five summary fields, a block per ticket."""
-    message = render_messages(three_tickets())[0]
+    message = render_messages(three_tickets(), actions=True)[0]  # with triage managers: the buttons
     assert [block["type"] for block in message["blocks"]] == [
         "header",
         "section",  # the headline
