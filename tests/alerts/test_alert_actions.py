@@ -8,9 +8,11 @@ import json
 
 from bot.render import validate_message
 from bot.render.action_blocks import CLOSE_ACTION, REPLY_ACTION, row_block_id
+from bot.render.action_modals import CONFIRM_CLOSE_CALLBACK
 from tests.alerts.conftest import REPO, WAIT, StartAlertApp
 from tests.slack.conftest import AppUnderTest
 from tests.slack.payloads import block_action, send_interaction
+from tests.slack.test_actions import last_view, submit
 
 LEAD = "ULEAD"
 HOSTILE_NAME = "Ada <!channel> <@U999> @here *bold*"
@@ -55,12 +57,17 @@ def test_closing_a_ticket_from_its_alert_closes_it_on_github_and_says_so_in_the_
             "block_id": row["block_id"],
             "action_ts": "1700000001.0",
             "action_id": CLOSE_ACTION,
-            "type": "overflow",
+            "type": "static_select",
             "selected_option": {"value": "not_planned"},
         },
     )
     under_test = AppUnderTest(url=app.url, bot=app.bot, settings=None, slack=app.slack, github=app.github)  # type: ignore[arg-type]
     assert send_interaction(under_test, payload).status_code == 200
+    # Closing asks once, naming the reason, and writes nothing before it is confirmed.
+    view = last_view(under_test, CONFIRM_CLOSE_CALLBACK)
+    assert "as not planned" in json.dumps(view["blocks"])
+    assert [r for r in app.github.requests if r.method in WRITES] == []
+    assert submit(under_test, view, {}, user=LEAD) == {}
 
     def replies() -> list:
         return [p for p in app.slack.posts() if p.body.get("thread_ts") == post.body["ts"]]
