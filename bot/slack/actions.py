@@ -565,6 +565,7 @@ class TicketActions:
                 repo=action.repo,
                 number=action.number,
                 note=lines[0],
+                state=_state_after(done[0]),
             )
             return
         text = "\n".join(lines)
@@ -590,6 +591,14 @@ class TicketActions:
 
     def _tell(self, origin: Origin, text: str) -> None:
         self._executor.submit(self._poster.tell, origin.requester, text)
+
+
+def _state_after(outcome: ActionOutcome) -> str | None:
+    """The ticket's state once a done close or reopen went through (GitHub answered it); None when the
+    action did not change it or did not wholly go through."""
+    if outcome.status != "done":
+        return None
+    return {"close": "closed", "reopen": "open"}.get(outcome.action.kind)
 
 
 # --- reading Slack's payloads --------------------------------------------------------------------------

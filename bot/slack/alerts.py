@@ -27,6 +27,7 @@ from bot.slack.command_text import AlertCommand, CommandError
 from bot.slack.commands import Reply, SlashRequest
 from bot.slack.managers import SubscriptionManagers
 from bot.slack.poster import SlackPoster, SlackPostError
+from bot.slack.updates import MessageUpdater, with_state
 
 ACK_DEADLINE = 1.5  # seconds the acknowledgement waits for the store (Slack allows 3)
 
@@ -182,18 +183,46 @@ Refresh = Callable[..., None]  # bot.slack.actions.TicketActions.refresh
 
 def alert_action_notes(alerts: AlertStore, poster: SlackPoster, *, otherwise: Refresh | None) -> Refresh:
     """What ticket actions do after acting from a message's row: for an alert, say what was done (and
-    by whom: `note`) in the alert's thread and leave the alert as it is (a `waiting` one is still
-    updated when the team replies); any other message goes to `otherwise` (the drill-down's redraw)."""
+    by whom: `note`) in the alert's thread and, when the ticket's state is known (`state`, GitHub's
+    answer), redraw the alert's row with it (Close becomes Reopen); a `waiting` one is still updated
+    when the team replies. Any other message goes to `otherwise` (the drill-down's redraw)."""
+    updater = MessageUpdater(poster.client)
 
-    def refresh(channel: str, ts: str, *, thread_ts: str | None, repo: str, number: int, note: str) -> None:
+    def refresh(
+        channel: str,
+        ts: str,
+        *,
+        thread_ts: str | None,
+        repo: str,
+        number: int,
+        note: str,
+        state: str | None = None,
+    ) -> None:
         if thread_ts is None and alerts.alert_at(channel, ts) is not None:
             block = {"type": "section", "text": {"type": "mrkdwn", "text": note[:2900], "verbatim": True}}
             try:
                 poster.post_in_thread(channel, thread_ts=ts, messages=[{"text": note, "blocks": [block]}])
             except SlackPostError as exc:  # done on GitHub all the same; the log keeps what was said
                 log.warning("could not tell the alert %s in %s what was done: %s", ts, channel, exc.error)
+            if state is not None:
+                _redraw(poster, updater, channel, ts, repo=repo, number=number, state=state)
             return
         if otherwise is not None:
-            otherwise(channel, ts, thread_ts=thread_ts, repo=repo, number=number, note=note)
+            otherwise(channel, ts, thread_ts=thread_ts, repo=repo, number=number, note=note, state=state)
 
     return refresh
+
+
+def _redraw(
+    poster: SlackPoster, updater: MessageUpdater, channel: str, ts: str, *, repo: str, number: int, state: str
+) -> None:
+    """The alert as Slack has it, its row showing `state`: so the next click is a new decision."""
+    try:
+        message = poster.message(channel, ts)
+        blocks = with_state((message or {}).get("blocks") or [], repo, number, state=state)
+        if message is None or blocks is None:
+            log.info("the alert %s in %s has no row for %s#%s to redraw", ts, channel, repo, number)
+            return
+        updater.update(channel, ts, {"text": str(message.get("text") or ""), "blocks": blocks})
+    except SlackPostError as exc:  # the thread says what was done; the row shows it at the next action
+        log.warning("could not redraw the alert %s in %s after an action: %s", ts, channel, exc.error)

@@ -263,10 +263,19 @@ class DrillDowns:
         return dict(render_ticket_detail(detail, actions=actions, note=note))
 
     def refresh(
-        self, channel: str, ts: str, *, thread_ts: str | None, repo: str, number: int, note: str
+        self,
+        channel: str,
+        ts: str,
+        *,
+        thread_ts: str | None,
+        repo: str,
+        number: int,
+        note: str,
+        state: str | None = None,
     ) -> None:
-        """Redraw the drill-down `ts` after an action: the ticket as GitHub has it now, its row, and
-        `note` (what was done, by whom). If it cannot be redrawn, `note` goes into the thread instead."""
+        """Redraw the drill-down `ts` after an action: the ticket as GitHub has it now (fetched again, so
+        `state` is not needed), its row, and `note` (what was done, by whom). If it cannot be redrawn,
+        `note` goes into the thread instead."""
         try:
             ticket, comments = self._source.fetch_ticket(repo, number)
             context = self._context(channel, thread_ts or "")

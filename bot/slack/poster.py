@@ -267,6 +267,21 @@ class SlackPoster:
                 return None
         return None
 
+    @property
+    def client(self) -> WebClient:
+        return self._client
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The channel's top-level message `ts` as Slack has it now (its blocks), or None if gone.
+        SlackPostError when Slack cannot be asked."""
+        data = self._read(
+            self._client.conversations_history, channel=channel, oldest=ts, latest=ts, inclusive=True, limit=1
+        )
+        for found in data.get("messages") or []:
+            if isinstance(found, dict) and found.get("ts") == ts:
+                return found
+        return None
+
     def answer(self, requester: Requester, messages: Sequence[Message]) -> None:
         """Messages only `requester` sees: through the response_url, else chat.postEphemeral."""
         checked = [check(message) for message in messages]

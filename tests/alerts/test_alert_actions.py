@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bot.render import validate_message
-from bot.render.action_blocks import CLOSE_ACTION, REPLY_ACTION, row_block_id
+from bot.render.action_blocks import CLOSE_ACTION, REOPEN_ACTION, REPLY_ACTION, row_block_id
 from bot.render.action_modals import CONFIRM_CLOSE_CALLBACK
 from tests.alerts.conftest import REPO, WAIT, StartAlertApp
 from tests.slack.conftest import AppUnderTest
@@ -80,5 +80,38 @@ def test_closing_a_ticket_from_its_alert_closes_it_on_github_and_says_so_in_the_
     text = json.dumps(reply.body)
     assert "asked by Ada" in text and "#1801" in text
     assert "<!channel>" not in text and "<@U999>" not in text and "*bold*" not in text
-    # The alert itself stays as it was posted (its thread tells what was done).
-    assert app.slack.updates() == []
+    # The alert is redrawn in place: its row now offers Reopen, its ticket and other controls kept.
+    assert app.slack.wait_for(lambda s: len(s.updates()) == 1, WAIT)
+    [update] = app.slack.updates()
+    assert update["ts"] == post.body["ts"]
+    validate_message({"text": update["text"], "blocks": update["blocks"]})
+    redrawn = {e["action_id"] for e in row_of(update["blocks"], 1801)["elements"]}
+    assert REOPEN_ACTION in redrawn and CLOSE_ACTION not in redrawn and REPLY_ACTION in redrawn
+    assert [b for b in update["blocks"] if b.get("block_id") != row["block_id"]] == [
+        b for b in post.blocks if b.get("block_id") != row["block_id"]
+    ]
+
+    # From the redrawn alert, Reopen is a new decision: it reopens, and the row offers Close again.
+    reopen = block_action(
+        user=LEAD,
+        channel="C1",
+        message={"ts": post.body["ts"], "text": update["text"], "blocks": update["blocks"]},
+        response_url=app.slack.response_url("act2"),
+        action={
+            "block_id": row["block_id"],
+            "action_ts": "1700000002.0",
+            "action_id": REOPEN_ACTION,
+            "type": "button",
+            "value": next(
+                e["value"]
+                for e in row_of(update["blocks"], 1801)["elements"]
+                if e["action_id"] == REOPEN_ACTION
+            ),
+        },
+    )
+    assert send_interaction(under_test, reopen).status_code == 200
+    assert app.slack.wait_for(lambda s: len(s.updates()) == 2, WAIT)
+    assert app.github.issue(REPO, 1801)["state"] == "open"
+    again = {e["action_id"] for e in row_of(app.slack.updates()[1]["blocks"], 1801)["elements"]}
+    assert CLOSE_ACTION in again and REOPEN_ACTION not in again
+    assert len(replies()) == 2

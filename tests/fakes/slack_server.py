@@ -374,6 +374,8 @@ class FakeSlack:
             message = {"type": "message", "user": self.bot_user_id, "ts": ts, "text": body.get("text")}
             if body.get("thread_ts"):
                 message["thread_ts"] = str(body["thread_ts"])
+            if isinstance(body.get("blocks"), list):
+                message["blocks"] = body["blocks"]
             if isinstance(body.get("metadata"), dict):
                 message["metadata"] = body["metadata"]
             elif isinstance(body.get("metadata"), str):
@@ -416,6 +418,7 @@ class FakeSlack:
             found["text"] = body.get("text")
             found["edited"] = True
             blocks = body.get("blocks") or []
+            found["blocks"] = blocks
             self._updated.append({"channel": channel, "ts": ts, "text": body.get("text"), "blocks": blocks})
         return {"ok": True, "channel": channel, "ts": ts, "text": body.get("text")}
 
