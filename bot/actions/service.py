@@ -42,7 +42,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.actions import text
@@ -229,7 +229,7 @@ class ActionService:
         record = self._record_fields(action, actor, channel_id=channel_id, now=now)
         refusal = self._refusal(action, actor, channel_id)
         if refusal is not None:
-            return self._refused(action, actor, refusal, request_key=request_key, record=record)
+            return self._refused(action, actor, refusal, request_key=request_key, now=now, record=record)
         problem = text.bad_request(action)
         if problem is not None:
             self._log.record(settled_key(request_key, "invalid"), status="failed", message=problem, **record)
@@ -273,13 +273,22 @@ class ActionService:
         Nothing is written to GitHub; `python -m bot audit` lists it like any refusal."""
         message = reason or self._refusal(action, actor, channel_id) or text.not_a_manager()
         record = self._record_fields(action, actor, channel_id=channel_id, now=now)
-        return self._refused(action, actor, message, request_key=request_key, record=record)
+        return self._refused(action, actor, message, request_key=request_key, now=now, record=record)
 
     def _refused(
-        self, action: TicketAction, actor: Actor, message: str, *, request_key: str, record: dict[str, Any]
+        self,
+        action: TicketAction,
+        actor: Actor,
+        message: str,
+        *,
+        request_key: str,
+        now: datetime,
+        record: dict[str, Any],
     ) -> ActionOutcome:
-        # one record per person and request: a double click is recorded once
-        key = settled_key(f"{request_key}~{actor.user_id}", "refused", unique=False)
+        # One record per person, request and minute: a double click is recorded once, while the same
+        # click on the same unchanged message later (tomorrow) is a new attempt the audit must show.
+        minute = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+        key = settled_key(f"{request_key}~{actor.user_id}~{minute}", "refused", unique=False)
         self._log.record(key, status="refused", message=message, **record)
         return ActionOutcome(status="refused", message=message, action=action, actor=actor)
 

@@ -133,6 +133,19 @@ def test_a_refusal_leaves_the_request_free_for_a_triage_manager(bench: Bench):
     assert statuses == ["done", "refused"]
 
 
+def test_the_same_refused_click_later_is_recorded_again_a_double_click_once(bench: Bench):
+    """The same control on the same unchanged message gives the same request key: clicked twice within
+    a second it is one refusal in the audit; clicked again the next day, a second one."""
+    action = TicketAction(kind="close", repo=REPO, number=691)
+    assert bench.run(action, actor=STRANGER, now=NOW).status == "refused"
+    assert bench.run(action, actor=STRANGER, now=NOW + timedelta(milliseconds=300)).status == "refused"
+    assert len(bench.store.actions.since(NOW - timedelta(days=1))) == 1
+    assert bench.run(action, actor=STRANGER, now=NOW + timedelta(days=1)).status == "refused"
+    records = bench.store.actions.since(NOW - timedelta(days=1))
+    assert [r.status for r in records] == ["refused", "refused"]
+    assert bench.github.requests == []
+
+
 def test_an_action_github_refused_may_be_tried_again_with_the_same_request(bench: Bench):
     action = TicketAction(kind="close", repo=REPO, number=691)
     bench.github.fail_next(1, 503, method="PATCH")
