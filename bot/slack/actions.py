@@ -81,6 +81,7 @@ from bot.render.action_modals import (
     notice_modal,
     reply_modal,
 )
+from bot.render.formatting import home_repo
 from bot.render.view_limits import MAX_ERROR_TEXT, MAX_PRIVATE_METADATA
 from bot.slack import action_text
 from bot.slack.access import ChannelRules
@@ -266,14 +267,14 @@ class TicketActions:
             if value == CLOSE_DUPLICATE_OTHER:
                 suggested = _suggested_original(body.get("message"), number=first.number)
                 view = duplicate_modal(
-                    name=f"#{first.number}",
+                    name=self._name(origin.channel_id, first),
                     suggested=suggested,
                     metadata=_metadata(origin, [first]),
                 )
                 return self._open(trigger, view)
             # A select's confirm dialog cannot name the option chosen: the one confirmation is this modal.
             view = close_confirm_modal(
-                name=f"#{first.number}",
+                name=self._name(origin.channel_id, first),
                 state_reason=reason,
                 duplicate_of=original,
                 metadata=_metadata(origin, [first], choice=value),
@@ -307,6 +308,13 @@ class TicketActions:
         else:
             self._tell(origin, action_text.out_of_date())
         return None
+
+    def _name(self, channel_id: str, target: BulkTarget) -> str:
+        """The ticket as the channel's messages name it: "#688" with one repository, else "acme/web#688"."""
+        home = home_repo(self._rules.allowed(channel_id))
+        if home is not None and home.lower() == target.repo.lower():
+            return f"#{target.number}"
+        return f"{target.repo}#{target.number}"
 
     def _open(self, trigger_id: str, view: dict[str, Any]) -> str | None:
         try:

@@ -15,6 +15,7 @@ from bot.render.action_blocks import (
     ASSIGN_ACTION,
     BULK_LABEL,
     CLOSE_ACTION,
+    CLOSE_DUPLICATE_OTHER,
     LABEL_ACTION,
     REOPEN_ACTION,
     REPLY_ACTION,
@@ -808,6 +809,32 @@ def two_repo_app(start_app: StartApp, fake_github, fake_slack, tmp_path) -> AppU
     env = {"GITHUB_TOKEN": "ghp_write", "TICKET_REPORT_REPOS": "acme/support,acme/web"}
     yield start_app(store=store, config={"triage_managers": [LEAD]}, env=env)
     store.close()
+
+
+@pytest.mark.parametrize("value", ["not_planned", CLOSE_DUPLICATE_OTHER])
+def test_in_a_channel_of_several_repositories_the_close_modal_names_the_tickets_repository(
+    two_repo_app, value
+):
+    app = two_repo_app
+    payload = block_action(
+        user=LEAD,
+        channel="C1",
+        message={"ts": "1700000000.000100", "blocks": []},
+        response_url=app.slack.response_url("row"),
+        action={
+            "block_id": row_block_id("acme/web", 5),
+            "action_id": CLOSE_ACTION,
+            "type": "static_select",
+            "selected_option": {"value": value},
+        },
+    )
+    assert send_interaction(app, payload).status_code == 200
+    view = last_view(app, CONFIRM_CLOSE_CALLBACK if value == "not_planned" else DUPLICATE_CALLBACK)
+    shown = json.dumps(view)
+    assert "acme/web#5" in shown
+    assert '"#5' not in shown and " #5" not in shown
+    if value == "not_planned":
+        assert "Close acme/web#5 as not planned?" in shown
 
 
 def test_label_all_across_repositories_offers_the_labels_they_share_and_says_so(two_repo_app):
