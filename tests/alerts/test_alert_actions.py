@@ -5,7 +5,9 @@ service writes to the fake GitHub, and the alert's thread says what was done and
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+from bot.app_runner import clock_alerts
 from bot.render import validate_message
 from bot.render.action_blocks import CLOSE_ACTION, REPLY_ACTION, row_block_id
 from bot.render.action_modals import CONFIRM_CLOSE_CALLBACK
@@ -17,6 +19,7 @@ from tests.slack.test_actions import last_view, submit
 LEAD = "ULEAD"
 HOSTILE_NAME = "Ada <!channel> <@U999> @here *bold*"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
+HOUR = timedelta(hours=1)
 
 
 def row_of(blocks: list[dict], number: int) -> dict:
@@ -82,3 +85,41 @@ def test_closing_a_ticket_from_its_alert_closes_it_on_github_and_says_so_in_the_
     assert "<!channel>" not in text and "<@U999>" not in text and "*bold*" not in text
     # The alert itself stays as it was posted (its thread tells what was done).
     assert app.slack.updates() == []
+
+
+def test_clock_posts_alerts_with_their_row_and_keeps_it_when_updating_one_serve_posted(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app(
+        config={"triage_managers": [LEAD], "response_target_hours": 4}, env={"GITHUB_TOKEN": "ghp_write"}
+    )
+    app.manual()
+    app.say("alerts on new")
+    app.say("alerts on waiting", channel="C2")
+    clock = clock_alerts(
+        app.settings, store=app.store, mirror=app.mirror, client=app.bot.slack.client, clock=app.clock
+    )
+    try:
+        # A new ticket alerted by the clock process ends with its row, as serve's alerts do.
+        app.open_ticket(1802)
+        clock.dispatcher.run()
+        [post] = app.posts()
+        assert {e["action_id"] for e in row_of(post.blocks, 1802)["elements"]} >= {REPLY_ACTION, CLOSE_ACTION}
+
+        # serve posts a waiting alert; the clock process tells the team's reply and keeps the row.
+        issue = app.open_ticket(1803)
+        app.clock.advance(5 * HOUR)
+        app.run()
+        [waiting] = [p for p in app.posts("C2") if "#1803" in p.body["text"]]
+        row_of(waiting.blocks, 1803)
+        app.comment(issue, 6001, user="maintainer", association="MEMBER")
+        assert clock.dispatcher.run().updated == 1
+        [update] = app.slack.updates()
+        assert update["ts"] == waiting.body["ts"]
+        assert "maintainer replied" in str(update["blocks"])
+        assert {e["action_id"] for e in row_of(update["blocks"], 1803)["elements"]} >= {
+            REPLY_ACTION,
+            CLOSE_ACTION,
+        }
+    finally:
+        clock.shutdown(wait=True)
