@@ -96,6 +96,9 @@ CHANNEL_ERRORS = frozenset(
     }
 )
 # This message will never be taken, however often it is sent.
+# chat.update of a message deleted, or one the bot may no longer edit: no update will ever be taken.
+GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
 CONTENT_ERRORS = frozenset(
     {
         "invalid_blocks",
@@ -681,7 +684,25 @@ class AlertDispatcher:
                 )
                 self._alerts.resolve(record, now=now)
                 continue
+            except ValueError as exc:  # the renderer's check of Slack's limits: never sent, never will be
+                log.warning(
+                    "the update of the alert of %s#%d in %s breaks Slack's limits (%s); left as it was",
+                    record.repo,
+                    record.number,
+                    record.channel_id,
+                    exc,
+                )
+                self._alerts.resolve(record, now=now)
+                continue
             except SlackPostError as exc:
+                if exc.error in GONE_MESSAGE_ERRORS or failure_kind(exc.error) == "content":
+                    # The message is gone or will never take this update: trying again changes nothing
+                    # and would only keep the record in every pass.
+                    log.info(
+                        "could not update the alert in %s (%s); left as it was", record.channel_id, exc.error
+                    )
+                    self._alerts.resolve(record, now=now)
+                    continue
                 log.warning(
                     "updating the alert in %s failed (%s); tried again later", record.channel_id, exc.error
                 )
