@@ -367,8 +367,8 @@ class AlertDispatcher:
         recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=since)
         plan = plan_new(tickets, now=now, recent=recent, last_bundle_at=last_bundle, burst=self._burst)
         result.deferred += len(plan.deferred)
-        if plan.counted:
-            self._count(subscription, plan.counted, repos, now=now, result=result)
+        if plan.counted and not self._count(subscription, plan.counted, repos, now=now, result=result):
+            return  # the channel paused: nothing more is posted to it in this pass
         if plan.bundle:
             self._post_bundle(subscription, plan.bundle, repos, now=now, result=result)
         home = home_repo(repos)
@@ -494,8 +494,18 @@ class AlertDispatcher:
         if not mine:
             return
         home = home_repo(repos)
-        message = render_bundle([ticket_alert(t, home_repo=home) for t in mine], window=BURST_WINDOW)
         records = [self._record(subscription, ticket, delivery) for ticket in mine]
+        if len(mine) == 1:
+            # The others were claimed elsewhere: one ticket is posted as its alert, with its row, never
+            # as "1 new tickets arrived".
+            [ticket] = mine
+            group = self._pass.group(ticket, among=tickets, now=now)
+            titles = self._pass.open_titles(ticket.repo)
+            alert = ticket_alert(ticket, open_tickets=titles, group=group, home_repo=home)
+            single = render_new_ticket(alert, actions=self._row(ticket.repo))
+            self._send(subscription, records, single, delivery=delivery, now=now, result=result)
+            return
+        message = render_bundle([ticket_alert(t, home_repo=home) for t in mine], window=BURST_WINDOW)
         if self._send(subscription, records, message, delivery=delivery, now=now, result=result):
             result.bundles += 1
 
@@ -609,12 +619,13 @@ class AlertDispatcher:
         *,
         now: datetime,
         result: PassResult,
-    ) -> None:
-        """One line for the tickets that arrived while alerts were paused (or the bot was down)."""
+    ) -> bool:
+        """One line for the tickets that arrived while alerts were paused (or the bot was down); False
+        when its failure paused the channel's alerts."""
         if not self._alerts.claim_slot(
             subscription.channel_id, "count", owner=self._owner, now=now, window=BURST_WINDOW
         ):
-            return  # another process counts them in its line (what it missed, the next window's)
+            return True  # another process counts them in its line (what it missed, the next window's)
         mine = [
             ticket
             for ticket in tickets
@@ -631,7 +642,7 @@ class AlertDispatcher:
             )
         ]
         if not mine:
-            return
+            return True
         result.counted += len(mine)
         where = sorted({t.repo for t in mine}, key=str.lower)
         try:
@@ -639,11 +650,21 @@ class AlertDispatcher:
         except SlackPostError as exc:  # the tickets stay counted: the line is not worth a second post
             log.warning("the paused-alerts line to %s failed: %s", subscription.channel_id, exc.error)
             if failure_kind(exc.error) == "channel":
-                self._alerts.post_failed(
+                if self._alerts.post_failed(
                     subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
-                )
+                ):
+                    log.warning(
+                        "alerts (new) to %s paused after %d failed posts: %s",
+                        subscription.channel_id,
+                        self._pause_after,
+                        exc.error,
+                    )
+                    result.paused.append((subscription.channel_id, "new"))
+                    self._tell_paused(subscription, exc.error)
+                    return False
             else:
                 self._alerts.note_error(subscription.channel_id, "new", error=exc.error, now=now)
+        return True
 
     # --- after posting -----------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from bot.app_runner import clock_alerts
 from bot.render import validate_message
 from bot.render.action_blocks import CLOSE_ACTION, REPLY_ACTION, row_block_id
@@ -123,3 +125,47 @@ def test_clock_posts_alerts_with_their_row_and_keeps_it_when_updating_one_serve_
         }
     finally:
         clock.shutdown(wait=True)
+
+
+def test_when_others_took_all_but_one_ticket_of_a_burst_it_is_posted_alone_with_its_row(
+    start_alert_app: StartAlertApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start_alert_app(
+        config={"triage_managers": [LEAD], "alert_burst": 3}, env={"GITHUB_TOKEN": "ghp_write"}
+    )
+    app.manual()
+    app.say("alerts on new")
+    numbers = list(range(1810, 1816))
+    for number in numbers:
+        app.open_ticket(number, title=f"Burst {number}")
+    store = app.dispatcher._alerts
+    real_slot = store.claim_slot
+
+    # Another process claims all but the last ticket between this one's plan and its claims (the
+    # window two real processes race in; a test cannot interleave them there otherwise).
+    def slot_then_others_claim(channel_id, what, **kw):
+        taken = real_slot(channel_id, what, **kw)
+        for number in numbers[:-1]:
+            assert store.claim(
+                channel_id=channel_id,
+                repo=REPO,
+                number=number,
+                kind="new",
+                owner="elsewhere",
+                now=app.clock.now,
+                lease=timedelta(minutes=5),
+                delivery_id=f"other-{number}",
+                bundled=True,
+            )
+        return taken
+
+    monkeypatch.setattr(store, "claim_slot", slot_then_others_claim)
+    result = app.run()
+    assert result.bundles == 0 and [n for _, _, n, _ in result.posted] == [numbers[-1]]
+    [post] = app.posts()
+    assert post.body["text"] == f"New ticket #{numbers[-1]}: Burst {numbers[-1]}"
+    validate_message({"text": post.body["text"], "blocks": post.blocks})
+    assert {e["action_id"] for e in row_of(post.blocks, numbers[-1])["elements"]} >= {
+        REPLY_ACTION,
+        CLOSE_ACTION,
+    }

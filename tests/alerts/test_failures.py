@@ -269,3 +269,24 @@ def test_an_update_breaking_slacks_limits_is_left_and_the_others_still_go(
     assert [u["ts"] for u in app.slack.updates()] == [second.body["ts"]]
     assert app.alerts.unresolved_waiting() == []
     assert len([r for r in caplog.records if "breaks Slack's limits" in r.getMessage()]) == 1
+
+
+def test_a_failed_paused_tickets_line_that_pauses_the_channel_tells_who_turned_alerts_on(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app()
+    app.manual()
+    app.say("alerts on new")
+    app.clock.advance(5 * HOUR)
+    app.slack.fail_channel("C1", "not_in_channel")
+    results = []
+    for number in (1600, 1601, 1602):  # each too old to alert: counted in a line, which fails
+        app.open_ticket(number, ago=3 * HOUR)
+        results.append(app.run())
+        app.clock.advance(2 * MINUTE)  # the next window: its own line
+    assert [r.counted for r in results] == [1, 1, 1]
+    assert [r.paused for r in results] == [[], [], [("C1", "new")]]
+    [notice] = [p for p in app.slack.posts() if p.body["channel"] == "U1"]
+    assert notice.body["text"] == "Alerts for new tickets in <#C1> are paused after 3 failed posts"
+    [subscription] = app.alerts.subscriptions("C1")
+    assert subscription.paused
