@@ -34,8 +34,8 @@ from functools import partial
 from types import FrameType
 from typing import Any
 
-from bot.actions.service import parse_triage_managers
-from bot.actions.wiring import open_action_service, report_renderer
+from bot.actions.service import ActionService, parse_triage_managers
+from bot.actions.wiring import actions_enabled, open_action_service, report_renderer
 from bot.alerts.dispatch import AlertDispatcher
 from bot.alerts.store import AlertStore
 from bot.delivery.digests import Digests, config_subscriptions, digest_grace
@@ -46,6 +46,7 @@ from bot.mirror.keeper import MirrorKeeper
 from bot.mirror.source import MirrorSource
 from bot.mirror.sync import MirrorSync
 from bot.mirror.webhooks import WebhookReceiver
+from bot.render.action_blocks import RowChoices
 from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack import alert_text
@@ -272,6 +273,74 @@ def make_dispatcher(
     )
 
 
+def give_alert_rows(
+    dispatcher: AlertDispatcher, settings: Settings, row_choices: Callable[[str], RowChoices] | None
+) -> bool:
+    """Have alerts end with the action row drill-downs have, when `triage_managers` is set (whether
+    True). `serve` and `clock` both wire alerts through here: either may re-render an alert the other
+    posted, and the row must not come and go with the process that touched it last."""
+    if not actions_enabled(settings) or row_choices is None:
+        return False
+    dispatcher.row_choices = row_choices
+    return True
+
+
+def service_row_choices(service: ActionService, repo: str) -> RowChoices:
+    """The labels and assignable people an alert's row offers, read through `service` (as the Slack
+    side's TicketActions.row_choices does); empty menus when GitHub cannot say."""
+    try:
+        labels = tuple(service.labels(repo))
+    except Exception:
+        log.warning("could not list the labels of %s for an action row", repo, exc_info=True)
+        labels = ()
+    try:
+        people = tuple(service.assignable(repo))
+    except Exception:
+        log.warning("could not list the assignable people of %s for an action row", repo, exc_info=True)
+        people = ()
+    return RowChoices(labels=labels, assignable=people)
+
+
+@dataclass
+class ClockAlerts:
+    """The alerts dispatcher `clock` runs, and the action service its rows read (None without
+    `triage_managers`); `shutdown` stops both."""
+
+    dispatcher: AlertDispatcher
+    service: ActionService | None = None
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        self.dispatcher.shutdown(wait=wait)
+        if self.service is not None:
+            self.service.close()
+
+
+def clock_alerts(
+    settings: Settings,
+    *,
+    store: Store,
+    mirror: MirrorParts,
+    client: Any,
+    clock: Callable[[], datetime] = _utc_now,
+) -> ClockAlerts:
+    """The alerts of `python -m bot clock`, wired as `serve` wires its own (see give_alert_rows)."""
+    dispatcher = make_dispatcher(
+        settings,
+        store=store,
+        mirror=mirror.mirror,
+        poster=SlackPoster(client),
+        client=client,
+        rules=ChannelRules.from_settings(settings),
+        clock=clock,
+    )
+    if not actions_enabled(settings):
+        return ClockAlerts(dispatcher)
+    # Only the row's menus are read here: who may act is judged by `serve`, where the clicks arrive.
+    service = open_action_service(settings, store)
+    give_alert_rows(dispatcher, settings, partial(service_row_choices, service))
+    return ClockAlerts(dispatcher, service)
+
+
 def attach_alerts(
     bot: RunningBot,
     settings: Settings,
@@ -298,9 +367,9 @@ def attach_alerts(
     if managers is None:
         managers = SubscriptionManagers.from_config(bot.slack.client, settings.config.subscription_managers)
     alerts = AlertStore(store.engine)
-    if settings.config.triage_managers and bot.actions is not None:
-        # Alerts get the action row drill-downs have; an action on one is told in the alert's thread.
-        dispatcher.row_choices = bot.actions.row_choices
+    if give_alert_rows(dispatcher, settings, bot.actions.row_choices if bot.actions is not None else None):
+        # An action taken from an alert's row is told in the alert's thread.
+        assert bot.actions is not None
         bot.actions.refresh = alert_action_notes(alerts, bot.slack.poster, otherwise=bot.actions.refresh)
     commands = AlertCommands(
         alerts=alerts,
@@ -494,16 +563,10 @@ def run_clock(settings: Settings) -> int:
     )
     alerts = None
     if mirror is not None:
-        alerts = make_dispatcher(
-            settings,
-            store=store,
-            mirror=mirror.mirror,
-            poster=SlackPoster(client),
-            client=client,
-            rules=ChannelRules.from_settings(settings),
-        )
-        alerts.start(alert_interval(settings))
-    keeper = mirror.start_keeper(settings, after_sync=alerts.trigger if alerts else None) if mirror else None
+        alerts = clock_alerts(settings, store=store, mirror=mirror, client=client)
+        alerts.dispatcher.start(alert_interval(settings))
+    after_sync = alerts.dispatcher.trigger if alerts else None
+    keeper = mirror.start_keeper(settings, after_sync=after_sync) if mirror else None
     stop = threading.Event()
     try:
         with _on_stop_signals(lambda signum, frame: stop.set()):

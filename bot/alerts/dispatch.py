@@ -96,6 +96,9 @@ CHANNEL_ERRORS = frozenset(
     }
 )
 # This message will never be taken, however often it is sent.
+# chat.update of a message deleted, or one the bot may no longer edit: no update will ever be taken.
+GONE_MESSAGE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
 CONTENT_ERRORS = frozenset(
     {
         "invalid_blocks",
@@ -364,8 +367,8 @@ class AlertDispatcher:
         recent, last_bundle = self._alerts.recent(subscription.channel_id, "new", since=since)
         plan = plan_new(tickets, now=now, recent=recent, last_bundle_at=last_bundle, burst=self._burst)
         result.deferred += len(plan.deferred)
-        if plan.counted:
-            self._count(subscription, plan.counted, repos, now=now, result=result)
+        if plan.counted and not self._count(subscription, plan.counted, repos, now=now, result=result):
+            return  # the channel paused: nothing more is posted to it in this pass
         if plan.bundle:
             self._post_bundle(subscription, plan.bundle, repos, now=now, result=result)
         home = home_repo(repos)
@@ -491,8 +494,18 @@ class AlertDispatcher:
         if not mine:
             return
         home = home_repo(repos)
-        message = render_bundle([ticket_alert(t, home_repo=home) for t in mine], window=BURST_WINDOW)
         records = [self._record(subscription, ticket, delivery) for ticket in mine]
+        if len(mine) == 1:
+            # The others were claimed elsewhere: one ticket is posted as its alert, with its row, never
+            # as "1 new tickets arrived".
+            [ticket] = mine
+            group = self._pass.group(ticket, among=tickets, now=now)
+            titles = self._pass.open_titles(ticket.repo)
+            alert = ticket_alert(ticket, open_tickets=titles, group=group, home_repo=home)
+            single = render_new_ticket(alert, actions=self._row(ticket.repo))
+            self._send(subscription, records, single, delivery=delivery, now=now, result=result)
+            return
+        message = render_bundle([ticket_alert(t, home_repo=home) for t in mine], window=BURST_WINDOW)
         if self._send(subscription, records, message, delivery=delivery, now=now, result=result):
             result.bundles += 1
 
@@ -606,12 +619,13 @@ class AlertDispatcher:
         *,
         now: datetime,
         result: PassResult,
-    ) -> None:
-        """One line for the tickets that arrived while alerts were paused (or the bot was down)."""
+    ) -> bool:
+        """One line for the tickets that arrived while alerts were paused (or the bot was down); False
+        when its failure paused the channel's alerts."""
         if not self._alerts.claim_slot(
             subscription.channel_id, "count", owner=self._owner, now=now, window=BURST_WINDOW
         ):
-            return  # another process counts them in its line (what it missed, the next window's)
+            return True  # another process counts them in its line (what it missed, the next window's)
         mine = [
             ticket
             for ticket in tickets
@@ -628,7 +642,7 @@ class AlertDispatcher:
             )
         ]
         if not mine:
-            return
+            return True
         result.counted += len(mine)
         where = sorted({t.repo for t in mine}, key=str.lower)
         try:
@@ -636,11 +650,21 @@ class AlertDispatcher:
         except SlackPostError as exc:  # the tickets stay counted: the line is not worth a second post
             log.warning("the paused-alerts line to %s failed: %s", subscription.channel_id, exc.error)
             if failure_kind(exc.error) == "channel":
-                self._alerts.post_failed(
+                if self._alerts.post_failed(
                     subscription.channel_id, "new", error=exc.error, now=now, pause_after=self._pause_after
-                )
+                ):
+                    log.warning(
+                        "alerts (new) to %s paused after %d failed posts: %s",
+                        subscription.channel_id,
+                        self._pause_after,
+                        exc.error,
+                    )
+                    result.paused.append((subscription.channel_id, "new"))
+                    self._tell_paused(subscription, exc.error)
+                    return False
             else:
                 self._alerts.note_error(subscription.channel_id, "new", error=exc.error, now=now)
+        return True
 
     # --- after posting -----------------------------------------------------------------------------
 
@@ -681,7 +705,25 @@ class AlertDispatcher:
                 )
                 self._alerts.resolve(record, now=now)
                 continue
+            except ValueError as exc:  # the renderer's check of Slack's limits: never sent, never will be
+                log.warning(
+                    "the update of the alert of %s#%d in %s breaks Slack's limits (%s); left as it was",
+                    record.repo,
+                    record.number,
+                    record.channel_id,
+                    exc,
+                )
+                self._alerts.resolve(record, now=now)
+                continue
             except SlackPostError as exc:
+                if exc.error in GONE_MESSAGE_ERRORS or failure_kind(exc.error) == "content":
+                    # The message is gone or will never take this update: trying again changes nothing
+                    # and would only keep the record in every pass.
+                    log.info(
+                        "could not update the alert in %s (%s); left as it was", record.channel_id, exc.error
+                    )
+                    self._alerts.resolve(record, now=now)
+                    continue
                 log.warning(
                     "updating the alert in %s failed (%s); tried again later", record.channel_id, exc.error
                 )

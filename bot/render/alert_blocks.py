@@ -86,11 +86,28 @@ def _plain(text: str) -> str:
     return clip_slack(escape_slack(text), 300)
 
 
+def _original(alert: TicketAlert) -> int | None:
+    """The ticket the Close menu suggests this one duplicates: the first it looks like in its own
+    repository (a ticket elsewhere cannot be its original on GitHub)."""
+    repo = alert.repo.lower()
+    for similar in alert.similar:
+        if similar.repo.lower() == repo and similar.number != alert.number:
+            return similar.number
+    return None
+
+
 def _with_row(blocks: list[Block], alert: TicketAlert, actions: RowChoices | None) -> list[Block]:
     """The ticket's action row after its blocks, when ticket actions are on (`actions` given)."""
     if actions is None:
         return blocks
-    row = action_row(alert.repo, alert.number, state=alert.state, choices=actions, label=_label(alert))
+    row = action_row(
+        alert.repo,
+        alert.number,
+        state=alert.state,
+        choices=actions,
+        duplicate_of=_original(alert),
+        label=_label(alert),
+    )
     return blocks + row
 
 

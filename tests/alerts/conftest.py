@@ -27,7 +27,7 @@ from bot.alerts.dispatch import AlertDispatcher, PassResult
 from bot.alerts.store import AlertStore
 from bot.app_runner import MirrorParts, RunningBot, attach_alerts, build_bot, open_mirror, seen_requests
 from bot.mirror.webhooks import WebhookReceiver
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from bot.slack.serving import MAX_WEBHOOK_BYTES, create_http_server, make_wsgi_app, run_in_thread
 from bot.store import Store
 from tests.db_fixtures import BackendUrl
@@ -79,6 +79,7 @@ class AlertApp:
     slack: FakeSlack
     github: FakeGitHub
     clock: Clock
+    settings: Settings
     _deliveries: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -237,6 +238,7 @@ def start_alert_app(
             slack=fake_slack,
             github=fake_github,
             clock=clock,
+            settings=settings,
         )
 
     yield start

@@ -5,7 +5,11 @@ service writes to the fake GitHub, and the alert's thread says what was done and
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
+import pytest
+
+from bot.app_runner import clock_alerts
 from bot.render import validate_message
 from bot.render.action_blocks import CLOSE_ACTION, REOPEN_ACTION, REPLY_ACTION, row_block_id
 from bot.render.action_modals import CONFIRM_CLOSE_CALLBACK
@@ -17,6 +21,7 @@ from tests.slack.test_actions import last_view, submit
 LEAD = "ULEAD"
 HOSTILE_NAME = "Ada <!channel> <@U999> @here *bold*"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
+HOUR = timedelta(hours=1)
 
 
 def row_of(blocks: list[dict], number: int) -> dict:
@@ -115,3 +120,85 @@ def test_closing_a_ticket_from_its_alert_closes_it_on_github_and_says_so_in_the_
     again = {e["action_id"] for e in row_of(app.slack.updates()[1]["blocks"], 1801)["elements"]}
     assert CLOSE_ACTION in again and REOPEN_ACTION not in again
     assert len(replies()) == 2
+
+
+def test_clock_posts_alerts_with_their_row_and_keeps_it_when_updating_one_serve_posted(
+    start_alert_app: StartAlertApp,
+) -> None:
+    app = start_alert_app(
+        config={"triage_managers": [LEAD], "response_target_hours": 4}, env={"GITHUB_TOKEN": "ghp_write"}
+    )
+    app.manual()
+    app.say("alerts on new")
+    app.say("alerts on waiting", channel="C2")
+    clock = clock_alerts(
+        app.settings, store=app.store, mirror=app.mirror, client=app.bot.slack.client, clock=app.clock
+    )
+    try:
+        # A new ticket alerted by the clock process ends with its row, as serve's alerts do.
+        app.open_ticket(1802)
+        clock.dispatcher.run()
+        [post] = app.posts()
+        assert {e["action_id"] for e in row_of(post.blocks, 1802)["elements"]} >= {REPLY_ACTION, CLOSE_ACTION}
+
+        # serve posts a waiting alert; the clock process tells the team's reply and keeps the row.
+        issue = app.open_ticket(1803)
+        app.clock.advance(5 * HOUR)
+        app.run()
+        [waiting] = [p for p in app.posts("C2") if "#1803" in p.body["text"]]
+        row_of(waiting.blocks, 1803)
+        app.comment(issue, 6001, user="maintainer", association="MEMBER")
+        assert clock.dispatcher.run().updated == 1
+        [update] = app.slack.updates()
+        assert update["ts"] == waiting.body["ts"]
+        assert "maintainer replied" in str(update["blocks"])
+        assert {e["action_id"] for e in row_of(update["blocks"], 1803)["elements"]} >= {
+            REPLY_ACTION,
+            CLOSE_ACTION,
+        }
+    finally:
+        clock.shutdown(wait=True)
+
+
+def test_when_others_took_all_but_one_ticket_of_a_burst_it_is_posted_alone_with_its_row(
+    start_alert_app: StartAlertApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = start_alert_app(
+        config={"triage_managers": [LEAD], "alert_burst": 3}, env={"GITHUB_TOKEN": "ghp_write"}
+    )
+    app.manual()
+    app.say("alerts on new")
+    numbers = list(range(1810, 1816))
+    for number in numbers:
+        app.open_ticket(number, title=f"Burst {number}")
+    store = app.dispatcher._alerts
+    real_slot = store.claim_slot
+
+    # Another process claims all but the last ticket between this one's plan and its claims (the
+    # window two real processes race in; a test cannot interleave them there otherwise).
+    def slot_then_others_claim(channel_id, what, **kw):
+        taken = real_slot(channel_id, what, **kw)
+        for number in numbers[:-1]:
+            assert store.claim(
+                channel_id=channel_id,
+                repo=REPO,
+                number=number,
+                kind="new",
+                owner="elsewhere",
+                now=app.clock.now,
+                lease=timedelta(minutes=5),
+                delivery_id=f"other-{number}",
+                bundled=True,
+            )
+        return taken
+
+    monkeypatch.setattr(store, "claim_slot", slot_then_others_claim)
+    result = app.run()
+    assert result.bundles == 0 and [n for _, _, n, _ in result.posted] == [numbers[-1]]
+    [post] = app.posts()
+    assert post.body["text"] == f"New ticket #{numbers[-1]}: Burst {numbers[-1]}"
+    validate_message({"text": post.body["text"], "blocks": post.blocks})
+    assert {e["action_id"] for e in row_of(post.blocks, numbers[-1])["elements"]} >= {
+        REPLY_ACTION,
+        CLOSE_ACTION,
+    }

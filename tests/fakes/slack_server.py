@@ -182,6 +182,11 @@ class FakeSlack:
         with self._lock:
             self._channel_errors[channel] = error
 
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Someone deleted the message: chat.update of it answers `message_not_found` from now on."""
+        with self._lock:
+            self._messages[channel] = [m for m in self._messages.get(channel, []) if m["ts"] != ts]
+
     def fail_thread_replies(self, error: str = "msg_too_long") -> None:
         """chat.postMessage with a thread_ts answers ok=false with `error` (top-level posts still work)."""
         with self._lock:

@@ -165,3 +165,30 @@ def test_the_pause_notice_says_what_to_fix_for_the_error_that_paused_it():
         notice = render_paused_notice(channel_id="C1", kind="new", reason=reason, attempts=3)
         validate_message(notice)
         assert fix in text_of(notice)
+
+
+def close_options(message) -> list[str]:
+    [row] = [b for b in message["blocks"] if b.get("block_id") == row_block_id("acme/support", 686)]
+    [close] = [e for e in row["elements"] if e["action_id"] == CLOSE_ACTION]
+    return [o["value"] for o in close["options"]]
+
+
+def test_the_close_menu_suggests_the_first_similar_ticket_of_the_same_repository_as_the_original():
+    similar = (
+        Similar("acme/other", 12, "Elsewhere", "https://github.com/acme/other/issues/12"),
+        Similar("Acme/Support", 685, "Stuck at login", "https://github.com/acme/support/issues/685"),
+        Similar("acme/support", 640, "Older", "https://github.com/acme/support/issues/640"),
+    )
+    choices = RowChoices()
+    new = render_new_ticket(alert(similar=similar), actions=choices)
+    waiting = render_waiting(
+        WaitingAlert(ticket=alert(similar=similar), waited=timedelta(hours=5), target=timedelta(hours=4)),
+        actions=choices,
+    )
+    for message in (new, waiting):
+        validate_message(message)
+        options = close_options(message)
+        assert "duplicate:685" in options
+        assert "duplicate:12" not in options and "duplicate:640" not in options
+    only_elsewhere = render_new_ticket(alert(similar=similar[:1]), actions=choices)
+    assert not [o for o in close_options(only_elsewhere) if o.startswith("duplicate:")]
