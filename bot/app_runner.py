@@ -51,7 +51,7 @@ from bot.service import ReportService, TicketSource
 from bot.settings import Settings, SettingsError
 from bot.slack import alert_text
 from bot.slack.access import ChannelRules
-from bot.slack.actions import TicketActions
+from bot.slack.actions import TicketActions, row_choices
 from bot.slack.alerts import AlertCommands, alert_action_notes
 from bot.slack.app import SlackBot, SlackStartError, build_app, check_token, open_socket_mode_url
 from bot.slack.charts import ChartPoster
@@ -285,22 +285,6 @@ def give_alert_rows(
     return True
 
 
-def service_row_choices(service: ActionService, repo: str) -> RowChoices:
-    """The labels and assignable people an alert's row offers, read through `service` (as the Slack
-    side's TicketActions.row_choices does); empty menus when GitHub cannot say."""
-    try:
-        labels = tuple(service.labels(repo))
-    except Exception:
-        log.warning("could not list the labels of %s for an action row", repo, exc_info=True)
-        labels = ()
-    try:
-        people = tuple(service.assignable(repo))
-    except Exception:
-        log.warning("could not list the assignable people of %s for an action row", repo, exc_info=True)
-        people = ()
-    return RowChoices(labels=labels, assignable=people)
-
-
 @dataclass
 class ClockAlerts:
     """The alerts dispatcher `clock` runs, and the action service its rows read (None without
@@ -337,7 +321,7 @@ def clock_alerts(
         return ClockAlerts(dispatcher)
     # Only the row's menus are read here: who may act is judged by `serve`, where the clicks arrive.
     service = open_action_service(settings, store)
-    give_alert_rows(dispatcher, settings, partial(service_row_choices, service))
+    give_alert_rows(dispatcher, settings, partial(row_choices, service))
     return ClockAlerts(dispatcher, service)
 
 

@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -476,21 +476,7 @@ class AlertDispatcher:
             subscription.channel_id, "bundle", owner=self._owner, now=now, window=BURST_WINDOW
         ):
             return  # another process bundles this window's burst; the rest waits for the next one
-        mine = [
-            ticket
-            for ticket in tickets
-            if self._alerts.claim(
-                channel_id=subscription.channel_id,
-                repo=ticket.repo,
-                number=ticket.number,
-                kind="new",
-                owner=self._owner,
-                now=now,
-                lease=self._lease,
-                delivery_id=delivery,
-                bundled=True,
-            )
-        ]
+        mine = self._claim_new(subscription, tickets, now=now, delivery_id=delivery, bundled=True)
         if not mine:
             return
         home = home_repo(repos)
@@ -611,6 +597,33 @@ class AlertDispatcher:
         except SlackPostError as exc:
             log.warning("could not tell %s that alerts paused: %s", subscription.created_by, exc.error)
 
+    def _claim_new(
+        self,
+        subscription: AlertSubscription,
+        tickets: Sequence[Ticket],
+        *,
+        now: datetime,
+        delivery_id: str | None,
+        **how: Any,
+    ) -> list[Ticket]:
+        """The tickets of `tickets` whose `new` alert this process now owns (`how`: the claim's state or
+        bundled flag); the others are (or were) another's."""
+        return [
+            ticket
+            for ticket in tickets
+            if self._alerts.claim(
+                channel_id=subscription.channel_id,
+                repo=ticket.repo,
+                number=ticket.number,
+                kind="new",
+                owner=self._owner,
+                now=now,
+                lease=self._lease,
+                delivery_id=delivery_id,
+                **how,
+            )
+        ]
+
     def _count(
         self,
         subscription: AlertSubscription,
@@ -626,21 +639,7 @@ class AlertDispatcher:
             subscription.channel_id, "count", owner=self._owner, now=now, window=BURST_WINDOW
         ):
             return True  # another process counts them in its line (what it missed, the next window's)
-        mine = [
-            ticket
-            for ticket in tickets
-            if self._alerts.claim(
-                channel_id=subscription.channel_id,
-                repo=ticket.repo,
-                number=ticket.number,
-                kind="new",
-                owner=self._owner,
-                now=now,
-                lease=self._lease,
-                delivery_id=None,
-                state="counted",
-            )
-        ]
+        mine = self._claim_new(subscription, tickets, now=now, delivery_id=None, state="counted")
         if not mine:
             return True
         result.counted += len(mine)

@@ -191,17 +191,7 @@ class TicketActions:
 
     def row_choices(self, repo: str) -> RowChoices:
         """The labels and assignable people an action row offers; empty menus when GitHub cannot say."""
-        try:
-            labels = tuple(self._service.labels(repo))
-        except Exception:
-            log.warning("could not list the labels of %s for an action row", repo, exc_info=True)
-            labels = ()
-        try:
-            people = tuple(self._service.assignable(repo))
-        except Exception:
-            log.warning("could not list the assignable people of %s for an action row", repo, exc_info=True)
-            people = ()
-        return RowChoices(labels=labels, assignable=people)
+        return row_choices(self._service, repo)
 
     # --- clicks ----------------------------------------------------------------------------------------
 
@@ -856,3 +846,19 @@ def _errors(errors: Mapping[str, str]) -> dict[str, Any]:
 
 def _plain_error(text: str) -> str:
     return text[:MAX_ERROR_TEXT]
+
+
+def row_choices(service: ActionRunner, repo: str) -> RowChoices:
+    """The labels and assignable people an action row offers, read through `service`; empty menus when
+    GitHub cannot say."""
+    try:
+        labels = tuple(service.labels(repo))
+    except Exception:
+        log.warning("could not list the labels of %s for an action row", repo, exc_info=True)
+        labels = ()
+    try:
+        people = tuple(service.assignable(repo))
+    except Exception:
+        log.warning("could not list the assignable people of %s for an action row", repo, exc_info=True)
+        people = ()
+    return RowChoices(labels=labels, assignable=people)
